@@ -1,0 +1,14 @@
+//! Domain value types shared by every crate: money, time, symbols, intervals and klines.
+//! Must never live here: behaviour of a stage or of a venue.
+
+pub mod interval;
+pub mod kline;
+pub mod money;
+pub mod symbol;
+pub mod time;
+
+pub use interval::Interval;
+pub use kline::{Bar, Kline};
+pub use money::{MoneyError, Notional, Price, Qty, Rounding, round_to_increment};
+pub use symbol::Symbol;
+pub use time::TimestampMs;

@@ -1,0 +1,301 @@
+//! `Price`, `Qty` and `Notional`: exact decimal newtypes for everything on the order path.
+//!
+//! Invariants: a `Price` is always > 0, a `Qty` and a `Notional` always >= 0. The only ways to
+//! build one are the checked constructors, so a negative price cannot reach a filter or a venue.
+//! Values cross JSON as strings (as Binance sends them) and are read from strings or numbers.
+//! Must never live here: `f64` arithmetic. Indicators may use `f64`; money never does.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a value could not become a money type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("{kind} must be {rule}, got {value}")]
+    OutOfRange {
+        kind: &'static str,
+        rule: &'static str,
+        value: Decimal,
+    },
+    #[error("{kind} '{text}' is not a decimal number")]
+    NotANumber { kind: &'static str, text: String },
+    #[error("a rounding increment must be > 0, got {0}")]
+    BadIncrement(Decimal),
+}
+
+/// How to round a value onto a grid of increments (a tick or a step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Towards zero / down: never more than asked (quantities, buy prices).
+    Floor,
+    /// Up: never less than asked (minimum notional upsizing).
+    Ceil,
+    /// To the nearest increment, halves away from zero.
+    Nearest,
+}
+
+/// Rounds `value` onto multiples of `increment`. `increment` must be positive.
+pub fn round_to_increment(
+    value: Decimal,
+    increment: Decimal,
+    rounding: Rounding,
+) -> Result<Decimal, MoneyError> {
+    if increment <= Decimal::ZERO {
+        return Err(MoneyError::BadIncrement(increment));
+    }
+    let units = value / increment;
+    let whole = match rounding {
+        Rounding::Floor => units.floor(),
+        Rounding::Ceil => units.ceil(),
+        Rounding::Nearest => {
+            units.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        }
+    };
+    Ok((whole * increment).normalize_to(increment.scale()))
+}
+
+trait NormalizeTo {
+    fn normalize_to(self, scale: u32) -> Decimal;
+}
+
+impl NormalizeTo for Decimal {
+    /// Drops trailing zeros but keeps at least `scale` decimals (so 0.010 stays 0.010 on a 0.001 grid).
+    fn normalize_to(self, scale: u32) -> Decimal {
+        let mut n = self.normalize();
+        if n.scale() < scale {
+            n.rescale(scale);
+        }
+        n
+    }
+}
+
+macro_rules! money_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $rule:literal, $ok:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Decimal);
+
+        impl $name {
+            /// Checked constructor.
+            pub fn new(value: Decimal) -> Result<Self, MoneyError> {
+                let ok: fn(Decimal) -> bool = $ok;
+                if ok(value) {
+                    Ok(Self(value))
+                } else {
+                    Err(MoneyError::OutOfRange { kind: $kind, rule: $rule, value })
+                }
+            }
+
+            /// The exact decimal value.
+            pub fn get(self) -> Decimal {
+                self.0
+            }
+
+            /// Rounds onto a grid of `increment` (tick or step), staying in range.
+            pub fn round_to(self, increment: Decimal, rounding: Rounding) -> Result<Self, MoneyError> {
+                Self::new(round_to_increment(self.0, increment, rounding)?)
+            }
+
+            /// Lossy view for indicators and charts; never for order decisions.
+            pub fn to_f64(self) -> f64 {
+                use rust_decimal::prelude::ToPrimitive;
+                self.0.to_f64().unwrap_or(f64::NAN)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = MoneyError;
+            fn from_str(text: &str) -> Result<Self, MoneyError> {
+                let value = parse_decimal(text)
+                    .ok_or_else(|| MoneyError::NotANumber { kind: $kind, text: text.to_string() })?;
+                Self::new(value)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = decimal_from_str_or_number(d)?;
+                Self::new(value).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+money_type!(
+    /// A price in the quote asset (USDT). Always > 0.
+    Price, "price", "> 0", |d| d > Decimal::ZERO
+);
+money_type!(
+    /// An order or position size in the base asset (BTC for BTCUSDT). Always >= 0; the side says the sign.
+    Qty, "quantity", ">= 0", |d| d >= Decimal::ZERO
+);
+money_type!(
+    /// An absolute value in the quote asset: |price x qty|. Always >= 0.
+    Notional, "notional", ">= 0", |d| d >= Decimal::ZERO
+);
+
+impl Qty {
+    pub const ZERO: Qty = Qty(Decimal::ZERO);
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// The notional of this quantity at `price`.
+    pub fn notional_at(self, price: Price) -> Notional {
+        Notional(self.0 * price.0)
+    }
+
+    /// The number of decimals the value carries once trailing zeros are dropped.
+    pub fn decimals(self) -> u32 {
+        self.0.normalize().scale()
+    }
+}
+
+impl Price {
+    /// The number of decimals the value carries once trailing zeros are dropped.
+    pub fn decimals(self) -> u32 {
+        self.0.normalize().scale()
+    }
+}
+
+impl Notional {
+    pub const ZERO: Notional = Notional(Decimal::ZERO);
+}
+
+/// Parses a decimal the way Binance writes them ("0.00100000", "1e-3" is also accepted).
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    Decimal::from_str(t)
+        .ok()
+        .or_else(|| Decimal::from_scientific(t).ok())
+}
+
+/// Deserializes a decimal from a JSON string ("0.10") or a JSON number (0.1).
+pub fn decimal_from_str_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = Decimal;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a decimal number as a string or a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
+            parse_decimal(v).ok_or_else(|| E::custom(format!("'{v}' is not a decimal number")))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {
+            // Through the shortest round-trip text, so 0.1 becomes exactly 0.1.
+            parse_decimal(&v.to_string())
+                .ok_or_else(|| E::custom(format!("{v} is not a finite decimal")))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Serde helpers for plain `Decimal` fields that must cross JSON as strings.
+pub mod decimal_str {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        decimal_from_str_or_number(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn checked_constructors_refuse_out_of_range() {
+        assert!(Price::new(dec!(0)).is_err());
+        assert!(Price::new(dec!(-1)).is_err());
+        assert!(Qty::new(dec!(-0.001)).is_err());
+        assert_eq!(Qty::new(dec!(0)).map(Qty::is_zero), Ok(true));
+        let err = "abc".parse::<Price>().expect_err("not a number");
+        assert_eq!(err.to_string(), "price 'abc' is not a decimal number");
+    }
+
+    #[test]
+    fn rounding_to_step_and_tick() {
+        let q: Qty = "0.0087".parse().expect("qty");
+        assert_eq!(
+            q.round_to(dec!(0.001), Rounding::Floor)
+                .expect("floor")
+                .get(),
+            dec!(0.008)
+        );
+        assert_eq!(
+            q.round_to(dec!(0.001), Rounding::Ceil).expect("ceil").get(),
+            dec!(0.009)
+        );
+        assert_eq!(
+            q.round_to(dec!(0.001), Rounding::Nearest)
+                .expect("near")
+                .get(),
+            dec!(0.009)
+        );
+        let p: Price = "71000.37".parse().expect("price");
+        assert_eq!(
+            p.round_to(dec!(0.10), Rounding::Floor)
+                .expect("floor")
+                .to_string(),
+            "71000.30"
+        );
+        assert_eq!(
+            p.round_to(dec!(0.10), Rounding::Nearest)
+                .expect("n")
+                .to_string(),
+            "71000.40"
+        );
+        assert!(round_to_increment(dec!(1), dec!(0), Rounding::Floor).is_err());
+    }
+
+    #[test]
+    fn json_as_strings_in_and_numbers_accepted() {
+        let p: Price = serde_json::from_str("\"70610.5\"").expect("str");
+        assert_eq!(serde_json::to_string(&p).expect("ser"), "\"70610.5\"");
+        let q: Qty = serde_json::from_str("0.001").expect("num");
+        assert_eq!(q.get(), dec!(0.001));
+        assert!(serde_json::from_str::<Qty>("\"-1\"").is_err());
+    }
+
+    #[test]
+    fn notional_and_decimals() {
+        let q: Qty = "0.0010".parse().expect("q");
+        let p: Price = "70610".parse().expect("p");
+        assert_eq!(q.notional_at(p).get(), dec!(70.61));
+        assert_eq!(q.decimals(), 3);
+        assert_eq!("0.0007".parse::<Qty>().expect("q").decimals(), 4);
+    }
+}

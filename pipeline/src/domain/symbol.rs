@@ -1,0 +1,105 @@
+//! `Symbol`: a venue instrument name such as `BTCUSDT`.
+//!
+//! Validation is deliberately loose about the alphabet (Binance lists symbols with Chinese
+//! characters since 2025-10) but strict about shape: non-empty, at most 32 characters, no
+//! whitespace, no lowercase ASCII (Binance symbols are upper case; `btcusdt` is a typo we name).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{text}' is not a symbol: {why} (write it as Binance does, e.g. BTCUSDT)")]
+pub struct SymbolError {
+    pub text: String,
+    pub why: &'static str,
+}
+
+/// A cheaply clonable, validated symbol name.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Symbol(Arc<str>);
+
+impl Symbol {
+    pub fn new(text: &str) -> Result<Self, SymbolError> {
+        let err = |why| SymbolError {
+            text: text.to_string(),
+            why,
+        };
+        if text.is_empty() {
+            return Err(err("it is empty"));
+        }
+        if text.chars().count() > 32 {
+            return Err(err("it is longer than 32 characters"));
+        }
+        if text.chars().any(char::is_whitespace) {
+            return Err(err("it contains whitespace"));
+        }
+        if text.chars().any(|c| c.is_ascii_lowercase()) {
+            return Err(err("it contains lower-case letters"));
+        }
+        Ok(Self(Arc::from(text)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = SymbolError;
+    fn from_str(s: &str) -> Result<Self, SymbolError> {
+        Self::new(s)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Symbol({})", self.0)
+    }
+}
+
+impl AsRef<str> for Symbol {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Symbol {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Symbol {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Symbol::new(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_binance_names_and_refuses_typos() {
+        assert_eq!(
+            Symbol::new("BTCUSDT").map(|s| s.to_string()),
+            Ok("BTCUSDT".into())
+        );
+        assert!(Symbol::new("测试USDT").is_ok());
+        assert!(Symbol::new("BTCUSDT_260925").is_ok());
+        let e = Symbol::new("btcusdt").expect_err("lower");
+        assert!(e.to_string().contains("lower-case"));
+        assert!(Symbol::new("").is_err());
+        assert!(Symbol::new("BTC USDT").is_err());
+    }
+}

@@ -1,0 +1,225 @@
+//! The order check: one pure function that answers an order the way Binance USD-M does.
+//!
+//! Order of checks (Binance's real order is not documented; this follows binance-facts.md):
+//! parameters (-1102/-1106/-4137/-4138/-4015) -> symbol (-1121, -4140) -> precision (-1111) ->
+//! quantity > 0 (-4003) -> PRICE_FILTER on price and stop price (-4013/-4002/-4014) ->
+//! LOT_SIZE or MARKET_LOT_SIZE (-4004/-4005/-4023) -> PERCENT_PRICE (-4016/-4024, MARKET -4131)
+//! -> MIN_NOTIONAL (-4164; reduce-only and close-position orders are exempt).
+//! The first violation wins. Stateful checks (margin, reduce-only against the position, open
+//! order count, duplicate client ids) belong to the venue, not here.
+
+use rust_decimal::Decimal;
+
+use super::reject::Reject;
+use super::spec::{LotSize, PriceFilter, SymbolSpec};
+use crate::domain::{Notional, Price, Qty};
+use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
+
+/// What the venue knows about the market at the moment of the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarketContext {
+    /// The mark price: MARKET orders' notional and the PERCENT_PRICE band are computed from it.
+    pub mark_price: Price,
+    /// The best price on the other side (ask for a BUY, bid for a SELL), when known.
+    pub counter_price: Option<Price>,
+}
+
+impl MarketContext {
+    pub fn at_mark(mark_price: Price) -> Self {
+        MarketContext {
+            mark_price,
+            counter_price: None,
+        }
+    }
+}
+
+/// Checks `req` against `spec` (`None`: the venue does not list the symbol).
+pub fn check_order(
+    spec: Option<&SymbolSpec>,
+    req: &OrderRequest,
+    market: &MarketContext,
+) -> Result<CheckedOrder, Reject> {
+    check_params(req)?;
+    let spec = spec.ok_or_else(Reject::invalid_symbol)?;
+    if !spec.is_trading() && !req.reduce_only && !req.close_position {
+        return Err(Reject::symbol_not_trading());
+    }
+    let qty_raw = if req.close_position {
+        Decimal::ZERO
+    } else {
+        req.quantity.unwrap_or_default()
+    };
+    if decimals(qty_raw) > spec.quantity_precision {
+        return Err(Reject::bad_precision());
+    }
+    for p in [req.price, req.stop_price].into_iter().flatten() {
+        if decimals(p) > spec.price_precision {
+            return Err(Reject::bad_precision());
+        }
+    }
+    if !req.close_position && qty_raw <= Decimal::ZERO {
+        return Err(Reject::qty_not_positive());
+    }
+    for p in [req.price, req.stop_price].into_iter().flatten() {
+        check_price_filter(&spec.price_filter, p)?;
+    }
+    // Positive after PRICE_FILTER only when minPrice > 0; refuse non-positive prices anyway.
+    let price = positive_price(req.price)?;
+    let stop_price = positive_price(req.stop_price)?;
+    let market_like = req.order_type.is_market_like();
+    if !req.close_position {
+        check_lot(spec.lot_for(market_like), qty_raw)?;
+    }
+    check_percent_price(spec, req, price, market)?;
+    let qty = Qty::new(qty_raw).map_err(|_| Reject::qty_not_positive())?;
+    let reference = match req.order_type {
+        OrderType::Limit => price.unwrap_or(market.mark_price),
+        OrderType::Market => market.mark_price,
+        OrderType::StopMarket | OrderType::TakeProfitMarket => {
+            stop_price.unwrap_or(market.mark_price)
+        }
+    };
+    let notional = qty.notional_at(reference);
+    let exempt = req.reduce_only || req.close_position;
+    if !exempt && notional.get() < spec.min_notional {
+        return Err(Reject::notional_below_min(spec.min_notional));
+    }
+    Ok(CheckedOrder {
+        symbol: spec.symbol.clone(),
+        side: req.side,
+        order_type: req.order_type,
+        time_in_force: req.time_in_force,
+        quantity: qty,
+        price,
+        stop_price,
+        reduce_only: req.reduce_only,
+        close_position: req.close_position,
+        client_order_id: req.client_order_id.clone(),
+        notional: Notional::new(notional.get()).unwrap_or(Notional::ZERO),
+    })
+}
+
+fn check_params(req: &OrderRequest) -> Result<(), Reject> {
+    if let Some(id) = &req.client_order_id {
+        if id.chars().count() > 36 {
+            return Err(Reject::client_id_too_long());
+        }
+        let ok = |c: char| c.is_ascii_alphanumeric() || ".:/_-".contains(c);
+        if id.is_empty() || !id.chars().all(ok) {
+            return Err(Reject::mandatory_param("newClientOrderId"));
+        }
+    }
+    if req.close_position {
+        if !req.order_type.is_conditional() {
+            return Err(Reject::param_not_required("closePosition"));
+        }
+        if req.quantity.is_some_and(|q| !q.is_zero()) {
+            return Err(Reject::close_position_with_quantity());
+        }
+        if req.reduce_only {
+            return Err(Reject::close_position_with_reduce_only());
+        }
+    } else if req.quantity.is_none() {
+        return Err(Reject::mandatory_param("quantity"));
+    }
+    match req.order_type {
+        OrderType::Limit => {
+            if req.time_in_force.is_none() {
+                return Err(Reject::mandatory_param("timeInForce"));
+            }
+            if req.price.is_none() {
+                return Err(Reject::mandatory_param("price"));
+            }
+        }
+        OrderType::Market => {
+            if req.price.is_some() {
+                return Err(Reject::param_not_required("price"));
+            }
+        }
+        OrderType::StopMarket | OrderType::TakeProfitMarket => {
+            if req.stop_price.is_none() {
+                return Err(Reject::mandatory_param("stopPrice"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn decimals(d: Decimal) -> u32 {
+    d.normalize().scale()
+}
+
+fn positive_price(p: Option<Decimal>) -> Result<Option<Price>, Reject> {
+    p.map(|d| Price::new(d).map_err(|_| Reject::price_below_min()))
+        .transpose()
+}
+
+/// `price >= minPrice`, `price <= maxPrice`, `(price - minPrice) % tickSize == 0`; 0 disables a part.
+pub fn check_price_filter(f: &PriceFilter, price: Decimal) -> Result<(), Reject> {
+    if price <= Decimal::ZERO || (!f.min_price.is_zero() && price < f.min_price) {
+        return Err(Reject::price_below_min());
+    }
+    if !f.max_price.is_zero() && price > f.max_price {
+        return Err(Reject::price_above_max());
+    }
+    if !f.tick_size.is_zero() && !((price - f.min_price) % f.tick_size).is_zero() {
+        return Err(Reject::price_not_on_tick());
+    }
+    Ok(())
+}
+
+/// `qty >= minQty`, `qty <= maxQty`, `(qty - minQty) % stepSize == 0`.
+pub fn check_lot(f: &LotSize, qty: Decimal) -> Result<(), Reject> {
+    if qty < f.min_qty {
+        return Err(Reject::qty_below_min());
+    }
+    if !f.max_qty.is_zero() && qty > f.max_qty {
+        return Err(Reject::qty_above_max());
+    }
+    if !f.step_size.is_zero() && !((qty - f.min_qty) % f.step_size).is_zero() {
+        return Err(Reject::qty_not_on_step());
+    }
+    Ok(())
+}
+
+fn check_percent_price(
+    spec: &SymbolSpec,
+    req: &OrderRequest,
+    price: Option<Price>,
+    market: &MarketContext,
+) -> Result<(), Reject> {
+    let Some(band) = spec.percent_price else {
+        return Ok(());
+    };
+    let mark = market.mark_price.get();
+    let tick = spec.price_filter.tick_size;
+    let cap = mark * band.multiplier_up;
+    let floor = mark * band.multiplier_down;
+    let on_tick = |v: Decimal, up: bool| {
+        if tick.is_zero() {
+            v
+        } else if up {
+            (v / tick).ceil() * tick
+        } else {
+            (v / tick).floor() * tick
+        }
+    };
+    match (req.order_type, req.side, price) {
+        (OrderType::Limit, Side::Buy, Some(p)) if p.get() > cap => {
+            Err(Reject::limit_price_above_cap(on_tick(cap, false)))
+        }
+        (OrderType::Limit, Side::Sell, Some(p)) if p.get() < floor => {
+            Err(Reject::limit_price_below_floor(on_tick(floor, true)))
+        }
+        (OrderType::Market, side, _) => match (side, market.counter_price) {
+            (Side::Buy, Some(ask)) if ask.get() > cap => {
+                Err(Reject::counterparty_price_out_of_band())
+            }
+            (Side::Sell, Some(bid)) if bid.get() < floor => {
+                Err(Reject::counterparty_price_out_of_band())
+            }
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
