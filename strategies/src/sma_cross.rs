@@ -1,0 +1,65 @@
+//! `sma_cross`: BUY when the fast SMA of closes crosses above the slow one, SELL when it crosses
+//! below. One instance per symbol.
+
+use pipeline::signal::{Action, Signal, SignalSource};
+use pipeline::{Bar, Symbol};
+
+use crate::indicators::Sma;
+
+#[derive(Debug, Clone)]
+pub struct SmaCross {
+    fast: Sma,
+    slow: Sma,
+    fast_period: usize,
+    slow_period: usize,
+    /// Sign of (fast - slow) at the previous bar: +1, -1, or 0 before both are ready.
+    last_side: i8,
+    confidence: f64,
+    interval_ms: i64,
+}
+
+impl SmaCross {
+    pub fn new(fast: usize, slow: usize, confidence: f64, interval_ms: i64) -> Self {
+        SmaCross {
+            fast: Sma::new(fast),
+            slow: Sma::new(slow),
+            fast_period: fast,
+            slow_period: slow,
+            last_side: 0,
+            confidence,
+            interval_ms,
+        }
+    }
+}
+
+impl SignalSource for SmaCross {
+    #[inline]
+    fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, out: &mut Vec<Signal>) {
+        let fast = self.fast.update(bar.close);
+        let slow = self.slow.update(bar.close);
+        let (Some(f), Some(s)) = (fast, slow) else {
+            return;
+        };
+        let side = if f > s {
+            1
+        } else if f < s {
+            -1
+        } else {
+            self.last_side
+        };
+        if side != self.last_side && self.last_side != 0 {
+            out.push(Signal {
+                time: bar.open_time.plus_ms(self.interval_ms),
+                symbol: symbol.clone(),
+                action: if side > 0 { Action::Buy } else { Action::Sell },
+                confidence: self.confidence,
+                source: self.name(),
+            });
+        }
+        self.last_side = side;
+    }
+
+    fn name(&self) -> String {
+        format!("sma_cross({},{})", self.fast_period, self.slow_period)
+    }
+}
