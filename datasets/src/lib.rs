@@ -1,1 +1,56 @@
-//! placeholder
+//! `datasets`: named, validated kline data for backtests, in a flat columnar layout.
+//!
+//! The call a backtest makes: `datasets::load("btc_2026q1")?` (or [`load_with`] with an
+//! explicit [`DataHome`] and [`LoadOptions`]) gives a [`Dataset`]: one [`BarSeries`] per symbol
+//! (struct of arrays; `bar(i)`/`iter()` yield `pipeline::Bar`) and [`Dataset::is_synthetic`].
+//!
+//! Map:
+//! - [`catalog`]: named datasets (shipped TOML compiled in; user TOML in the data home).
+//! - [`dataset`]: load a catalog entry by name through the Parquet cache.
+//! - [`file`]: load one file by path (Binance kline CSV with or without header, generic OHLCV
+//!   CSV, either inside a `.zip`, or Parquet), optionally through the cache.
+//! - [`text`]: CSV text to columns; [`parquet`]: Parquet through polars (private detail).
+//! - [`validate`]: the checks every loaded row passes, gap detection and the [`GapPolicy`].
+//! - [`series`]: [`BarSeries`], the hot-path layout.
+//! - [`synth`]: the deterministic synthetic kline model (regime-switching stochastic
+//!   volatility, Student-t shocks, intraday seasonality, tick rounding).
+//! - [`stats`]: the statistics the synthetic model is calibrated on.
+//! - [`fetch`]: download and verify Binance public-data archives.
+//! - [`user`]: user datasets: import a file, synthesise any symbols and range.
+//! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
+//!
+//! Architecture Invariants: nothing is written inside the repository at run time (everything
+//! goes to the data home, `SIM_HOME` or `$HOME/.sim`); every file is written atomically; only
+//! [`fetch`] touches the network; synthetic data is always labelled synthetic.
+//! Must never live here: trading logic, the order path, plotting.
+
+pub mod cache;
+pub mod catalog;
+pub mod dataset;
+pub mod error;
+pub mod fetch;
+pub mod file;
+pub mod home;
+mod parquet;
+pub mod series;
+pub mod stats;
+pub mod synth;
+pub mod text;
+pub mod user;
+pub mod validate;
+
+pub use cache::{sha256_file, sha256_hex};
+pub use catalog::{Catalog, CatalogEntry, DataKind, SourceFile, register};
+pub use dataset::{
+    Dataset, LoadOptions, cache_files, cache_key, load, load_entry, load_with, verify_sources,
+};
+pub use error::{DatasetError, Result};
+pub use fetch::{FetchOptions, FetchOutcome, fetch};
+pub use file::{FileOptions, LoadedFile, SourceFormat, load_file, read_file};
+pub use home::{DataHome, sim_home};
+pub use parquet::read_parquet;
+pub use series::{BarIter, BarSeries, Columns};
+pub use stats::{BarStats, bar_stats};
+pub use synth::{SynthSpec, generate};
+pub use user::{ImportRequest, SynthRequest, import_file, synth_dataset};
+pub use validate::{Gap, GapPolicy, Report};

@@ -1,1 +1,148 @@
-//! placeholder
+//! `exchange_sim`: a simulated Binance USD-M futures exchange driven by klines. It is the venue
+//! of every backtest and the engine behind the local Binance-compatible server, so it answers
+//! orders with Binance's own codes and messages and fills them by the rules written below.
+//!
+//! # Using it
+//!
+//! ```
+//! use exchange_sim::{SimConfig, SimExchange};
+//! use pipeline::exchange_info::{Environment, snapshot};
+//! use pipeline::order::{OrderRequest, Side};
+//! use pipeline::{Bar, Interval, TimestampMs};
+//! use rust_decimal::Decimal;
+//!
+//! let info = snapshot(Environment::Mainnet).expect("embedded snapshot");
+//! let mut ex = SimExchange::new(info, SimConfig::default(), Interval::M1).expect("valid config");
+//! let btc = ex.symbol_id("BTCUSDT").expect("listed");
+//! let t = TimestampMs::from_utc(2026, 1, 1, 0, 0, 0);
+//! let bar = |k: i64, o: f64, h: f64, l: f64, c: f64| Bar {
+//!     open_time: t.plus_ms(k * 60_000), open: o, high: h, low: l, close: c, volume: 10.0,
+//! };
+//! ex.on_bar(btc, &bar(0, 70_000.0, 70_100.0, 69_900.0, 70_050.0)).expect("in order");
+//! let order = OrderRequest::market("BTCUSDT", Side::Buy, Decimal::new(1, 2)); // 0.01 BTC
+//! let placed = ex.submit(&order).expect("accepted"); // NEW: fills at the next open
+//! ex.on_bar(btc, &bar(1, 70_060.0, 70_200.0, 70_000.0, 70_150.0)).expect("in order");
+//! assert_eq!(ex.fills()[0].order_id, placed.order_id);
+//! assert_eq!(ex.position_amt(btc), Decimal::new(1, 2));
+//! let _events = ex.take_events(); // order updates, fills, funding, liquidations
+//! println!("equity {}", ex.equity());
+//! ```
+//!
+//! # Map
+//!
+//! - [`config`]: `SimConfig` and its parts (fees, slippage, fill rules, funding, margin).
+//! - [`schedule`]: point-in-time exchange info (`InfoSchedule`) and symbol ids (`SymId`).
+//! - [`exchange`]: `SimExchange` and `on_bar` (the hot path); `read`: the read side (equity,
+//!   positions, fills, events, account totals).
+//! - `submit`: order placement and its stateful checks, cancel, query, leverage, margin mode.
+//! - `matching`: what a bar does to open orders; `fills`: fill prices, fees and booking.
+//! - [`margin`]: initial/maintenance margin, available balance, the liquidation price formula;
+//!   `liquidation`: closing positions at liquidation or delisting.
+//! - [`funding`]: funding times, rates and payments. [`brackets`]: leverage brackets.
+//! - `account`: wallet and position arithmetic; [`orders`]: order records, id spaces, lifecycle.
+//! - `convert`: exact `f64` <-> `Decimal` for bar prices and cached levels.
+//! - `venue_impl`: `impl pipeline::venue::Venue for SimExchange`.
+//!
+//! # Assumptions of the simulation
+//!
+//! 1. **Clock.** Bars are closed klines. After `on_bar`, the clock is the bar's close time
+//!    (open time + interval - 1 ms); orders submitted between bars are placed at that instant.
+//!    Each symbol's bars must come in time order; several symbols may interleave.
+//! 2. **Mark price = the bar's close.** There is no separate index or mark series: MARKET
+//!    notional (MIN_NOTIONAL), PERCENT_PRICE, margin, unrealised PnL, liquidation and funding
+//!    all use the last close of the symbol.
+//! 3. **No spread, no depth.** Best bid = best ask = the last close. A BUY LIMIT at or above it
+//!    (a SELL at or below it) is marketable.
+//! 4. **MARKET orders** fill at the open of the symbol's next bar (default `next_open`; the
+//!    order is NEW until then and cannot be canceled), or with `current_close` immediately at
+//!    the last close (the close plus a latency shorter than a bar). Always in full, as taker.
+//! 5. **Slippage** applies to taker fills only, always against the trader: `none`,
+//!    `fixed_bps`, or `bar_range` (a uniform draw in [0, fraction) x (high - low) of the fill
+//!    bar from the seeded generator). The price is then rounded to the tick away from the trader
+//!    and clamped into the fill bar's [low, high]: **no fill is ever outside its bar's range**.
+//! 6. **Resting LIMIT orders** fill when a bar trades through the price (BUY: low < price;
+//!    with `touch`: low <= price), at the limit price as maker; when the price lies outside the
+//!    bar (it gapped through between bars) at the nearest bar extreme instead.
+//! 7. **Marketable LIMIT orders** fill on placement as taker at the last close plus slippage,
+//!    never worse than the limit. GTX (post-only) is rejected -5022 instead; FOK that is not
+//!    marketable is rejected -5021; IOC that is not marketable ends EXPIRED.
+//! 8. **Conditional orders** (STOP_MARKET, TAKE_PROFIT_MARKET) are algo orders with their own
+//!    id space (ids above [`orders::ALGO_ID_OFFSET`]). They trigger on the bar's contract price
+//!    (STOP BUY when high >= stop, STOP SELL when low <= stop, TAKE_PROFIT the other way) and
+//!    fill as taker at the stop plus slippage, or at the open plus slippage when the open is
+//!    already beyond the stop (a gap). A stop already crossed by the last close is rejected
+//!    -2021. No margin is checked or held before the trigger (Binance since 2025-12); at the
+//!    trigger the opening part needs margin or the order ends REJECTED. Fills of a triggered
+//!    order carry the algo id; the normal order it became is [`SimExchange::actual_order_id`].
+//! 9. **Inside a bar** the price goes open -> first extreme -> second extreme -> close.
+//!    Default `pessimistic`: a long sees the low first, a short the high first, so when one bar
+//!    reaches both a position's stop and its take-profit, the stop fills first (the
+//!    take-profit then finds no position and ends EXPIRED). `bar_direction`: open -> low ->
+//!    high -> close for an up bar (close >= open), open -> high -> low -> close for a down bar.
+//!    Flat accounts always use the bar direction.
+//! 10. **Volume.** By default volume never limits a fill. With `max_participation = f`, the
+//!     resting LIMIT fills of a symbol take at most f x the bar's volume per bar (floored to the
+//!     step size, shared in path order); the rest stays PARTIALLY_FILLED for later bars. Taker
+//!     fills (MARKET, triggered, marketable LIMIT) always fill in full.
+//! 11. **Reduce-only** orders are rejected -2022 when they would open or increase a position,
+//!     and at fill time shrink to the position; the unfilled rest ends EXPIRED.
+//!     `closePosition` closes whatever is open when it triggers (EXPIRED if nothing is).
+//! 12. **Fees** = fill notional x maker or taker rate (default 0.02 % / 0.05 %), rounded to
+//!     8 decimals, paid from the wallet.
+//! 13. **Funding** every 8 h at 00:00/08:00/16:00 UTC at the constant rate (default 0.01 %),
+//!     or at the times and rates of a series given with [`SimExchange::set_funding_rates`].
+//!     Payment = size x mark x rate (longs pay when positive), only for positions open at the
+//!     funding time: a time at or before a bar's open is charged before that bar's fills.
+//! 14. **Margin**: one-way mode, isolated or cross per symbol, leverage per symbol up to the
+//!     first leverage bracket. Initial margin = notional / leverage; orders that would open
+//!     more than the available balance allows are rejected -2019, positions above the
+//!     leverage's maximum notional -2027. See [`margin`] for the formulas.
+//! 15. **Liquidation** is checked once per bar, after its fills, at the close (the mark), with
+//!     Binance's liquidation price and the symbol's `liquidationFee`; the position closes at
+//!     the mark and its orders are canceled. Losses beyond the margin go to the insurance fund
+//!     (see `liquidation`), so `wallet = initial + realised - fees - funding + insurance`.
+//! 16. **Exchange info is point-in-time**: the version valid at the clock decides; a symbol not
+//!     listed then (or before its `onboardDate`) is rejected -1121. When a symbol leaves the
+//!     exchange info its orders are canceled and its position is settled at the last mark
+//!     without fee.
+//! 17. **Determinism.** The seed drives every random draw; iteration is over vectors and
+//!     ordered maps; there is no wall clock. Same inputs, same events byte for byte.
+//!
+//! Left out: hedge mode (LONG/SHORT position sides), STOP/TAKE_PROFIT limit variants, trailing
+//! stops, GTD, `priceMatch`, self-trade prevention, `workingType=MARK_PRICE` (triggers use bar
+//! prices), market-order PERCENT_PRICE (-4131, there is no book), auto-cancel of reduce-only
+//! orders when a position closes (they expire when reached), and order purging.
+//!
+//! Must never live here: I/O, a wall clock, HTTP, polars, or knowledge of the pipeline stages.
+
+pub mod brackets;
+pub mod config;
+pub mod error;
+pub mod exchange;
+pub mod funding;
+pub mod margin;
+pub mod orders;
+pub mod schedule;
+
+mod account;
+mod convert;
+mod fills;
+mod liquidation;
+mod matching;
+mod read;
+mod submit;
+mod venue_impl;
+
+pub use brackets::{Bracket, BracketConfig, BracketTable};
+pub use config::{
+    FeeConfig, FundingConfig, IntrabarPath, LimitFill, MarginMode, MarketFill, SimConfig,
+    SlippageModel,
+};
+pub use error::SimError;
+pub use exchange::SimExchange;
+pub use funding::FundingRate;
+pub use margin::liquidation_price;
+pub use read::AccountSnapshot;
+pub use schedule::{InfoSchedule, SymId};
+pub use submit::MAX_OPEN_ALGO_ORDERS;
+pub use venue_impl::request_of;

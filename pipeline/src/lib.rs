@@ -11,14 +11,22 @@
 //! - [`venue`]: the `Venue` trait (simulated and live exchanges implement it) and its answer
 //!   types (`OrderState`, `Fill`, `PositionSnapshot`, `VenueEvent`, `VenueError`).
 //! - [`signal`]: stage 1's `Signal` and the `SignalSource` trait strategies implement.
+//! - [`stages`]: stages 2-7 (trader, bridge, governor, permit, executor, ledger), their configs,
+//!   the journal, and `Pipeline`, which a backtest and a live loop call per bar.
+//! - [`reason`]: `Reason`, the one enum of stable drop codes (meaning and fix each), and `Dropped`.
+//! - [`funnel`]: per stage in/out/drops by reason, split ENTRY/EXIT and by symbol; sizing traces;
+//!   the CLI tables and `explain`'s sentences.
 //!
 //! Must never live here: I/O (files, network), polars, plotting, a wall clock, or anything that
 //! knows whether the venue is simulated or live.
 
 pub mod domain;
 pub mod exchange_info;
+pub mod funnel;
 pub mod order;
+pub mod reason;
 pub mod signal;
+pub mod stages;
 pub mod venue;
 
 pub use domain::{Bar, Interval, Kline, Notional, Price, Qty, Rounding, Symbol, TimestampMs};

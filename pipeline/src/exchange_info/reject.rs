@@ -64,6 +64,13 @@ impl Reject {
     pub fn invalid_symbol() -> Reject {
         r(-1121, "Invalid symbol.")
     }
+    /// -1000 with the simulator's reason appended (Binance sends the bare sentence).
+    pub fn unknown_error(detail: &str) -> Reject {
+        r(
+            -1000,
+            format!("An unknown error occured while processing the request. ({detail})"),
+        )
+    }
     pub fn unknown_order() -> Reject {
         r(-2011, "Unknown order sent.")
     }
@@ -129,6 +136,24 @@ impl Reject {
     }
     pub fn invalid_leverage(leverage: impl fmt::Display) -> Reject {
         r(-4028, format!("Leverage {leverage} is not valid"))
+    }
+    pub fn max_stop_orders() -> Reject {
+        r(-4045, "Reach max stop order limit.")
+    }
+    pub fn margin_type_unchanged() -> Reject {
+        r(-4046, "No need to change margin type.")
+    }
+    pub fn margin_type_with_open_orders() -> Reject {
+        r(
+            -4047,
+            "Margin type cannot be changed if there exists open orders.",
+        )
+    }
+    pub fn margin_type_with_position() -> Reject {
+        r(
+            -4048,
+            "Margin type cannot be changed if there exists position.",
+        )
     }
     pub fn duplicate_client_order_id() -> Reject {
         r(-4116, "clientOrderId is duplicated")

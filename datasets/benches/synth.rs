@@ -1,0 +1,2 @@
+//! Placeholder so the manifest parses; the datasets helper replaces it.
+fn main() {}

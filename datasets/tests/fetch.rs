@@ -1,0 +1,247 @@
+//! `fetch` against a loopback HTTP server this test starts on 127.0.0.1:0, serving fixture zips
+//! built here in Binance's layout. No test reaches the internet.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use common::*;
+use datasets::text::write_binance_csv;
+use datasets::{
+    DataKind, DatasetError, FetchOptions, LoadOptions, fetch, generate, load_with, sha256_hex,
+};
+use pipeline::{Interval, Symbol, TimestampMs};
+
+const DIR: &str = "/data/futures/um/monthly/klines/BTCUSDT/1m";
+
+/// A tiny HTTP/1.1 server: GET of a known path gives 200 and the bytes, anything else 404.
+struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    hits: Arc<Mutex<Vec<String>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(files: BTreeMap<String, Vec<u8>>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let stop = Arc::new(AtomicBool::new(false));
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let (stop2, hits2) = (stop.clone(), hits.clone());
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(s) = stream {
+                    serve(s, &files, &hits2);
+                }
+            }
+        });
+        Server {
+            addr,
+            stop,
+            hits,
+            thread: Some(thread),
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn hits(&self) -> Vec<String> {
+        self.hits.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr); // wakes the accept loop
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(mut s: TcpStream, files: &BTreeMap<String, Vec<u8>>, hits: &Mutex<Vec<String>>) {
+    let mut req = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => req.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&req);
+    let path = text.split_whitespace().nth(1).unwrap_or("").to_string();
+    hits.lock().expect("lock").push(path.clone());
+    let (status, body): (&str, &[u8]) = match files.get(&path) {
+        Some(b) => ("200 OK", b),
+        None => ("404 Not Found", b"not found"),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(body);
+    let _ = s.flush();
+}
+
+/// Adds `<name>` and `<name>.CHECKSUM` (sha256sum format) to the served files.
+fn add_zip(files: &mut BTreeMap<String, Vec<u8>>, name: &str, zip: Vec<u8>, checksum_of: &[u8]) {
+    let sum = format!("{}  {name}\n", sha256_hex(checksum_of));
+    files.insert(format!("{DIR}/{name}.CHECKSUM"), sum.into_bytes());
+    files.insert(format!("{DIR}/{name}"), zip);
+}
+
+fn month(m: u32) -> (TimestampMs, TimestampMs) {
+    let start = TimestampMs::from_utc(2026, m, 1, 0, 0, 0);
+    let end = TimestampMs::from_utc(2026, m + 1, 1, 0, 0, 0).plus_ms(-60_000);
+    (start, end)
+}
+
+fn no_partial_files(dir: &Path) -> bool {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return true;
+    };
+    rd.filter_map(Result::ok).all(|e| {
+        let p = e.path();
+        if p.is_dir() {
+            no_partial_files(&p)
+        } else {
+            !p.to_string_lossy().ends_with(".part")
+        }
+    })
+}
+
+#[test]
+fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
+    let sym = Symbol::new("BTCUSDT").expect("sym");
+    let mut files = BTreeMap::new();
+    let mut expected_closes = Vec::new();
+    for m in 1..=3 {
+        let (start, end) = month(m);
+        let s = generate(&sym, Interval::M1, start, end, 900 + u64::from(m)).expect("fixture");
+        expected_closes.extend_from_slice(s.closes());
+        let name = format!("BTCUSDT-1m-2026-{m:02}");
+        let zip = zip_bytes(
+            &format!("{name}.csv"),
+            write_binance_csv(&s, true, false).as_bytes(),
+        );
+        add_zip(&mut files, &format!("{name}.zip"), zip.clone(), &zip);
+    }
+    let server = Server::start(files);
+    let (_tmp, home) = temp_home();
+    let opts = FetchOptions {
+        base_url: Some(server.base_url()),
+    };
+
+    let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
+    assert_eq!(out.files.len(), 3);
+    assert!(
+        out.files
+            .iter()
+            .all(|f| !f.reused && f.path.starts_with(home.downloads_dir()))
+    );
+    assert!(!out.dataset.is_synthetic());
+    assert_eq!(out.dataset.series()[0].len(), 129_600);
+    assert_eq!(out.dataset.series()[0].closes(), expected_closes.as_slice());
+    assert!(out.entry_path.starts_with(home.catalog_dir()));
+
+    let loaded = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
+    assert_eq!(loaded.kind(), DataKind::Real);
+    assert!(!loaded.is_synthetic());
+    assert!(loaded.from_cache());
+    assert_eq!(
+        loaded
+            .entry()
+            .sources
+            .iter()
+            .filter(|s| s.sha256.is_some())
+            .count(),
+        3
+    );
+
+    let before = server.hits().len();
+    let again = fetch(&home, "btc_2026q1", &opts).expect("fetch again");
+    assert!(again.files.iter().all(|f| f.reused));
+    let new_hits = server.hits()[before..].to_vec();
+    assert!(
+        new_hits.iter().all(|h| h.ends_with(".CHECKSUM")),
+        "{new_hits:?}"
+    );
+    assert!(no_partial_files(home.root()));
+}
+
+#[test]
+fn checksum_mismatch_names_file_and_hashes_and_keeps_nothing() {
+    let mut files = BTreeMap::new();
+    let jan = zip_bytes("BTCUSDT-1m-2026-01.csv", b"not used");
+    add_zip(&mut files, "BTCUSDT-1m-2026-01.zip", jan.clone(), &jan);
+    let feb = zip_bytes("BTCUSDT-1m-2026-02.csv", b"tampered in transit");
+    add_zip(
+        &mut files,
+        "BTCUSDT-1m-2026-02.zip",
+        feb.clone(),
+        b"what Binance published",
+    );
+    let server = Server::start(files);
+    let (_tmp, home) = temp_home();
+    let opts = FetchOptions {
+        base_url: Some(server.base_url()),
+    };
+
+    let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
+    let text = e.to_string();
+    assert!(matches!(e, DatasetError::ChecksumMismatch { .. }), "{text}");
+    assert!(
+        text.starts_with("BTCUSDT-1m-2026-02.zip: sha256 is "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&sha256_hex(&feb)),
+        "actual hash missing: {text}"
+    );
+    assert!(
+        text.contains(&sha256_hex(b"what Binance published")),
+        "expected hash missing: {text}"
+    );
+    assert!(text.contains("re-download"), "{text}");
+    let feb_path = home
+        .downloads_dir()
+        .join(format!("{}/BTCUSDT-1m-2026-02.zip", &DIR[1..]));
+    assert!(!feb_path.exists());
+    assert!(no_partial_files(home.root()));
+    let still = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("stand-in");
+    assert!(
+        still.is_synthetic(),
+        "a failed fetch must not register anything"
+    );
+}
+
+#[test]
+fn a_missing_month_is_a_clear_error() {
+    let server = Server::start(BTreeMap::new());
+    let (_tmp, home) = temp_home();
+    let opts = FetchOptions {
+        base_url: Some(server.base_url()),
+    };
+    let e = fetch(&home, "btc_2026q1", &opts).expect_err("404");
+    assert!(e.to_string().contains("404"), "{e}");
+    assert!(
+        e.to_string().contains("BTCUSDT-1m-2026-01.zip.CHECKSUM"),
+        "{e}"
+    );
+    let e = fetch(&home, "bench_2025_top10", &opts).expect_err("no urls");
+    assert!(e.to_string().contains("nothing to fetch"), "{e}");
+}

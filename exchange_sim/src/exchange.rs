@@ -1,0 +1,332 @@
+//! `SimExchange`: the state of the simulated exchange, its constructor and the bar entry point
+//! (`on_bar`, whose idle path does a few integer and `f64` comparisons and nothing else). The
+//! read side (equity, positions, fills, events) is in `read`.
+//!
+//! Per symbol the state is split in two: `Hot` (last bar, next funding time and the cached
+//! `f64` levels that decide whether a bar can touch anything) and `SymState` (orders, position,
+//! leverage). Matching, placement, margin and funding live in their own modules as further
+//! `impl SimExchange` blocks. Must never live here: fill rules or Binance codes.
+
+use std::sync::Arc;
+
+use pipeline::exchange_info::SymbolSpec;
+use pipeline::venue::{Fill, VenueEvent};
+use pipeline::{Bar, Interval, Symbol, TimestampMs};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use rust_decimal::Decimal;
+
+use crate::account::{Position, Wallet};
+use crate::brackets::BracketTable;
+use crate::config::{MarginMode, SimConfig};
+use crate::convert::bar_decimal;
+use crate::error::SimError;
+use crate::funding::FundingState;
+use crate::matching::Hit;
+use crate::orders::{OpenOrder, OrderStore};
+use crate::schedule::{InfoSchedule, SymId};
+
+/// The per-symbol state read on every bar.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hot {
+    /// Open time of the last bar (`i64::MIN` before the first).
+    pub last_open: i64,
+    pub bar: Bar,
+    pub next_funding: i64,
+    /// The highest level a falling price reaches first (-inf: none).
+    pub down_max: f64,
+    /// The lowest level a rising price reaches first (+inf: none).
+    pub up_min: f64,
+    /// A long is checked for liquidation when the close is at or below this (-inf: none).
+    pub liq_down: f64,
+    /// A short is checked for liquidation when the close is at or above this (+inf: none).
+    pub liq_up: f64,
+    pub pending_market: bool,
+    /// Cross margin with several positions: every bar needs the account-level check.
+    pub every_bar: bool,
+}
+
+impl Hot {
+    fn new() -> Hot {
+        Hot {
+            last_open: i64::MIN,
+            bar: Bar::default(),
+            next_funding: i64::MIN,
+            down_max: f64::NEG_INFINITY,
+            up_min: f64::INFINITY,
+            liq_down: f64::NEG_INFINITY,
+            liq_up: f64::INFINITY,
+            pending_market: false,
+            every_bar: false,
+        }
+    }
+}
+
+/// The per-symbol state touched only when something happens.
+#[derive(Debug, Clone)]
+pub(crate) struct SymState {
+    pub symbol: Symbol,
+    /// The spec of the current exchange-info version (onboard date not applied).
+    pub spec: Option<Arc<SymbolSpec>>,
+    pub position: Position,
+    /// Open orders in placement order.
+    pub open: Vec<OpenOrder>,
+    pub leverage: u32,
+    pub mode: MarginMode,
+    pub brackets: BracketTable,
+    pub funding: FundingState,
+    /// Cached liquidation price of the position (exact), when it has one.
+    pub liq_price: Option<Decimal>,
+}
+
+/// The simulated Binance USD-M exchange. See the crate doc for its assumptions.
+#[derive(Debug, Clone)]
+pub struct SimExchange {
+    pub(crate) cfg: SimConfig,
+    pub(crate) schedule: InfoSchedule,
+    pub(crate) interval_ms: i64,
+    pub(crate) now: i64,
+    pub(crate) version: Option<usize>,
+    pub(crate) next_version_at: i64,
+    pub(crate) hot: Vec<Hot>,
+    pub(crate) syms: Vec<SymState>,
+    pub(crate) orders: OrderStore,
+    pub(crate) wallet: Wallet,
+    pub(crate) events: Vec<VenueEvent>,
+    pub(crate) fills: Vec<Fill>,
+    pub(crate) rng: SmallRng,
+    pub(crate) scratch: Vec<Hit>,
+    /// Number of non-flat cross-margin positions.
+    pub(crate) cross_positions: usize,
+    /// Something changed that the cached levels depend on.
+    pub(crate) dirty: bool,
+}
+
+impl SimExchange {
+    /// A fresh exchange over `schedule` (an `ExchangeInfo` converts into a one-version
+    /// schedule), fed bars of `interval`.
+    pub fn new(
+        schedule: impl Into<InfoSchedule>,
+        config: SimConfig,
+        interval: Interval,
+    ) -> Result<SimExchange, SimError> {
+        config.validate()?;
+        let schedule = schedule.into();
+        for name in config
+            .leverage
+            .keys()
+            .chain(config.leverage_brackets.keys())
+        {
+            if schedule.symbol_id(name).is_none() {
+                return Err(SimError::Config(format!(
+                    "'{name}' is configured but no exchange-info version lists it"
+                )));
+            }
+        }
+        let version = schedule.version_at(TimestampMs(i64::MIN));
+        let mut syms = Vec::with_capacity(schedule.len());
+        for (i, symbol) in schedule.symbols().iter().enumerate() {
+            let id = SymId(u32::try_from(i).unwrap_or(u32::MAX));
+            let brackets = match config.leverage_brackets.get(symbol.as_str()) {
+                Some(tiers) => BracketTable::from_config(tiers).map_err(SimError::Config)?,
+                None => BracketTable::builtin(symbol.as_str()),
+            };
+            let leverage = match config.leverage.get(symbol.as_str()) {
+                Some(&lev) if lev > brackets.max_leverage() => {
+                    return Err(SimError::Config(format!(
+                        "leverage.{symbol} = {lev} exceeds the symbol's maximum {}",
+                        brackets.max_leverage()
+                    )));
+                }
+                Some(&lev) => lev,
+                None => config.default_leverage.min(brackets.max_leverage()),
+            };
+            syms.push(SymState {
+                symbol: symbol.clone(),
+                spec: schedule.spec_in(version, id).cloned(),
+                position: Position::default(),
+                open: Vec::new(),
+                leverage,
+                mode: config.margin_mode,
+                brackets,
+                funding: FundingState::default(),
+                liq_price: None,
+            });
+        }
+        Ok(SimExchange {
+            interval_ms: interval.as_ms(),
+            now: i64::MIN,
+            version,
+            next_version_at: schedule.next_change_after(version),
+            hot: vec![Hot::new(); syms.len()],
+            syms,
+            orders: OrderStore::default(),
+            wallet: Wallet::new(config.initial_balance),
+            events: Vec::new(),
+            fills: Vec::new(),
+            rng: SmallRng::seed_from_u64(config.seed),
+            scratch: Vec::new(),
+            cross_positions: 0,
+            dirty: false,
+            cfg: config,
+            schedule,
+        })
+    }
+
+    /// Feeds one closed bar of `sym`. The bar's close time (open + interval - 1 ms) becomes
+    /// the clock; pending MARKET orders fill at its open; resting orders, triggers, the
+    /// liquidation check (at the close, the mark) and funding follow.
+    #[inline]
+    pub fn on_bar(&mut self, sym: SymId, bar: &Bar) -> Result<(), SimError> {
+        let i = sym.index();
+        let Some(h) = self.hot.get(i) else {
+            return Err(SimError::UnknownSymbolId(sym.0));
+        };
+        let valid = bar.low > 0.0
+            && bar.low <= bar.open
+            && bar.low <= bar.close
+            && bar.high >= bar.open
+            && bar.high >= bar.close
+            && bar.high.is_finite();
+        if bar.open_time.0 <= h.last_open || !valid {
+            return Err(self.bar_error(i, bar));
+        }
+        let close_time = bar.open_time.0 + self.interval_ms - 1;
+        let busy = h.pending_market
+            || h.every_bar
+            || bar.low <= h.down_max
+            || bar.high >= h.up_min
+            || bar.close <= h.liq_down
+            || bar.close >= h.liq_up
+            || close_time >= h.next_funding;
+        if close_time > self.now {
+            self.now = close_time;
+            if close_time >= self.next_version_at {
+                self.advance_version();
+            }
+        }
+        if busy {
+            self.process_bar(i, bar, close_time);
+        } else {
+            let h = &mut self.hot[i];
+            h.last_open = bar.open_time.0;
+            h.bar = *bar;
+        }
+        Ok(())
+    }
+
+    /// Feeds several bars in the given order (e.g. one time step of every symbol).
+    pub fn on_bars(&mut self, bars: &[(SymId, Bar)]) -> Result<(), SimError> {
+        for (sym, bar) in bars {
+            self.on_bar(*sym, bar)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn bar_error(&self, i: usize, bar: &Bar) -> SimError {
+        let symbol = self.syms[i].symbol.to_string();
+        if bar.open_time.0 <= self.hot[i].last_open {
+            SimError::BarOutOfOrder {
+                symbol,
+                open_time: bar.open_time,
+                previous: TimestampMs(self.hot[i].last_open),
+            }
+        } else {
+            SimError::BadBar {
+                symbol,
+                open_time: bar.open_time,
+            }
+        }
+    }
+
+    /// Switches to the exchange-info version valid now; a symbol no longer listed has its
+    /// orders canceled and its position settled at the last mark.
+    #[cold]
+    fn advance_version(&mut self) {
+        let t = TimestampMs(self.now);
+        self.version = self.schedule.version_at(t);
+        self.next_version_at = self.schedule.next_change_after(self.version);
+        for i in 0..self.syms.len() {
+            let id = SymId(u32::try_from(i).unwrap_or(u32::MAX));
+            let spec = self.schedule.spec_in(self.version, id).cloned();
+            let delisted = spec.is_none() && self.syms[i].spec.is_some();
+            self.syms[i].spec = spec;
+            if delisted {
+                self.settle_delisted(i);
+            }
+        }
+        self.refresh_if_dirty();
+    }
+
+    /// The spec of symbol `i` as listed now (`None`: not listed now, so -1121).
+    pub(crate) fn spec_now(&self, i: usize) -> Option<Arc<SymbolSpec>> {
+        let spec = self.syms.get(i)?.spec.as_ref()?;
+        let listed = !self.cfg.respect_onboard_date || self.now >= spec.onboard_date.0;
+        listed.then(|| Arc::clone(spec))
+    }
+
+    /// The mark of symbol `i` (its last close), exact.
+    pub(crate) fn mark_dec(&self, i: usize) -> Option<Decimal> {
+        let h = self.hot.get(i)?;
+        if h.last_open == i64::MIN {
+            return None;
+        }
+        bar_decimal(h.bar.close)
+    }
+
+    /// Recomputes every cached level if anything changed since the last time.
+    pub(crate) fn refresh_if_dirty(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        self.cross_positions = self
+            .syms
+            .iter()
+            .filter(|s| s.mode == MarginMode::Cross && !s.position.is_flat())
+            .count();
+        for i in 0..self.syms.len() {
+            self.refresh_symbol(i);
+        }
+    }
+
+    fn refresh_symbol(&mut self, i: usize) {
+        let liq = if self.syms[i].position.is_flat() {
+            None
+        } else {
+            self.liquidation_price_of(i)
+        };
+        let s = &mut self.syms[i];
+        s.liq_price = liq;
+        let mut down_max = f64::NEG_INFINITY;
+        let mut up_min = f64::INFINITY;
+        let mut pending_market = false;
+        for o in s.open.iter().filter(|o| !o.done) {
+            if o.order_type == pipeline::order::OrderType::Market {
+                pending_market = true;
+            } else if o.dir() == crate::orders::Dir::Down {
+                down_max = down_max.max(o.level);
+            } else {
+                up_min = up_min.min(o.level);
+            }
+        }
+        let long = s.position.amt > Decimal::ZERO;
+        let cross_multi = s.mode == MarginMode::Cross && self.cross_positions >= 2;
+        let lp = liq.map(crate::convert::level_f64);
+        let h = &mut self.hot[i];
+        h.down_max = down_max;
+        h.up_min = up_min;
+        h.pending_market = pending_market;
+        h.every_bar = !s.position.is_flat() && cross_multi;
+        // A hair wide, so the exact Decimal check makes the decision.
+        h.liq_down = match lp {
+            Some(p) if long => p * (1.0 + 1e-9),
+            _ => f64::NEG_INFINITY,
+        };
+        h.liq_up = match lp {
+            Some(p) if !long => p * (1.0 - 1e-9),
+            _ => f64::INFINITY,
+        };
+    }
+}

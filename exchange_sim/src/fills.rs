@@ -1,0 +1,217 @@
+//! Fill prices and booking a fill: slippage, tick rounding, the [low, high] clamp, fees, and
+//! the order/position/wallet updates and events one execution causes.
+//!
+//! Every fill price goes through [`BarCtx::clamp`], so no fill ever lies outside the range of
+//! the bar it happened in. Taker prices move against the trader by the slippage model, then
+//! round to the tick away from the trader, then clamp. Fees = notional x rate, rounded to
+//! 8 decimals. Must never live here: deciding whether or when an order fills (`matching`).
+
+use pipeline::order::Side;
+use pipeline::venue::{Fill, OrderStatus, VenueEvent};
+use pipeline::{Bar, Price, Qty, TimestampMs};
+use rand::Rng;
+use rust_decimal::Decimal;
+
+use crate::account::round_usdt;
+use crate::config::{MarginMode, SlippageModel};
+use crate::convert::bar_decimal;
+use crate::exchange::SimExchange;
+use crate::orders::is_valid_transition;
+
+/// A bar's prices as exact decimals, converted once when something fills.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BarCtx {
+    pub open: Decimal,
+    pub high: Decimal,
+    pub low: Decimal,
+    pub close: Decimal,
+    /// Volume still available to maker fills this bar (`None`: unlimited).
+    pub capacity: Option<Decimal>,
+}
+
+impl BarCtx {
+    pub fn new(bar: &Bar, participation: Option<Decimal>) -> Option<BarCtx> {
+        let capacity = match participation {
+            Some(p) => Some(bar_decimal(bar.volume)? * p),
+            None => None,
+        };
+        Some(BarCtx {
+            open: bar_decimal(bar.open)?,
+            high: bar_decimal(bar.high)?,
+            low: bar_decimal(bar.low)?,
+            close: bar_decimal(bar.close)?,
+            capacity,
+        })
+    }
+
+    pub fn clamp(&self, price: Decimal) -> Decimal {
+        price.max(self.low).min(self.high)
+    }
+}
+
+fn round_against(price: Decimal, tick: Decimal, side: Side) -> Decimal {
+    if tick <= Decimal::ZERO {
+        return price;
+    }
+    let units = price / tick;
+    let units = match side {
+        Side::Buy => units.ceil(),
+        Side::Sell => units.floor(),
+    };
+    (units * tick).normalize()
+}
+
+/// A booked execution, as `execute_fill` needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Exec {
+    pub order_id: i64,
+    pub qty: Decimal,
+    pub price: Decimal,
+    pub maker: bool,
+    pub time: i64,
+    /// A fee other than the maker/taker rate (liquidation fee, free settlement).
+    pub fee: Option<Decimal>,
+}
+
+impl SimExchange {
+    /// The price a taker order of `side` gets from reference `base` in bar `ctx`.
+    pub(crate) fn taker_price(
+        &mut self,
+        i: usize,
+        base: Decimal,
+        side: Side,
+        ctx: &BarCtx,
+    ) -> Decimal {
+        let slip = match self.cfg.slippage {
+            SlippageModel::None => Decimal::ZERO,
+            SlippageModel::FixedBps { bps } => base * bps / Decimal::from(10_000),
+            SlippageModel::BarRange { fraction } => {
+                let u = Decimal::from(self.rng.random::<u32>()) / Decimal::from(1u64 << 32);
+                u * fraction * (ctx.high - ctx.low)
+            }
+        };
+        let raw = match side {
+            Side::Buy => base + slip,
+            Side::Sell => base - slip,
+        };
+        let tick = self.syms[i]
+            .spec
+            .as_ref()
+            .map_or(Decimal::ZERO, |s| s.price_filter.tick_size);
+        ctx.clamp(round_against(raw, tick, side))
+    }
+
+    /// Sets an order's status (checking Binance's lifecycle) and reports it.
+    pub(crate) fn set_status(&mut self, order_id: i64, status: OrderStatus, time: i64) {
+        let Some(rec) = self.orders.get_mut(order_id) else {
+            return;
+        };
+        let from = rec.state.status;
+        if from == status && status != OrderStatus::PartiallyFilled {
+            return;
+        }
+        debug_assert!(
+            is_valid_transition(from, status) || from == status,
+            "{from:?} -> {status:?}"
+        );
+        rec.state.status = status;
+        rec.state.update_time = TimestampMs(time);
+        let update = VenueEvent::OrderUpdate(rec.state.clone());
+        self.events.push(update);
+    }
+
+    /// Books one execution of an order on symbol `i`: position, margin, wallet, fee, the
+    /// order's executed quantity and average price, and the Fill and OrderUpdate events.
+    pub(crate) fn execute_fill(&mut self, i: usize, e: Exec) {
+        let Some(rec) = self.orders.get(e.order_id) else {
+            return;
+        };
+        let side = rec.state.side;
+        let client_order_id = rec.state.client_order_id.clone();
+        let s = &mut self.syms[i];
+        let isolated = (s.mode == MarginMode::Isolated).then_some(s.leverage);
+        let effect = s.position.apply_fill(side, e.qty, e.price, isolated);
+        s.position.update_time = e.time;
+        let notional = e.qty * e.price;
+        let rate = if e.maker {
+            self.cfg.fees.maker
+        } else {
+            self.cfg.fees.taker
+        };
+        let fee = e.fee.unwrap_or_else(|| round_usdt(notional * rate));
+        self.wallet.book_trade(effect.realized, fee);
+        debug_assert!(self.wallet.is_conserved());
+        let symbol = s.symbol.clone();
+        if let (Ok(qty), Ok(price)) = (Qty::new(e.qty), Price::new(e.price)) {
+            let fill = Fill {
+                order_id: e.order_id,
+                client_order_id,
+                symbol,
+                side,
+                qty,
+                price,
+                fee,
+                is_maker: e.maker,
+                realized_pnl: effect.realized,
+                time: TimestampMs(e.time),
+            };
+            self.events.push(VenueEvent::Fill(fill.clone()));
+            self.fills.push(fill);
+        }
+        if let Some(rec) = self.orders.get_mut(e.order_id) {
+            let executed = rec.state.executed_qty.get() + e.qty;
+            rec.cum_quote += notional;
+            rec.state.executed_qty = Qty::new(executed).unwrap_or(rec.state.executed_qty);
+            if !executed.is_zero() {
+                rec.state.avg_price = Price::new(rec.cum_quote / executed).ok();
+            }
+            let full = rec.state.close_position || executed >= rec.state.orig_qty.get();
+            let status = if full {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            self.set_status(e.order_id, status, e.time);
+        }
+        self.dirty = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn rounding_goes_against_the_trader() {
+        assert_eq!(
+            round_against(dec!(100.01), dec!(0.1), Side::Buy),
+            dec!(100.1)
+        );
+        assert_eq!(
+            round_against(dec!(100.09), dec!(0.1), Side::Sell),
+            dec!(100)
+        );
+        assert_eq!(
+            round_against(dec!(100.1), dec!(0.1), Side::Sell),
+            dec!(100.1)
+        );
+        assert_eq!(round_against(dec!(7), dec!(0), Side::Buy), dec!(7));
+    }
+
+    #[test]
+    fn bar_ctx_clamps_and_caps_volume() {
+        let bar = Bar {
+            open_time: TimestampMs(0),
+            open: 100.0,
+            high: 101.5,
+            low: 99.5,
+            close: 100.5,
+            volume: 20.0,
+        };
+        let ctx = BarCtx::new(&bar, Some(dec!(0.1))).expect("ctx");
+        assert_eq!(ctx.clamp(dec!(102)), dec!(101.5));
+        assert_eq!(ctx.clamp(dec!(99)), dec!(99.5));
+        assert_eq!(ctx.capacity, Some(dec!(2.0)));
+    }
+}

@@ -1,0 +1,154 @@
+//! Liquidation and delisting settlement: the two ways the exchange closes a position itself.
+//!
+//! Liquidation is checked once per bar, after its fills, at the mark (the close): an isolated
+//! position (or the only cross position) when the mark reaches its liquidation price; with
+//! several cross positions, when cross margin balance <= their maintenance margin, and then
+//! every cross position goes. The position closes at the mark as a taker "autoclose" order,
+//! its open orders are canceled, and the liquidation clearance fee is notional x the symbol's
+//! `liquidationFee`. The trader never loses more than the isolated margin (isolated) or the
+//! cross wallet (cross): the fee is cut first, then the insurance fund covers the rest.
+//! Must never live here: the liquidation price formula (`margin`).
+
+use pipeline::order::{OrderType, Side};
+use pipeline::venue::{OrderState, OrderStatus, VenueEvent};
+use pipeline::{Price, Qty, TimestampMs};
+use rust_decimal::Decimal;
+
+use crate::account::round_usdt;
+use crate::config::MarginMode;
+use crate::exchange::SimExchange;
+use crate::fills::Exec;
+use crate::matching::closing_side;
+use crate::orders::OrderRecord;
+
+impl SimExchange {
+    pub(crate) fn check_liquidation(&mut self, i: usize, t: i64) {
+        self.refresh_if_dirty();
+        let s = &self.syms[i];
+        if s.position.is_flat() {
+            return;
+        }
+        let Some(mark) = self.mark_dec(i) else {
+            return;
+        };
+        if s.mode == MarginMode::Cross && self.cross_positions >= 2 {
+            let (upnl, mm, _) = self.cross_totals(None);
+            if self.cross_wallet() + upnl <= mm {
+                let cross: Vec<usize> = (0..self.syms.len())
+                    .filter(|&k| {
+                        self.syms[k].mode == MarginMode::Cross && !self.syms[k].position.is_flat()
+                    })
+                    .collect();
+                for k in cross {
+                    if let Some(m) = self.mark_dec(k) {
+                        self.liquidate(k, m, t);
+                    }
+                }
+            }
+            return;
+        }
+        let Some(lp) = s.liq_price else {
+            return;
+        };
+        let long = s.position.amt > Decimal::ZERO;
+        if (long && mark <= lp) || (!long && mark >= lp) {
+            self.liquidate(i, mark, t);
+        }
+        self.refresh_if_dirty();
+    }
+
+    fn liquidate(&mut self, i: usize, mark: Decimal, t: i64) {
+        self.cancel_all(i, t);
+        let s = &self.syms[i];
+        let qty = s.position.amt.abs();
+        let side = closing_side(s.position.amt);
+        let realized = s.position.upnl(mark);
+        let cap = match s.mode {
+            MarginMode::Isolated => s.position.isolated_margin,
+            MarginMode::Cross => self.cross_wallet(),
+        }
+        .max(Decimal::ZERO);
+        let rate = s
+            .spec
+            .as_ref()
+            .map_or(Decimal::ZERO, |sp| sp.liquidation_fee);
+        let full_fee = round_usdt(qty * mark * rate);
+        let fee = full_fee.min((cap + realized).max(Decimal::ZERO));
+        let covered = (fee - realized - cap).max(Decimal::ZERO);
+        tracing::debug!(symbol = %s.symbol, %qty, %mark, %fee, %covered, "liquidation");
+        let id = self.system_order(i, side, qty, &format!("autoclose-{t}"), t);
+        self.execute_fill(
+            i,
+            Exec {
+                fee: Some(fee),
+                ..Exec::taker(id, qty, mark, t)
+            },
+        );
+        if covered > Decimal::ZERO {
+            self.wallet.book_insurance(covered);
+        }
+        if let (Ok(qty), Ok(price)) = (Qty::new(qty), Price::new(mark)) {
+            self.events.push(VenueEvent::Liquidation {
+                symbol: self.syms[i].symbol.clone(),
+                qty,
+                price,
+                fee,
+                time: TimestampMs(t),
+            });
+        }
+        self.dirty = true;
+    }
+
+    /// A symbol left the exchange info: cancel its orders and close its position at the last
+    /// mark without fee (Binance settles delisted contracts at a settlement price).
+    pub(crate) fn settle_delisted(&mut self, i: usize) {
+        let t = self.now;
+        self.cancel_all(i, t);
+        let s = &self.syms[i];
+        if s.position.is_flat() {
+            return;
+        }
+        let Some(mark) = self.mark_dec(i) else {
+            return;
+        };
+        let qty = s.position.amt.abs();
+        let side = closing_side(s.position.amt);
+        let id = self.system_order(i, side, qty, &format!("settlement-{t}"), t);
+        self.execute_fill(
+            i,
+            Exec {
+                fee: Some(Decimal::ZERO),
+                ..Exec::taker(id, qty, mark, t)
+            },
+        );
+    }
+
+    /// A MARKET order the exchange places itself (NEW, reported), to fill right after.
+    fn system_order(&mut self, i: usize, side: Side, qty: Decimal, client_id: &str, t: i64) -> i64 {
+        let id = self.orders.next_id(false);
+        let state = OrderState {
+            order_id: id,
+            client_order_id: client_id.to_string(),
+            symbol: self.syms[i].symbol.clone(),
+            side,
+            order_type: OrderType::Market,
+            time_in_force: None,
+            status: OrderStatus::New,
+            orig_qty: Qty::new(qty).unwrap_or(Qty::ZERO),
+            executed_qty: Qty::ZERO,
+            avg_price: None,
+            price: None,
+            stop_price: None,
+            reduce_only: true,
+            close_position: false,
+            update_time: TimestampMs(t),
+        };
+        self.events.push(VenueEvent::OrderUpdate(state.clone()));
+        self.orders.push(OrderRecord {
+            state,
+            cum_quote: Decimal::ZERO,
+            actual_order_id: None,
+        });
+        id
+    }
+}

@@ -1,0 +1,215 @@
+//! Margin: initial margin of positions and orders, maintenance margin from the leverage
+//! brackets, the available balance that decides -2019, and Binance's liquidation price.
+//!
+//! Formulas (binance-facts.md section 7):
+//! - initial margin = notional / leverage (positions at the mark, LIMIT orders at their price);
+//! - maintenance margin = notional x MMR(tier) - cum (tier of the notional at the mark);
+//! - available balance = cross wallet + min(cross unrealised PnL, 0) - cross positions'
+//!   initial margin - open orders' initial margin, where cross wallet = wallet - isolated
+//!   margins (unrealised profit is not spendable: a conservative reading of Binance);
+//! - liquidation price, one-way: `LP = (WB + cum - s*Q*EP) / (Q*MMR - s*Q)` with MMR and cum of
+//!   the tier evaluated at the liquidation price; WB = the isolated margin, or in cross mode
+//!   the cross wallet - other cross positions' maintenance margin + their unrealised PnL.
+//!
+//! Must never live here: moving money (that is `fills`/`funding`/`liquidation`).
+
+use pipeline::order::{OrderType, Side};
+use rust_decimal::Decimal;
+
+use crate::brackets::BracketTable;
+use crate::config::MarginMode;
+use crate::exchange::SimExchange;
+
+/// Binance's one-way liquidation price. `long`: the position's side; `qty` > 0 its size;
+/// `entry` its entry price; `wallet` the WB term. `None` when the position cannot be
+/// liquidated (a long whose LP would be <= 0).
+pub fn liquidation_price(
+    long: bool,
+    qty: Decimal,
+    entry: Decimal,
+    wallet: Decimal,
+    brackets: &BracketTable,
+) -> Option<Decimal> {
+    if qty <= Decimal::ZERO {
+        return None;
+    }
+    let s = if long {
+        Decimal::ONE
+    } else {
+        Decimal::NEGATIVE_ONE
+    };
+    let at = |mmr: Decimal, cum: Decimal| -> Option<Decimal> {
+        let denom = qty * mmr - s * qty;
+        if denom.is_zero() {
+            return None;
+        }
+        let lp = (wallet + cum - s * qty * entry) / denom;
+        (lp > Decimal::ZERO).then_some(lp)
+    };
+    let tiers = brackets.tiers();
+    for (n, t) in tiers.iter().enumerate() {
+        let Some(lp) = at(t.maint_margin_ratio, t.cum) else {
+            continue;
+        };
+        let notional = qty * lp;
+        let last = n + 1 == tiers.len();
+        if notional >= t.notional_floor && (notional < t.notional_cap || last) {
+            return Some(lp);
+        }
+    }
+    // No tier is self-consistent (only at tier edges): use the tier of the entry notional.
+    let t = brackets.tier_for(qty * entry)?;
+    at(t.maint_margin_ratio, t.cum)
+}
+
+impl SimExchange {
+    /// The wallet minus the margins held by isolated positions.
+    pub(crate) fn cross_wallet(&self) -> Decimal {
+        self.wallet.balance
+            - self
+                .syms
+                .iter()
+                .filter(|s| s.mode == MarginMode::Isolated)
+                .map(|s| s.position.isolated_margin)
+                .sum::<Decimal>()
+    }
+
+    /// (unrealised PnL, maintenance margin, initial margin) of the cross positions, leaving
+    /// out symbol `skip`.
+    pub(crate) fn cross_totals(&self, skip: Option<usize>) -> (Decimal, Decimal, Decimal) {
+        let mut upnl = Decimal::ZERO;
+        let mut mm = Decimal::ZERO;
+        let mut im = Decimal::ZERO;
+        for (i, s) in self.syms.iter().enumerate() {
+            if Some(i) == skip || s.mode != MarginMode::Cross || s.position.is_flat() {
+                continue;
+            }
+            let mark = self.mark_dec(i).unwrap_or_default();
+            let notional = s.position.amt.abs() * mark;
+            upnl += s.position.upnl(mark);
+            mm += s.brackets.maintenance_margin(notional);
+            im += notional / Decimal::from(s.leverage);
+        }
+        (upnl, mm, im)
+    }
+
+    /// Maintenance margin of every position.
+    pub(crate) fn total_maintenance(&self) -> Decimal {
+        self.syms
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.position.is_flat())
+            .map(|(i, s)| {
+                let mark = self.mark_dec(i).unwrap_or_default();
+                s.brackets.maintenance_margin(s.position.amt.abs() * mark)
+            })
+            .sum()
+    }
+
+    /// The margin an order of `qty` at `price` would need: its opening part / leverage.
+    pub(crate) fn order_margin(
+        &self,
+        i: usize,
+        side: Side,
+        qty: Decimal,
+        price: Decimal,
+    ) -> Decimal {
+        let s = &self.syms[i];
+        let opening = qty - s.position.reducing_qty(side, qty);
+        opening * price / Decimal::from(s.leverage)
+    }
+
+    /// Initial margin held by open LIMIT and pending MARKET orders (conditional orders hold
+    /// none: Binance checks them only when they trigger).
+    pub(crate) fn open_order_margin(&self) -> Decimal {
+        let mut total = Decimal::ZERO;
+        for (i, s) in self.syms.iter().enumerate() {
+            for o in s.open.iter().filter(|o| !o.done && !o.reduce_only) {
+                let price = match o.order_type {
+                    OrderType::Limit => o.price,
+                    OrderType::Market => self.mark_dec(i).unwrap_or_default(),
+                    _ => continue,
+                };
+                total += self.order_margin(i, o.side, o.remaining, price);
+            }
+        }
+        total
+    }
+
+    /// What new orders may still use.
+    pub(crate) fn available_balance(&self) -> Decimal {
+        let (upnl, _, im) = self.cross_totals(None);
+        self.cross_wallet() + upnl.min(Decimal::ZERO) - im - self.open_order_margin()
+    }
+
+    /// The liquidation price of symbol `i`'s position.
+    pub(crate) fn liquidation_price_of(&self, i: usize) -> Option<Decimal> {
+        let s = self.syms.get(i)?;
+        if s.position.is_flat() {
+            return None;
+        }
+        let wallet = match s.mode {
+            MarginMode::Isolated => s.position.isolated_margin,
+            MarginMode::Cross => {
+                let (upnl, mm, _) = self.cross_totals(Some(i));
+                self.cross_wallet() - mm + upnl
+            }
+        };
+        liquidation_price(
+            s.position.amt > Decimal::ZERO,
+            s.position.amt.abs(),
+            s.position.entry_price(),
+            wallet,
+            &s.brackets,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn btc() -> BracketTable {
+        BracketTable::builtin("BTCUSDT")
+    }
+
+    #[test]
+    fn isolated_long_in_tier_2() {
+        // 1 BTC long at 70,000 with 10x: WB = 7,000. Tier 2 (MMR 0.5 %, cum 50):
+        // LP = (7,000 + 50 - 70,000) / (0.005 - 1) = -62,950 / -0.995 = 63,266.3316...
+        let lp = liquidation_price(true, dec!(1), dec!(70000), dec!(7000), &btc()).expect("lp");
+        assert_eq!(lp.round_dp(4), dec!(63266.3317));
+        // At LP the margin balance equals the maintenance margin.
+        let balance = dec!(7000) + (lp - dec!(70000));
+        assert_eq!(
+            (balance - (lp * dec!(0.005) - dec!(50))).round_dp(12),
+            dec!(0)
+        );
+    }
+
+    #[test]
+    fn isolated_short_in_tier_2() {
+        // 1 BTC short at 70,000 with 10x: LP = (7,000 + 50 + 70,000) / (0.005 + 1)
+        // = 77,050 / 1.005 = 76,666.6666...
+        let lp = liquidation_price(false, dec!(1), dec!(70000), dec!(7000), &btc()).expect("lp");
+        assert_eq!(lp.round_dp(4), dec!(76666.6667));
+    }
+
+    #[test]
+    fn tier_is_the_one_at_the_liquidation_price() {
+        // 0.1 BTC long at 70,000, 10x, WB 700: tier 1 (0.4 %, cum 0):
+        // LP = (700 - 7,000) / (0.0004 - 0.1) = 63,253.0120...
+        let lp = liquidation_price(true, dec!(0.1), dec!(70000), dec!(700), &btc()).expect("lp");
+        assert_eq!(lp.round_dp(4), dec!(63253.0120));
+        // A 1x long cannot be liquidated.
+        assert_eq!(
+            liquidation_price(true, dec!(1), dec!(70000), dec!(70000), &btc()),
+            None
+        );
+        assert_eq!(
+            liquidation_price(true, dec!(0), dec!(70000), dec!(1), &btc()),
+            None
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! The matching engine: what one bar does to a symbol's open orders.
+//!
+//! Order of work inside a bar: funding due at or before its open; pending MARKET orders at the
+//! open; resting LIMIT and conditional orders along the bar's price path; the liquidation
+//! check at the close (the mark); funding due inside the bar. The path is open -> first
+//! extreme -> second extreme -> close; which extreme comes first is `config.intrabar`. An order
+//! is reached in the first path segment that gets to its level (segment 0: the open already
+//! is beyond it, a gap), and orders reached in the same segment fill in the order the price
+//! meets them, then in placement order.
+//! Must never live here: prices and fees of a fill (`fills`), placement checks (`submit`).
+
+use pipeline::Bar;
+use pipeline::order::{OrderType, Side};
+use pipeline::venue::OrderStatus;
+use rust_decimal::Decimal;
+
+use crate::config::{IntrabarPath, LimitFill};
+use crate::exchange::SimExchange;
+use crate::fills::{BarCtx, Exec};
+use crate::orders::{Dir, OpenOrder, OrderRecord};
+
+/// An order reached during a bar: path segment, distance into it, index in the open list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    seg: u8,
+    dist: f64,
+    seq: u32,
+}
+
+/// The first segment of `path` that reaches `level`, and how far into it the level lies.
+fn first_hit(path: &[f64; 4], level: f64, dir: Dir, strict: bool) -> Option<(u8, f64)> {
+    let beyond = |p: f64| match (dir, strict) {
+        (Dir::Down, true) => p < level,
+        (Dir::Down, false) => p <= level,
+        (Dir::Up, true) => p > level,
+        (Dir::Up, false) => p >= level,
+    };
+    if beyond(path[0]) {
+        return Some((0, 0.0));
+    }
+    (1..4)
+        .find(|&k| beyond(path[k]))
+        .map(|k| (k as u8, (level - path[k - 1]).abs()))
+}
+
+impl SimExchange {
+    /// The slow path of `on_bar`: something may happen on this bar of symbol `i`.
+    pub(crate) fn process_bar(&mut self, i: usize, bar: &Bar, close_time: i64) {
+        let open_time = bar.open_time.0;
+        // Funding due at or before the open is charged on the position held before the bar.
+        let prev_close = if self.hot[i].last_open == i64::MIN {
+            self.init_funding(i, open_time);
+            bar.open
+        } else {
+            self.hot[i].bar.close
+        };
+        self.run_funding(i, open_time, prev_close);
+        self.hot[i].last_open = open_time;
+        self.hot[i].bar = *bar;
+        let h = self.hot[i];
+        let may_fill = h.pending_market || bar.low <= h.down_max || bar.high >= h.up_min;
+        if may_fill && let Some(mut ctx) = BarCtx::new(bar, self.cfg.max_participation) {
+            if h.pending_market {
+                self.fill_pending_markets(i, &ctx, open_time);
+            }
+            self.match_resting(i, bar, &mut ctx, open_time, close_time);
+            self.syms[i].open.retain(|o| !o.done);
+        }
+        self.check_liquidation(i, close_time);
+        self.run_funding(i, close_time, bar.close);
+        self.refresh_if_dirty();
+    }
+
+    fn fill_pending_markets(&mut self, i: usize, ctx: &BarCtx, t: i64) {
+        for k in 0..self.syms[i].open.len() {
+            let o = &self.syms[i].open[k];
+            if o.done || o.order_type != OrderType::Market {
+                continue;
+            }
+            let (id, side, want, reduce_only) = (o.id, o.side, o.remaining, o.reduce_only);
+            self.syms[i].open[k].done = true;
+            let qty = if reduce_only {
+                self.syms[i].position.reducing_qty(side, want)
+            } else {
+                want
+            };
+            if qty.is_zero() {
+                self.set_status(id, OrderStatus::Expired, t);
+                continue;
+            }
+            let price = self.taker_price(i, ctx.open, side, ctx);
+            self.execute_fill(i, Exec::taker(id, qty, price, t));
+            if qty < want {
+                self.set_status(id, OrderStatus::Expired, t);
+            }
+        }
+    }
+
+    fn path(&self, i: usize, bar: &Bar) -> [f64; 4] {
+        let up_bar = bar.close >= bar.open;
+        let amt = self.syms[i].position.amt;
+        let low_first = match self.cfg.intrabar {
+            IntrabarPath::Pessimistic if amt > Decimal::ZERO => true,
+            IntrabarPath::Pessimistic if amt < Decimal::ZERO => false,
+            _ => up_bar,
+        };
+        if low_first {
+            [bar.open, bar.low, bar.high, bar.close]
+        } else {
+            [bar.open, bar.high, bar.low, bar.close]
+        }
+    }
+
+    fn match_resting(&mut self, i: usize, bar: &Bar, ctx: &mut BarCtx, open_t: i64, close_t: i64) {
+        let path = self.path(i, bar);
+        let strict_limits = self.cfg.limit_fill == LimitFill::TradeThrough;
+        let mut hits = std::mem::take(&mut self.scratch);
+        hits.clear();
+        for (seq, o) in self.syms[i].open.iter().enumerate() {
+            if o.done || o.order_type == OrderType::Market {
+                continue;
+            }
+            let strict = strict_limits && o.order_type == OrderType::Limit;
+            if let Some((seg, dist)) = first_hit(&path, o.level, o.dir(), strict) {
+                let seq = u32::try_from(seq).unwrap_or(u32::MAX);
+                hits.push(Hit { seg, dist, seq });
+            }
+        }
+        hits.sort_by(|a, b| {
+            a.seg
+                .cmp(&b.seg)
+                .then(a.dist.total_cmp(&b.dist))
+                .then(a.seq.cmp(&b.seq))
+        });
+        for hit in &hits {
+            let Some(o) = self.syms[i].open.get(hit.seq as usize).cloned() else {
+                continue;
+            };
+            if o.done {
+                continue;
+            }
+            let t = if hit.seg == 0 { open_t } else { close_t };
+            if o.order_type == OrderType::Limit {
+                self.fill_limit(i, hit.seq as usize, &o, ctx, t);
+            } else {
+                self.trigger(i, hit.seq as usize, &o, hit.seg == 0, ctx, t);
+            }
+        }
+        self.scratch = hits;
+    }
+
+    fn fill_limit(&mut self, i: usize, k: usize, o: &OpenOrder, ctx: &mut BarCtx, t: i64) {
+        let mut qty = if o.reduce_only {
+            self.syms[i].position.reducing_qty(o.side, o.remaining)
+        } else {
+            o.remaining
+        };
+        if qty.is_zero() {
+            self.syms[i].open[k].done = true;
+            self.set_status(o.id, OrderStatus::Expired, t);
+            return;
+        }
+        if let Some(cap) = ctx.capacity {
+            let lot = self.syms[i].spec.as_ref().map(|s| s.lot_size);
+            let avail = lot.map_or(Some(cap.min(qty)), |l| l.floor_qty(cap.min(qty)));
+            qty = avail.unwrap_or(Decimal::ZERO);
+            if qty.is_zero() {
+                return;
+            }
+            ctx.capacity = Some(cap - qty);
+        }
+        let price = ctx.clamp(o.price);
+        self.execute_fill(i, Exec::maker(o.id, qty, price, t));
+        let left = o.remaining - qty;
+        self.syms[i].open[k].remaining = left;
+        if left.is_zero() {
+            self.syms[i].open[k].done = true;
+        } else if o.reduce_only && self.syms[i].position.reducing_qty(o.side, left).is_zero() {
+            self.syms[i].open[k].done = true;
+            self.set_status(o.id, OrderStatus::Expired, t);
+        }
+    }
+
+    fn trigger(&mut self, i: usize, k: usize, o: &OpenOrder, gap: bool, ctx: &BarCtx, t: i64) {
+        self.syms[i].open[k].done = true;
+        let pos = &self.syms[i].position;
+        let qty = if o.close_position {
+            pos.reducing_qty(o.side, pos.amt.abs())
+        } else if o.reduce_only {
+            pos.reducing_qty(o.side, o.remaining)
+        } else {
+            o.remaining
+        };
+        if qty.is_zero() {
+            self.set_status(o.id, OrderStatus::Expired, t);
+            return;
+        }
+        if !o.reduce_only && !o.close_position {
+            let need = self.order_margin(i, o.side, qty, o.price);
+            if need > self.available_balance() {
+                tracing::debug!(order_id = o.id, "triggered order rejected: -2019 margin");
+                self.set_status(o.id, OrderStatus::Rejected, t);
+                return;
+            }
+        }
+        let base = if gap { ctx.open } else { o.price };
+        let price = self.taker_price(i, base, o.side, ctx);
+        self.execute_fill(i, Exec::taker(o.id, qty, price, t));
+        self.record_actual_order(o.id);
+        if !o.close_position && qty < o.remaining {
+            self.set_status(o.id, OrderStatus::Expired, t);
+        }
+    }
+
+    /// Stores the normal MARKET order a triggered conditional became (Binance's
+    /// `actualOrderId`); it carries no separate events.
+    fn record_actual_order(&mut self, algo_id: i64) {
+        let Some(rec) = self.orders.get(algo_id) else {
+            return;
+        };
+        let mut state = rec.state.clone();
+        let cum_quote = rec.cum_quote;
+        let actual_id = self.orders.next_id(false);
+        state.order_id = actual_id;
+        state.order_type = OrderType::Market;
+        state.stop_price = None;
+        state.status = OrderStatus::Filled;
+        state.orig_qty = state.executed_qty;
+        self.orders.push(OrderRecord {
+            state,
+            cum_quote,
+            actual_order_id: None,
+        });
+        if let Some(rec) = self.orders.get_mut(algo_id) {
+            rec.actual_order_id = Some(actual_id);
+        }
+    }
+
+    /// Cancels every open order of symbol `i` (liquidation, delisting).
+    pub(crate) fn cancel_all(&mut self, i: usize, t: i64) {
+        for k in 0..self.syms[i].open.len() {
+            if !self.syms[i].open[k].done {
+                self.syms[i].open[k].done = true;
+                let id = self.syms[i].open[k].id;
+                self.set_status(id, OrderStatus::Canceled, t);
+            }
+        }
+        self.syms[i].open.clear();
+        self.dirty = true;
+    }
+}
+
+impl Exec {
+    pub(crate) fn taker(order_id: i64, qty: Decimal, price: Decimal, time: i64) -> Exec {
+        Exec {
+            order_id,
+            qty,
+            price,
+            maker: false,
+            time,
+            fee: None,
+        }
+    }
+
+    pub(crate) fn maker(order_id: i64, qty: Decimal, price: Decimal, time: i64) -> Exec {
+        Exec {
+            maker: true,
+            ..Exec::taker(order_id, qty, price, time)
+        }
+    }
+}
+
+/// The side that closes a position of sign `amt`.
+pub(crate) fn closing_side(amt: Decimal) -> Side {
+    if amt > Decimal::ZERO {
+        Side::Sell
+    } else {
+        Side::Buy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_hit_finds_the_segment_and_distance() {
+        let up = [100.0, 95.0, 110.0, 105.0];
+        assert_eq!(first_hit(&up, 97.0, Dir::Down, true), Some((1, 3.0)));
+        assert_eq!(first_hit(&up, 95.0, Dir::Down, true), None);
+        assert_eq!(first_hit(&up, 95.0, Dir::Down, false), Some((1, 5.0)));
+        assert_eq!(first_hit(&up, 108.0, Dir::Up, false), Some((2, 13.0)));
+        assert_eq!(first_hit(&up, 101.0, Dir::Down, false), Some((0, 0.0)));
+        assert_eq!(first_hit(&up, 111.0, Dir::Up, false), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! The read side of `SimExchange`: what a backtest loop and the local server read back
+//! (clock, marks, specs, positions, fills, events, account totals). Nothing here changes state
+//! except draining the event queue.
+//! Must never live here: anything that moves money or orders.
+
+use std::sync::Arc;
+
+use pipeline::exchange_info::SymbolSpec;
+use pipeline::venue::{Fill, PositionSnapshot, VenueEvent};
+use pipeline::{Bar, Price, Symbol, TimestampMs};
+use rust_decimal::Decimal;
+
+use crate::brackets::BracketTable;
+use crate::config::{MarginMode, SimConfig};
+use crate::exchange::SimExchange;
+use crate::schedule::{InfoSchedule, SymId};
+
+/// Account totals at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountSnapshot {
+    pub time: TimestampMs,
+    pub initial_balance: Decimal,
+    /// Binance's `walletBalance`: initial + realised - fees - funding + insurance.
+    pub wallet_balance: Decimal,
+    pub unrealized_pnl: Decimal,
+    /// Wallet plus unrealised PnL (Binance's `marginBalance`).
+    pub equity: Decimal,
+    pub available_balance: Decimal,
+    pub maintenance_margin: Decimal,
+    pub realized_pnl: Decimal,
+    pub fees_paid: Decimal,
+    /// Net funding paid (negative: received).
+    pub funding_paid: Decimal,
+    /// Liquidation losses beyond the margin, absorbed by the insurance fund.
+    pub insurance_covered: Decimal,
+}
+
+impl SimExchange {
+    /// The id of `symbol` (`None`: no exchange-info version lists it).
+    pub fn symbol_id(&self, symbol: &str) -> Option<SymId> {
+        self.schedule.symbol_id(symbol)
+    }
+
+    pub fn symbol(&self, sym: SymId) -> Option<&Symbol> {
+        self.syms.get(sym.index()).map(|s| &s.symbol)
+    }
+
+    pub fn schedule(&self) -> &InfoSchedule {
+        &self.schedule
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The clock: the close time of the latest bar fed (`i64::MIN` before the first).
+    pub fn now(&self) -> TimestampMs {
+        TimestampMs(self.now)
+    }
+
+    /// The mark price of `sym`: its last bar's close.
+    pub fn mark(&self, sym: SymId) -> Option<Price> {
+        self.mark_dec(sym.index()).and_then(|d| Price::new(d).ok())
+    }
+
+    /// The last bar fed for `sym`.
+    pub fn last_bar(&self, sym: SymId) -> Option<Bar> {
+        self.hot
+            .get(sym.index())
+            .filter(|h| h.last_open != i64::MIN)
+            .map(|h| h.bar)
+    }
+
+    /// The spec of `sym` as listed now.
+    pub fn spec(&self, sym: SymId) -> Option<Arc<SymbolSpec>> {
+        self.spec_now(sym.index())
+    }
+
+    pub fn leverage(&self, sym: SymId) -> Option<u32> {
+        self.syms.get(sym.index()).map(|s| s.leverage)
+    }
+
+    pub fn margin_mode(&self, sym: SymId) -> Option<MarginMode> {
+        self.syms.get(sym.index()).map(|s| s.mode)
+    }
+
+    pub fn leverage_brackets(&self, sym: SymId) -> Option<&BracketTable> {
+        self.syms.get(sym.index()).map(|s| &s.brackets)
+    }
+
+    /// Signed position size of `sym` (0 when flat).
+    pub fn position_amt(&self, sym: SymId) -> Decimal {
+        self.syms
+            .get(sym.index())
+            .map_or(Decimal::ZERO, |s| s.position.amt)
+    }
+
+    /// The position of `sym`, or `None` when flat.
+    pub fn position(&self, sym: SymId) -> Option<PositionSnapshot> {
+        self.snapshot_of(sym.index())
+    }
+
+    /// Every non-flat position, in symbol order.
+    pub fn open_positions(&self) -> Vec<PositionSnapshot> {
+        (0..self.syms.len())
+            .filter_map(|i| self.snapshot_of(i))
+            .collect()
+    }
+
+    /// Every fill since the start, in venue order.
+    pub fn fills(&self) -> &[Fill] {
+        &self.fills
+    }
+
+    /// Moves the events since the last call into `out` (no allocation when there are none).
+    pub fn drain_events_into(&mut self, out: &mut Vec<VenueEvent>) {
+        out.append(&mut self.events);
+    }
+
+    /// The events since the last call.
+    pub fn take_events(&mut self) -> Vec<VenueEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Wallet plus unrealised PnL at the current marks.
+    pub fn equity(&self) -> Decimal {
+        self.wallet.balance + self.total_upnl()
+    }
+
+    pub fn wallet_balance(&self) -> Decimal {
+        self.wallet.balance
+    }
+
+    pub fn account(&self) -> AccountSnapshot {
+        let upnl = self.total_upnl();
+        AccountSnapshot {
+            time: TimestampMs(self.now),
+            initial_balance: self.wallet.initial,
+            wallet_balance: self.wallet.balance,
+            unrealized_pnl: upnl,
+            equity: self.wallet.balance + upnl,
+            available_balance: self.available_balance(),
+            maintenance_margin: self.total_maintenance(),
+            realized_pnl: self.wallet.realized,
+            fees_paid: self.wallet.fees,
+            funding_paid: self.wallet.funding,
+            insurance_covered: self.wallet.insurance,
+        }
+    }
+
+    fn total_upnl(&self) -> Decimal {
+        self.syms
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.position.is_flat())
+            .map(|(i, s)| s.position.upnl(self.mark_dec(i).unwrap_or_default()))
+            .sum()
+    }
+
+    fn snapshot_of(&self, i: usize) -> Option<PositionSnapshot> {
+        let s = self.syms.get(i)?;
+        if s.position.is_flat() {
+            return None;
+        }
+        let mark = self.mark_dec(i).unwrap_or_default();
+        Some(PositionSnapshot {
+            symbol: s.symbol.clone(),
+            position_amt: s.position.amt,
+            entry_price: s.position.entry_price(),
+            mark_price: mark,
+            unrealized_pnl: s.position.upnl(mark),
+            liquidation_price: self.liquidation_price_of(i).unwrap_or_default(),
+            leverage: s.leverage,
+            isolated: s.mode == MarginMode::Isolated,
+            isolated_margin: s.position.isolated_margin,
+            update_time: TimestampMs(s.position.update_time),
+        })
+    }
+}

@@ -1,0 +1,264 @@
+//! The funnel: for every stage, what came in, what went out and, for each drop, its reason,
+//! split by ENTRY/EXIT and by symbol; plus order, fill and ledger counts and a sizing trace
+//! per intent (F6, F7, F8).
+//!
+//! Invariant: per stage and evaluation type, `input == output + sum(dropped)`; recording a drop
+//! increments exactly one reason ([`Funnel::is_balanced`] checks it). Ordered maps only, so the
+//! JSON is byte-identical for the same run. The funnel is stored in the run folder and read back
+//! by `sim explain` (hence `Deserialize`).
+//! - [`render`]: the plain-text tables the CLI prints.
+//! - [`explain`](explain()): plain sentences, worst blockage first, with the fix.
+//! - [`sizing`]: the per-intent [`SizingTrace`].
+//!
+//! Must never live here: decisions (stages decide, the funnel counts), I/O.
+
+pub mod explain;
+pub mod render;
+pub mod sizing;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use explain::explain;
+pub use sizing::{SizingTrace, TraceDrop};
+
+use crate::reason::{Dropped, Reason};
+use crate::stages::{EvalType, Stage};
+
+/// One stage's counts for one evaluation type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub input: u64,
+    pub output: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped: BTreeMap<Reason, u64>,
+    /// The first drop's detail per reason ("BTCUSDT, 70.61 < 100"); stage totals only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub examples: BTreeMap<Reason, String>,
+}
+
+static EMPTY: Counts = Counts {
+    input: 0,
+    output: 0,
+    dropped: BTreeMap::new(),
+    examples: BTreeMap::new(),
+};
+
+impl Counts {
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.values().sum()
+    }
+
+    pub fn is_balanced(&self) -> bool {
+        self.input == self.output + self.dropped_total()
+    }
+}
+
+/// A value per evaluation type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerEval<T> {
+    pub entry: T,
+    pub exit: T,
+}
+
+impl<T> PerEval<T> {
+    pub fn get(&self, e: EvalType) -> &T {
+        match e {
+            EvalType::Entry => &self.entry,
+            EvalType::Exit => &self.exit,
+        }
+    }
+
+    pub fn get_mut(&mut self, e: EvalType) -> &mut T {
+        match e {
+            EvalType::Entry => &mut self.entry,
+            EvalType::Exit => &mut self.exit,
+        }
+    }
+}
+
+impl PerEval<u64> {
+    pub fn bump(&mut self, e: EvalType) {
+        *self.get_mut(e) += 1;
+    }
+    pub fn total(&self) -> u64 {
+        self.entry + self.exit
+    }
+}
+
+/// What happened at the venue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueCounts {
+    /// Orders that reached `place_order`.
+    pub orders_sent: PerEval<u64>,
+    pub orders_accepted: PerEval<u64>,
+    /// Refused by the venue (venue_rejected, venue_unavailable, venue_outcome_unknown).
+    pub orders_refused: PerEval<u64>,
+    /// Accepted orders with a non-zero filled quantity in the answer.
+    pub orders_filled: PerEval<u64>,
+    pub upsized: u64,
+    pub protective_placed: u64,
+    pub protective_failed: u64,
+    pub protective_cancelled: u64,
+    /// Venue fill/liquidation events that changed the ledger.
+    pub fill_events: u64,
+}
+
+/// Ledger/venue agreement (F7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerCounts {
+    pub mismatches: u64,
+    pub mismatches_by_symbol: BTreeMap<String, u64>,
+    pub reconciliations: u64,
+}
+
+/// A run's funnel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub signals: u64,
+    pub recorded_intents: u64,
+    pub stages: BTreeMap<Stage, PerEval<Counts>>,
+    pub by_symbol: BTreeMap<String, BTreeMap<Stage, PerEval<Counts>>>,
+    pub venue: VenueCounts,
+    pub ledger: LedgerCounts,
+    pub sizing: Vec<SizingTrace>,
+}
+
+impl Default for Funnel {
+    fn default() -> Self {
+        Funnel {
+            signals: 0,
+            recorded_intents: 0,
+            stages: Stage::ALL
+                .iter()
+                .map(|s| (*s, PerEval::default()))
+                .collect(),
+            by_symbol: BTreeMap::new(),
+            venue: VenueCounts::default(),
+            ledger: LedgerCounts::default(),
+            sizing: Vec::new(),
+        }
+    }
+}
+
+impl Funnel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A stage's counts for one evaluation type.
+    pub fn counts(&self, stage: Stage, eval: EvalType) -> &Counts {
+        self.stages.get(&stage).map_or(&EMPTY, |p| p.get(eval))
+    }
+
+    /// Orders the venue accepted for `eval` (the executor's output).
+    pub fn orders(&self, eval: EvalType) -> u64 {
+        self.counts(Stage::Executor, eval).output
+    }
+
+    fn symbol_counts(&mut self, stage: Stage, eval: EvalType, symbol: &str) -> Option<&mut Counts> {
+        if !self.by_symbol.contains_key(symbol) {
+            self.by_symbol.insert(symbol.to_string(), BTreeMap::new());
+        }
+        let per = self.by_symbol.get_mut(symbol)?.entry(stage).or_default();
+        Some(per.get_mut(eval))
+    }
+
+    /// Something passed `stage`.
+    pub fn pass(&mut self, stage: Stage, eval: EvalType, symbol: &str) {
+        let c = self.stages.entry(stage).or_default().get_mut(eval);
+        c.input += 1;
+        c.output += 1;
+        if let Some(s) = self.symbol_counts(stage, eval, symbol) {
+            s.input += 1;
+            s.output += 1;
+        }
+    }
+
+    /// Something was dropped at `stage`: one input, one reason.
+    pub fn drop(&mut self, stage: Stage, eval: EvalType, symbol: &str, d: &Dropped) {
+        let c = self.stages.entry(stage).or_default().get_mut(eval);
+        c.input += 1;
+        *c.dropped.entry(d.reason()).or_default() += 1;
+        c.examples
+            .entry(d.reason())
+            .or_insert_with(|| d.detail().to_string());
+        if let Some(s) = self.symbol_counts(stage, eval, symbol) {
+            s.input += 1;
+            *s.dropped.entry(d.reason()).or_default() += 1;
+        }
+    }
+
+    /// A ledger/venue disagreement for `symbol`.
+    pub fn mismatch(&mut self, symbol: &str) {
+        self.ledger.mismatches += 1;
+        *self
+            .ledger
+            .mismatches_by_symbol
+            .entry(symbol.to_string())
+            .or_default() += 1;
+    }
+
+    /// Every drop counted, over all stages and types.
+    pub fn total_drops(&self) -> u64 {
+        self.stages
+            .values()
+            .map(|p| p.entry.dropped_total() + p.exit.dropped_total())
+            .sum()
+    }
+
+    /// `input == output + drops` everywhere (totals and per symbol).
+    pub fn is_balanced(&self) -> bool {
+        let ok = |m: &BTreeMap<Stage, PerEval<Counts>>| {
+            m.values()
+                .all(|p| p.entry.is_balanced() && p.exit.is_balanced())
+        };
+        ok(&self.stages) && self.by_symbol.values().all(ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_record_keeps_the_funnel_balanced_and_serializes_deterministically() {
+        let mut f = Funnel::new();
+        f.pass(Stage::Trader, EvalType::Entry, "BTCUSDT");
+        f.drop(
+            Stage::Trader,
+            EvalType::Entry,
+            "ETHUSDT",
+            &Dropped::new(Reason::BelowMinConfidence, "ETHUSDT, 0.5 < 0.65"),
+        );
+        f.drop(
+            Stage::Governor,
+            EvalType::Exit,
+            "BTCUSDT",
+            &Dropped::new(Reason::KillScoreWarningRiskIncrease, "x"),
+        );
+        assert!(f.is_balanced());
+        assert_eq!(f.total_drops(), 2);
+        let c = f.counts(Stage::Trader, EvalType::Entry);
+        assert_eq!(
+            (
+                c.input,
+                c.output,
+                c.dropped.get(&Reason::BelowMinConfidence)
+            ),
+            (2, 1, Some(&1))
+        );
+        assert_eq!(
+            c.examples
+                .get(&Reason::BelowMinConfidence)
+                .map(String::as_str),
+            Some("ETHUSDT, 0.5 < 0.65")
+        );
+        let json = serde_json::to_string(&f).expect("ser");
+        let back: Funnel = serde_json::from_str(&json).expect("de");
+        assert_eq!(back, f);
+        assert_eq!(serde_json::to_string(&back).expect("ser"), json);
+        assert!(json.contains(r#""governor":{"entry":{"input":0,"output":0},"exit":{"input":1,"output":0,"dropped":{"kill_score_warning_risk_increase":1}"#), "{json}");
+    }
+}

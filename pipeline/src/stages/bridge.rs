@@ -1,0 +1,400 @@
+//! Stage 3, the intent bridge: [`TradeIntent`] or a recorded [`IntentPayload`] -> [`ApplyPlan`]
+//! (`quantum:stream:apply.plan`).
+//!
+//! Checks in the original's order, first failure wins: a readable symbol and action
+//! (`malformed_intent`, recorded intents only) -> the policy allowlist for entries
+//! (`symbol_not_in_allowlist`) -> a size (`invalid_quantity`, F1: `qty`, or `position_usd` +
+//! `leverage`; an exit without either closes what the venue holds) -> a price
+//! (`no_market_price`).
+//!
+//! Sizing (F2): `qty = position_usd * leverage / price`, floored to the MARKET_LOT_SIZE step
+//! (a `qty` intent is floored too). Never `position_usd / (price * leverage)`. A quantity below
+//! minQty or MIN_NOTIONAL is the executor's business (it may upsize), so it passes here.
+//! TP/SL prices (entries) are rounded to tickSize toward the entry price: a long's take-profit
+//! is floored and its stop ceiled, a short's take-profit ceiled and its stop floored, so a stop
+//! never risks more than `sl_pct` and a target never asks more than `tp_pct`.
+//! `plan_id` is 16 hex digits of FNV-1a over symbol, time and sequence: deterministic.
+//! Must never live here: MIN_NOTIONAL, positions, or any venue call but reading the symbol's
+//! rules and mark price.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::config::BridgeConfig;
+use super::payload::{self, IntentFields, IntentPayload, Sizing};
+use super::round::{ceil_to, floor_to, mul_div, plain};
+use super::trader::TradeIntent;
+use super::{EvalType, Outcome};
+use crate::domain::{Bar, Price, Qty, Symbol, TimestampMs};
+use crate::funnel::{SizingTrace, TraceDrop};
+use crate::order::Side;
+use crate::reason::{Dropped, Evidence, Reason};
+use crate::venue::Venue;
+
+/// How much a plan trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanQty {
+    /// This many base units (may be below minQty: the executor decides).
+    Qty(Qty),
+    /// Whatever the venue holds (an exit without a size).
+    ClosePosition,
+}
+
+/// `quantum:stream:apply.plan`: a sized plan. Only [`IntentBridge`] builds one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyPlan {
+    plan_id: String,
+    seq: u64,
+    time: TimestampMs,
+    symbol: Symbol,
+    /// `None`: a CLOSE whose side the permit takes from the venue's position.
+    side: Option<Side>,
+    eval_type: EvalType,
+    qty: PlanQty,
+    reference_price: Option<Price>,
+    leverage: Option<Decimal>,
+    tp_price: Option<Price>,
+    sl_price: Option<Price>,
+    reduce_only: bool,
+    source: String,
+    /// Always EXECUTE: a blocked plan is a drop, journaled with decision BLOCKED.
+    decision: &'static str,
+}
+
+impl ApplyPlan {
+    pub fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+    pub fn time(&self) -> TimestampMs {
+        self.time
+    }
+    pub fn symbol(&self) -> &Symbol {
+        &self.symbol
+    }
+    pub fn side(&self) -> Option<Side> {
+        self.side
+    }
+    pub fn eval_type(&self) -> EvalType {
+        self.eval_type
+    }
+    pub fn qty(&self) -> PlanQty {
+        self.qty
+    }
+    /// The price the plan was sized at.
+    pub fn reference_price(&self) -> Option<Price> {
+        self.reference_price
+    }
+    pub fn leverage(&self) -> Option<Decimal> {
+        self.leverage
+    }
+    pub fn tp_price(&self) -> Option<Price> {
+        self.tp_price
+    }
+    pub fn sl_price(&self) -> Option<Price> {
+        self.sl_price
+    }
+    pub fn reduce_only(&self) -> bool {
+        self.reduce_only
+    }
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// What the bridge made of one intent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BridgeOutput {
+    pub eval_type: EvalType,
+    /// The symbol as written (for the funnel, even when it is not a valid name).
+    pub symbol: String,
+    pub outcome: Outcome<ApplyPlan>,
+    /// The sizing so far (the executor completes it).
+    pub trace: SizingTrace,
+}
+
+/// The price to size at: the bar's close for the bar's symbol, otherwise the venue's mark.
+pub fn market_price<V: Venue + ?Sized>(
+    symbol: &Symbol,
+    bar: Option<(&Symbol, &Bar)>,
+    venue: &V,
+) -> Option<Price> {
+    match bar {
+        Some((s, b)) if s == symbol => b.close_price().or_else(|| venue.mark_price(symbol)),
+        _ => venue.mark_price(symbol),
+    }
+}
+
+/// The intent bridge.
+#[derive(Debug, Clone, Default)]
+pub struct IntentBridge {
+    allowlist: BTreeSet<Symbol>,
+}
+
+impl IntentBridge {
+    pub fn new(cfg: &BridgeConfig) -> Self {
+        IntentBridge {
+            allowlist: cfg.allowlist.iter().cloned().collect(),
+        }
+    }
+
+    /// Plans an intent from the trader. `bar` is the bar being processed (its close is the
+    /// sizing price for its symbol).
+    pub fn plan_intent<V: Venue + ?Sized>(
+        &self,
+        intent: &TradeIntent,
+        bar: Option<(&Symbol, &Bar)>,
+        venue: &V,
+    ) -> BridgeOutput {
+        let fields = IntentFields {
+            seq: intent.seq(),
+            time: intent.time(),
+            symbol: intent.symbol().clone(),
+            side: Some(intent.side()),
+            eval_type: intent.intent_type(),
+            sizing: Some(intent.sizing()),
+            leverage: None,
+            tp_pct: intent.tp_pct(),
+            sl_pct: intent.sl_pct(),
+            reduce_only: intent.reduce_only(),
+            source: intent.source().to_string(),
+            clipped: intent.clipped(),
+        };
+        self.plan(fields, None, bar, venue)
+    }
+
+    /// Plans a recorded/imported intent (either sizing form). `default_time` is used when the
+    /// payload carries no time.
+    pub fn plan_recorded<V: Venue + ?Sized>(
+        &self,
+        p: &IntentPayload,
+        seq: u64,
+        default_time: TimestampMs,
+        bar: Option<(&Symbol, &Bar)>,
+        venue: &V,
+    ) -> BridgeOutput {
+        match payload::parse(p, seq, default_time) {
+            Ok(fields) => self.plan(fields, Some(p), bar, venue),
+            Err(m) => {
+                let mut trace = SizingTrace::new(seq, default_time, &m.symbol_text, m.eval_type);
+                let d = Dropped::with_evidence(
+                    Reason::MalformedIntent,
+                    m.detail,
+                    Evidence::Payload {
+                        payload: p.to_value(),
+                    },
+                );
+                trace.dropped = Some(TraceDrop {
+                    stage: super::Stage::Bridge,
+                    reason: d.reason(),
+                });
+                BridgeOutput {
+                    eval_type: m.eval_type,
+                    symbol: m.symbol_text,
+                    outcome: Outcome::Drop(d),
+                    trace,
+                }
+            }
+        }
+    }
+
+    fn plan<V: Venue + ?Sized>(
+        &self,
+        f: IntentFields,
+        payload: Option<&IntentPayload>,
+        bar: Option<(&Symbol, &Bar)>,
+        venue: &V,
+    ) -> BridgeOutput {
+        let mut trace = SizingTrace::new(f.seq, f.time, f.symbol.as_str(), f.eval_type);
+        trace.clipped = f.clipped;
+        let outcome = self.size(&f, payload, bar, venue, &mut trace);
+        if let Outcome::Drop(d) = &outcome {
+            trace.dropped = Some(TraceDrop {
+                stage: super::Stage::Bridge,
+                reason: d.reason(),
+            });
+        }
+        BridgeOutput {
+            eval_type: f.eval_type,
+            symbol: f.symbol.as_str().to_string(),
+            outcome,
+            trace,
+        }
+    }
+
+    fn size<V: Venue + ?Sized>(
+        &self,
+        f: &IntentFields,
+        payload: Option<&IntentPayload>,
+        bar: Option<(&Symbol, &Bar)>,
+        venue: &V,
+        trace: &mut SizingTrace,
+    ) -> Outcome<ApplyPlan> {
+        let sym = &f.symbol;
+        let entry = f.eval_type == EvalType::Entry;
+        if entry && !self.allowlist.is_empty() && !self.allowlist.contains(sym) {
+            return Outcome::drop(
+                Reason::SymbolNotInAllowlist,
+                format!(
+                    "{sym} is not in bridge.allowlist ({} symbols)",
+                    self.allowlist.len()
+                ),
+            );
+        }
+        let Some(sizing) = f.sizing else {
+            let detail = format!(
+                "{sym}: entry intent has neither a positive qty nor position_usd + leverage"
+            );
+            let evidence = payload.map_or(Evidence::None, |p| Evidence::Payload {
+                payload: p.to_value(),
+            });
+            return Outcome::Drop(Dropped::with_evidence(
+                Reason::InvalidQuantity,
+                detail,
+                evidence,
+            ));
+        };
+        trace.form = sizing.form().to_string();
+        let spec = venue.symbol_spec(sym);
+        let step = spec
+            .as_ref()
+            .map_or(Decimal::ZERO, |s| s.market_lot_size.step_size);
+        let tick = spec
+            .as_ref()
+            .map_or(Decimal::ZERO, |s| s.price_filter.tick_size);
+        let price = match sizing {
+            Sizing::Qty { price: Some(p), .. } => Price::new(p).ok(),
+            _ => market_price(sym, bar, venue),
+        };
+        trace.price = price.map(Price::get);
+        let raw = match sizing {
+            Sizing::PositionUsd {
+                position_usd,
+                leverage,
+            } => {
+                trace.requested_usd = Some(position_usd);
+                trace.leverage = Some(leverage);
+                let Some(p) = price else {
+                    return Outcome::drop(
+                        Reason::NoMarketPrice,
+                        format!("{sym}: no bar close or mark price to size {position_usd} USD at"),
+                    );
+                };
+                mul_div(position_usd, leverage, p.get())
+            }
+            Sizing::Qty { qty, .. } => {
+                trace.leverage = f.leverage;
+                Some(qty)
+            }
+            Sizing::ClosePosition => None,
+        };
+        let qty = match (sizing, raw) {
+            (Sizing::ClosePosition, _) => PlanQty::ClosePosition,
+            (_, Some(raw)) => {
+                trace.raw_qty = Some(raw);
+                let Some(q) = floor_to(raw, step).and_then(|q| Qty::new(q).ok()) else {
+                    return Outcome::drop(
+                        Reason::InvalidQuantity,
+                        format!(
+                            "{sym}: quantity {raw} cannot be floored to step {}",
+                            plain(step)
+                        ),
+                    );
+                };
+                trace.step_qty = Some(q.get());
+                PlanQty::Qty(q)
+            }
+            (_, None) => {
+                return Outcome::drop(
+                    Reason::InvalidQuantity,
+                    format!("{sym}: the size overflows (position_usd x leverage / price)"),
+                );
+            }
+        };
+        let leverage = match sizing {
+            Sizing::PositionUsd { leverage, .. } => Some(leverage),
+            _ => f.leverage,
+        };
+        let (tp_price, sl_price) = match (entry, f.side, price) {
+            (true, Some(side), Some(p)) => protective_prices(side, p, f.tp_pct, f.sl_pct, tick),
+            _ => (None, None),
+        };
+        let plan_id = plan_id(sym, f.time, f.seq);
+        trace.plan_id = Some(plan_id.clone());
+        Outcome::Pass(ApplyPlan {
+            plan_id,
+            seq: f.seq,
+            time: f.time,
+            symbol: sym.clone(),
+            side: f.side,
+            eval_type: f.eval_type,
+            qty,
+            reference_price: price,
+            leverage,
+            tp_price,
+            sl_price,
+            reduce_only: f.reduce_only,
+            source: f.source.clone(),
+            decision: "EXECUTE",
+        })
+    }
+}
+
+/// TP and SL prices for an entry at `price`, rounded to `tick` toward the entry.
+fn protective_prices(
+    side: Side,
+    price: Price,
+    tp_pct: Option<Decimal>,
+    sl_pct: Option<Decimal>,
+    tick: Decimal,
+) -> (Option<Price>, Option<Price>) {
+    let at = |pct: Decimal, up: bool| {
+        let frac = pct.checked_div(Decimal::ONE_HUNDRED)?;
+        let factor = if up {
+            Decimal::ONE + frac
+        } else {
+            Decimal::ONE - frac
+        };
+        price.get().checked_mul(factor)
+    };
+    let round = |v: Option<Decimal>, floor: bool| {
+        let v = v?;
+        let r = if floor {
+            floor_to(v, tick)
+        } else {
+            ceil_to(v, tick)
+        }?;
+        Price::new(r).ok()
+    };
+    let long = side == Side::Buy;
+    // Long: TP above (floored), SL below (ceiled). Short: TP below (ceiled), SL above (floored).
+    let tp = tp_pct.and_then(|p| round(at(p, long), long));
+    let sl = sl_pct.and_then(|p| round(at(p, !long), !long));
+    (tp, sl)
+}
+
+/// 16 hex digits of FNV-1a 64 over symbol, time and sequence number.
+pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    let bytes = symbol
+        .as_str()
+        .bytes()
+        .chain(time.as_ms().to_le_bytes())
+        .chain(seq.to_le_bytes());
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+#[path = "bridge_tests.rs"]
+mod tests;

@@ -1,0 +1,276 @@
+//! Per-symbol market state behind the kill-score components, updated from every bar:
+//! fast/slow EWMA of the close (regime = sign(fast - slow); `regime_flip` while it changed within
+//! `regime_window_bars`), short/long EWMA of squared returns (`sigma_spike` from their ratio),
+//! and, while the ledger holds a position, its best close (`ts_drop`) and bars held
+//! (`age_penalty`).
+//! Hot path: one update per bar, no allocation after a symbol's first bar. `f64` on purpose:
+//! these are indicators; nothing here is money.
+//! Must never live here: decisions, weights or thresholds (see `score.rs`).
+
+use std::collections::HashMap;
+
+use super::score::KillComponents;
+use crate::domain::Symbol;
+use crate::stages::config::IndicatorConfig;
+
+/// Smoothing factors, precomputed from bar counts (alpha = 2 / (n + 1)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Alphas {
+    fast: f64,
+    slow: f64,
+    vol_fast: f64,
+    vol_slow: f64,
+}
+
+impl Alphas {
+    pub fn new(c: &IndicatorConfig) -> Self {
+        let a = |n: u32| 2.0 / (f64::from(n.max(1)) + 1.0);
+        Alphas {
+            fast: a(c.fast_bars),
+            slow: a(c.slow_bars),
+            vol_fast: a(c.vol_fast_bars),
+            vol_slow: a(c.vol_slow_bars),
+        }
+    }
+}
+
+/// One symbol's indicators.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MarketState {
+    bars: u64,
+    last_close: f64,
+    fast: f64,
+    slow: f64,
+    regime: i8,
+    bars_since_flip: u32,
+    var_fast: f64,
+    var_slow: f64,
+    pos_sign: i8,
+    best: f64,
+    bars_held: u32,
+}
+
+impl Default for MarketState {
+    fn default() -> Self {
+        MarketState {
+            bars: 0,
+            last_close: 0.0,
+            fast: 0.0,
+            slow: 0.0,
+            regime: 0,
+            bars_since_flip: u32::MAX,
+            var_fast: 0.0,
+            var_slow: 0.0,
+            pos_sign: 0,
+            best: 0.0,
+            bars_held: 0,
+        }
+    }
+}
+
+impl MarketState {
+    /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
+    pub fn update(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
+        if !(close.is_finite() && close > 0.0) {
+            return;
+        }
+        if self.bars == 0 {
+            self.fast = close;
+            self.slow = close;
+        } else {
+            let r = close / self.last_close - 1.0;
+            let r2 = r * r;
+            if self.bars == 1 {
+                self.var_fast = r2;
+                self.var_slow = r2;
+            } else {
+                self.var_fast += a.vol_fast * (r2 - self.var_fast);
+                self.var_slow += a.vol_slow * (r2 - self.var_slow);
+            }
+            self.fast += a.fast * (close - self.fast);
+            self.slow += a.slow * (close - self.slow);
+        }
+        self.last_close = close;
+        self.bars += 1;
+        let regime = if self.fast > self.slow {
+            1
+        } else if self.fast < self.slow {
+            -1
+        } else {
+            0
+        };
+        self.bars_since_flip = self.bars_since_flip.saturating_add(1);
+        if regime != 0 && self.regime != 0 && regime != self.regime {
+            self.bars_since_flip = 0;
+        }
+        if regime != 0 {
+            self.regime = regime;
+        }
+        if pos_sign == 0 {
+            self.pos_sign = 0;
+            self.bars_held = 0;
+        } else if pos_sign != self.pos_sign {
+            self.pos_sign = pos_sign;
+            self.best = close;
+            self.bars_held = 0;
+        } else {
+            self.bars_held = self.bars_held.saturating_add(1);
+            self.best = if pos_sign > 0 {
+                self.best.max(close)
+            } else {
+                self.best.min(close)
+            };
+        }
+    }
+
+    /// The components now. `with_position`: include ts_drop and age_penalty (exits).
+    pub fn components(&self, c: &IndicatorConfig, with_position: bool) -> KillComponents {
+        let unit = |x: f64| {
+            if x.is_finite() {
+                x.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        let regime_flip = if self.bars_since_flip < c.regime_window_bars {
+            1.0
+        } else {
+            0.0
+        };
+        let sigma_spike = if self.var_slow > 0.0 {
+            let ratio = (self.var_fast / self.var_slow).sqrt();
+            unit((ratio - 1.0) / (c.sigma_spike_ratio - 1.0))
+        } else {
+            0.0
+        };
+        let held = with_position && self.pos_sign != 0 && self.best > 0.0;
+        let ts_drop = if held {
+            let off = (self.best - self.last_close) * f64::from(self.pos_sign);
+            unit(off / self.best * 100.0 / c.trail_pct)
+        } else {
+            0.0
+        };
+        let age_penalty = if held {
+            unit(f64::from(self.bars_held) / f64::from(c.max_age_bars.max(1)))
+        } else {
+            0.0
+        };
+        KillComponents {
+            regime_flip,
+            sigma_spike,
+            ts_drop,
+            age_penalty,
+        }
+    }
+}
+
+/// Market state per symbol: a slot vector with a last-used hint, so a run over one symbol
+/// never hashes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SymbolStates {
+    slots: Vec<(Symbol, MarketState)>,
+    index: HashMap<Symbol, usize>,
+    hint: usize,
+}
+
+impl SymbolStates {
+    pub fn slot(&mut self, symbol: &Symbol) -> &mut MarketState {
+        if self.slots.get(self.hint).is_some_and(|(s, _)| s == symbol) {
+            return &mut self.slots[self.hint].1;
+        }
+        let i = match self.index.get(symbol) {
+            Some(&i) => i,
+            None => {
+                self.slots.push((symbol.clone(), MarketState::default()));
+                self.index.insert(symbol.clone(), self.slots.len() - 1);
+                self.slots.len() - 1
+            }
+        };
+        self.hint = i;
+        &mut self.slots[i].1
+    }
+
+    pub fn get(&self, symbol: &Symbol) -> Option<&MarketState> {
+        self.index.get(symbol).map(|&i| &self.slots[i].1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(closes: &[f64], pos: i8, c: &IndicatorConfig) -> MarketState {
+        let a = Alphas::new(c);
+        let mut s = MarketState::default();
+        for &x in closes {
+            s.update(x, pos, &a);
+        }
+        s
+    }
+
+    #[test]
+    fn regime_flip_fires_within_the_window_only() {
+        let c = IndicatorConfig {
+            fast_bars: 2,
+            slow_bars: 6,
+            regime_window_bars: 3,
+            ..IndicatorConfig::default()
+        };
+        let mut closes: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i)).collect();
+        assert_eq!(run(&closes, 0, &c).components(&c, false).regime_flip, 0.0);
+        closes.extend((0..3).map(|i| 120.0 - 10.0 * f64::from(i)));
+        let s = run(&closes, 0, &c);
+        assert_eq!(s.components(&c, false).regime_flip, 1.0, "{s:?}");
+        closes.extend([95.0, 94.0, 93.0, 92.0]);
+        assert_eq!(run(&closes, 0, &c).components(&c, false).regime_flip, 0.0);
+    }
+
+    #[test]
+    fn sigma_spike_rises_with_short_volatility() {
+        let c = IndicatorConfig::default();
+        let mut closes: Vec<f64> = (0..200).map(|i| 100.0 + 0.01 * f64::from(i % 2)).collect();
+        assert!(run(&closes, 0, &c).components(&c, false).sigma_spike < 0.01);
+        closes.extend([103.0, 97.0, 104.0, 96.0]);
+        assert_eq!(run(&closes, 0, &c).components(&c, false).sigma_spike, 1.0);
+    }
+
+    #[test]
+    fn trailing_drop_and_age_track_the_position() {
+        // trail 2 %: a close 0.4796 % off the best gives the report's ts_drop 0.2398;
+        // 60 bars of a 1440-bar day give its age_penalty 0.0417.
+        let c = IndicatorConfig {
+            trail_pct: 2.0,
+            max_age_bars: 1440,
+            ..IndicatorConfig::default()
+        };
+        let mut closes = vec![100_000.0; 60];
+        closes.push(100_000.0 * (1.0 - 0.004796));
+        let s = run(&closes, 1, &c);
+        let k = s.components(&c, true);
+        assert!((k.ts_drop - 0.2398).abs() < 1e-9, "{k:?}");
+        assert!((k.age_penalty - 0.0417).abs() < 5e-5, "{k:?}");
+        assert_eq!(
+            s.components(&c, false).ts_drop,
+            0.0,
+            "entries ignore the position"
+        );
+        let short = run(&[100.0, 90.0, 91.8], -1, &c);
+        assert!((short.components(&c, true).ts_drop - 1.0).abs() < 1e-9);
+        assert_eq!(run(&closes, 0, &c).components(&c, true).ts_drop, 0.0);
+    }
+
+    #[test]
+    fn symbol_slots_keep_separate_state() {
+        let a = Alphas::new(&IndicatorConfig::default());
+        let mut states = SymbolStates::default();
+        let (btc, eth) = (
+            Symbol::new("BTCUSDT").expect("s"),
+            Symbol::new("ETHUSDT").expect("s"),
+        );
+        states.slot(&btc).update(100.0, 0, &a);
+        states.slot(&eth).update(5.0, 0, &a);
+        states.slot(&btc).update(101.0, 0, &a);
+        assert_eq!(states.get(&btc).map(|s| s.bars), Some(2));
+        assert_eq!(states.get(&eth).map(|s| s.last_close), Some(5.0));
+    }
+}

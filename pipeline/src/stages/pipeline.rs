@@ -1,0 +1,405 @@
+//! [`Pipeline`]: the stages wired in order, the one thing a backtest loop and a live loop call
+//! per closed bar, so the same code decides in both.
+//!
+//! Per bar: drain the venue's events if anything can have happened there (a position or an
+//! order is out), update the governor's market state, and, only if the bar brought signals,
+//! run each through trader -> bridge -> governor -> permit -> executor -> ledger, counting every
+//! stage in the [`Funnel`] and journaling every message. Recorded intents enter at the bridge
+//! ([`Pipeline::on_recorded_intents`]).
+//! Hot path: a bar without signals while flat and idle does one slot lookup and a few float
+//! updates; no allocation, no venue call.
+//! Must never live here: stage logic (each stage's module), I/O, clocks, strategies.
+
+use std::collections::BTreeMap;
+
+use tracing::{debug, warn};
+
+use super::bridge::{BridgeOutput, IntentBridge};
+use super::config::PipelineConfig;
+use super::executor::Executor;
+use super::governor::Governor;
+use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
+use super::ledger::Ledger;
+use super::payload::IntentPayload;
+use super::permit::PermitGate;
+use super::trader::Trader;
+use super::{EvalType, Outcome, Stage};
+use crate::domain::{Bar, Symbol, TimestampMs};
+use crate::funnel::{Funnel, SizingTrace, TraceDrop};
+use crate::reason::{Dropped, Reason};
+use crate::signal::Signal;
+use crate::venue::{OrderRef, Venue, VenueEvent};
+
+/// The pipeline: stages, ledger, funnel and journal.
+#[derive(Debug)]
+pub struct Pipeline<J: Journal = NullJournal> {
+    trader: Trader,
+    bridge: IntentBridge,
+    governor: Governor,
+    permit: PermitGate,
+    executor: Executor,
+    ledger: Ledger,
+    funnel: Funnel,
+    journal: J,
+    seq: u64,
+    /// Something is out at the venue (a position or an order): drain its events each bar.
+    expect_events: bool,
+    /// Open TP/SL order ids per symbol, cancelled once the position is flat.
+    protective: BTreeMap<Symbol, Vec<i64>>,
+}
+
+impl Pipeline<NullJournal> {
+    /// A pipeline without a journal.
+    pub fn new(cfg: &PipelineConfig) -> Self {
+        Self::with_journal(cfg, NullJournal)
+    }
+}
+
+/// Where a drop happened (for the funnel and the journal).
+struct At<'a> {
+    stage: Stage,
+    eval: EvalType,
+    time: TimestampMs,
+    symbol: &'a str,
+    seq: u64,
+    plan_id: Option<&'a str>,
+}
+
+impl<J: Journal> Pipeline<J> {
+    pub fn with_journal(cfg: &PipelineConfig, journal: J) -> Self {
+        Pipeline {
+            trader: Trader::new(cfg.trader.clone()),
+            bridge: IntentBridge::new(&cfg.bridge),
+            governor: Governor::new(cfg.governor.clone()),
+            permit: PermitGate,
+            executor: Executor::new(cfg.executor.clone(), cfg.trader.max_position_usd),
+            ledger: Ledger::new(),
+            funnel: Funnel::new(),
+            journal,
+            seq: 0,
+            expect_events: false,
+            protective: BTreeMap::new(),
+        }
+    }
+
+    /// One closed bar of `symbol` and the signals it produced (usually none).
+    #[inline]
+    pub fn on_bar<V: Venue + ?Sized>(
+        &mut self,
+        symbol: &Symbol,
+        bar: &Bar,
+        signals: &[Signal],
+        venue: &mut V,
+    ) {
+        if self.expect_events {
+            self.sync_events(venue);
+        }
+        let sign = self.ledger.sign(symbol);
+        self.governor.on_bar(symbol, bar, sign);
+        for s in signals {
+            self.on_signal(s, symbol, bar, venue);
+        }
+    }
+
+    /// Recorded/imported intents, fed to the bridge (no trader); call after `on_bar` for the
+    /// same bar. Intents without a time get the bar's open time.
+    pub fn on_recorded_intents<V: Venue + ?Sized>(
+        &mut self,
+        symbol: &Symbol,
+        bar: &Bar,
+        intents: &[IntentPayload],
+        venue: &mut V,
+    ) {
+        for p in intents {
+            self.funnel.recorded_intents += 1;
+            if self.journal.enabled() {
+                self.journal.record(&JournalRecord::RecordedIntent(p));
+            }
+            self.seq += 1;
+            let out =
+                self.bridge
+                    .plan_recorded(p, self.seq, bar.open_time, Some((symbol, bar)), venue);
+            self.after_bridge(out, venue);
+        }
+    }
+
+    /// Reads the venue's positions and takes them where the ledger disagrees (counted as
+    /// mismatches). Call once before the first bar of a live run. Returns the mismatches.
+    pub fn reconcile<V: Venue + ?Sized>(&mut self, venue: &mut V) -> usize {
+        let list = match venue.positions() {
+            Ok(l) => l,
+            Err(e) => {
+                warn!(error = %e, "cannot reconcile: the venue's positions could not be read");
+                return 0;
+            }
+        };
+        self.funnel.ledger.reconciliations += 1;
+        let found = self.ledger.reconcile(&list, venue.now());
+        for m in &found {
+            self.funnel.mismatch(m.symbol.as_str());
+            if self.journal.enabled() {
+                self.journal.record(&JournalRecord::Mismatch(m));
+            }
+        }
+        self.expect_events |= !self.ledger.is_flat();
+        found.len()
+    }
+
+    pub fn funnel(&self) -> &Funnel {
+        &self.funnel
+    }
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    pub fn governor(&self) -> &Governor {
+        &self.governor
+    }
+    pub fn journal(&self) -> &J {
+        &self.journal
+    }
+    pub fn journal_mut(&mut self) -> &mut J {
+        &mut self.journal
+    }
+    /// The run's funnel, ledger and journal.
+    pub fn into_parts(self) -> (Funnel, Ledger, J) {
+        (self.funnel, self.ledger, self.journal)
+    }
+
+    fn on_signal<V: Venue + ?Sized>(
+        &mut self,
+        s: &Signal,
+        bar_symbol: &Symbol,
+        bar: &Bar,
+        venue: &mut V,
+    ) {
+        self.funnel.signals += 1;
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Signal(s));
+        }
+        self.seq += 1;
+        let (eval, out) = self.trader.on_signal(s, &self.ledger, self.seq);
+        let sym = s.symbol.as_str();
+        let intent = match out {
+            Outcome::Pass(i) => i,
+            Outcome::Drop(d) => {
+                let at = At {
+                    stage: Stage::Trader,
+                    eval,
+                    time: s.time,
+                    symbol: sym,
+                    seq: self.seq,
+                    plan_id: None,
+                };
+                return self.record_drop(at, d);
+            }
+        };
+        self.funnel.pass(Stage::Trader, eval, sym);
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Intent(&intent));
+        }
+        let out = self
+            .bridge
+            .plan_intent(&intent, Some((bar_symbol, bar)), venue);
+        self.after_bridge(out, venue);
+    }
+
+    fn after_bridge<V: Venue + ?Sized>(&mut self, out: BridgeOutput, venue: &mut V) {
+        let BridgeOutput {
+            eval_type: eval,
+            symbol,
+            outcome,
+            mut trace,
+        } = out;
+        let plan = match outcome {
+            Outcome::Pass(p) => p,
+            Outcome::Drop(d) => {
+                let at = At {
+                    stage: Stage::Bridge,
+                    eval,
+                    time: trace.time,
+                    symbol: &symbol,
+                    seq: trace.seq,
+                    plan_id: None,
+                };
+                self.record_drop(at, d);
+                return self.finish(trace);
+            }
+        };
+        self.funnel.pass(Stage::Bridge, eval, &symbol);
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Plan(&plan));
+        }
+        let (sym, plan_id, time, seq) = (
+            plan.symbol().clone(),
+            plan.plan_id().to_string(),
+            plan.time(),
+            plan.seq(),
+        );
+        let at = |stage| At {
+            stage,
+            eval,
+            time,
+            symbol: sym.as_str(),
+            seq,
+            plan_id: Some(plan_id.as_str()),
+        };
+        let governed = match self.governor.govern(plan) {
+            Outcome::Pass(g) => g,
+            Outcome::Drop(d) => return self.drop_traced(at(Stage::Governor), d, trace),
+        };
+        self.funnel.pass(Stage::Governor, eval, sym.as_str());
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Governed(&governed));
+        }
+        let snapshot = venue.positions();
+        let permit = self
+            .permit
+            .check(governed, snapshot.as_deref(), self.ledger.amt(&sym));
+        if let Ok(list) = &snapshot {
+            let venue_pos = list.iter().find(|p| p.symbol == sym);
+            if let Some(m) = self.ledger.reconcile_symbol(&sym, venue_pos, venue.now()) {
+                self.funnel.mismatch(sym.as_str());
+                if self.journal.enabled() {
+                    self.journal.record(&JournalRecord::Mismatch(&m));
+                }
+            }
+        }
+        let permitted = match permit.outcome {
+            Outcome::Pass(p) => p,
+            Outcome::Drop(d) => return self.drop_traced(at(Stage::Permit), d, trace),
+        };
+        self.funnel.pass(Stage::Permit, eval, sym.as_str());
+        trace.clipped |= permitted.permit().clipped;
+        trace.final_qty = Some(permitted.permit().qty.get());
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Permit(&permitted));
+        }
+        let exec = self.executor.execute(permitted, venue, &mut self.journal);
+        trace.notional = exec.notional.map(|n| n.get());
+        trace.min_notional = exec.min_notional;
+        trace.final_qty = exec.final_qty.map(|q| q.get()).or(trace.final_qty);
+        trace.upsized = exec.upsized;
+        if exec.sent {
+            self.expect_events = true;
+            self.funnel.venue.orders_sent.bump(eval);
+        }
+        let result = match exec.outcome {
+            Outcome::Pass(r) => r,
+            Outcome::Drop(d) => {
+                if exec.sent {
+                    self.funnel.venue.orders_refused.bump(eval);
+                }
+                let unknown = d.reason() == Reason::VenueOutcomeUnknown;
+                self.drop_traced(at(Stage::Executor), d, trace);
+                if unknown {
+                    self.reconcile(venue);
+                }
+                return;
+            }
+        };
+        self.funnel.pass(Stage::Executor, eval, sym.as_str());
+        let v = &mut self.funnel.venue;
+        v.orders_accepted.bump(eval);
+        if !result.filled_qty().is_zero() {
+            v.orders_filled.bump(eval);
+        }
+        v.upsized += u64::from(result.upsized());
+        for po in result.protective() {
+            match po.order_id {
+                Some(id) => {
+                    v.protective_placed += 1;
+                    self.protective.entry(sym.clone()).or_default().push(id);
+                }
+                None => v.protective_failed += 1,
+            }
+        }
+        self.ledger.apply_result(&result);
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Result(&result));
+        }
+        self.finish(trace);
+        self.cancel_orphans(venue);
+    }
+
+    fn record_drop(&mut self, at: At<'_>, d: Dropped) {
+        debug!(stage = %at.stage, eval = %at.eval, symbol = at.symbol, reason = %d.reason(), detail = d.detail(), "dropped");
+        self.funnel.drop(at.stage, at.eval, at.symbol, &d);
+        if self.journal.enabled() {
+            let rec = DropRecord::new(at.stage, at.eval, at.time, at.symbol, at.seq, at.plan_id, d);
+            self.journal.record(&JournalRecord::Drop(&rec));
+        }
+    }
+
+    fn drop_traced(&mut self, at: At<'_>, d: Dropped, mut trace: SizingTrace) {
+        trace.dropped = Some(TraceDrop {
+            stage: at.stage,
+            reason: d.reason(),
+        });
+        self.record_drop(at, d);
+        self.finish(trace);
+    }
+
+    fn finish(&mut self, trace: SizingTrace) {
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Sizing(&trace));
+        }
+        self.funnel.sizing.push(trace);
+    }
+
+    /// Applies the venue's fills to the ledger; forgets finished TP/SL orders.
+    fn sync_events<V: Venue + ?Sized>(&mut self, venue: &mut V) {
+        let events = match venue.drain_events() {
+            Ok(e) => e,
+            Err(e) => {
+                warn!(error = %e, "the venue's events could not be read");
+                return;
+            }
+        };
+        if events.is_empty() {
+            self.expect_events = !self.ledger.is_flat() || !self.protective.is_empty();
+            return;
+        }
+        let changed = self.ledger.apply_events(&events);
+        self.funnel.venue.fill_events += changed as u64;
+        for e in &events {
+            let done = match e {
+                VenueEvent::OrderUpdate(s) if s.status.is_final() => Some(s.order_id),
+                VenueEvent::Fill(f) => Some(f.order_id),
+                _ => None,
+            };
+            if let Some(id) = done {
+                self.protective
+                    .values_mut()
+                    .for_each(|ids| ids.retain(|i| *i != id));
+            }
+        }
+        self.protective.retain(|_, ids| !ids.is_empty());
+        if changed > 0 {
+            self.reconcile(venue);
+        }
+        self.cancel_orphans(venue);
+    }
+
+    /// Cancels TP/SL orders left behind on symbols the ledger holds no position in.
+    fn cancel_orphans<V: Venue + ?Sized>(&mut self, venue: &mut V) {
+        if self.protective.is_empty() {
+            return;
+        }
+        let flat: Vec<Symbol> = self
+            .protective
+            .keys()
+            .filter(|s| self.ledger.sign(s) == 0)
+            .cloned()
+            .collect();
+        for s in flat {
+            for id in self.protective.remove(&s).unwrap_or_default() {
+                match venue.cancel_order(&s, &OrderRef::Id(id)) {
+                    Ok(_) => self.funnel.venue.protective_cancelled += 1,
+                    Err(e) => {
+                        debug!(symbol = %s, order_id = id, error = %e, "TP/SL cancel refused")
+                    }
+                }
+            }
+        }
+    }
+}

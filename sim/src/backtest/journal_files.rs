@@ -1,0 +1,65 @@
+//! The run folder's journals as JSON lines: `orders.jsonl` (signals, intents, plans, governor
+//! and permit decisions, orders, venue answers, drops, sizing traces) and `results.jsonl`
+//! (execution results and ledger/venue mismatches).
+//! Must never live here: deciding anything; this only writes what the pipeline records.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use pipeline::stages::journal::{Journal, JournalRecord};
+
+/// Writes every record to one of two files by kind. The first write error is kept and
+/// reported by [`FileJournal::finish`]; nothing is silently lost.
+#[derive(Debug)]
+pub struct FileJournal {
+    orders: BufWriter<File>,
+    results: BufWriter<File>,
+    error: Option<std::io::Error>,
+    lines: u64,
+}
+
+impl FileJournal {
+    pub fn create(dir: &Path) -> std::io::Result<Self> {
+        Ok(FileJournal {
+            orders: BufWriter::new(File::create(dir.join("orders.jsonl"))?),
+            results: BufWriter::new(File::create(dir.join("results.jsonl"))?),
+            error: None,
+            lines: 0,
+        })
+    }
+
+    /// Flushes both files; returns the number of lines written or the first error.
+    pub fn finish(mut self) -> std::io::Result<u64> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.orders.flush()?;
+        self.results.flush()?;
+        Ok(self.lines)
+    }
+}
+
+impl Journal for FileJournal {
+    fn record(&mut self, record: &JournalRecord<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        let to_results = matches!(
+            record,
+            JournalRecord::Result(_) | JournalRecord::Mismatch(_)
+        );
+        let out = if to_results {
+            &mut self.results
+        } else {
+            &mut self.orders
+        };
+        let res = serde_json::to_writer(&mut *out, record)
+            .map_err(std::io::Error::other)
+            .and_then(|()| out.write_all(b"\n"));
+        match res {
+            Ok(()) => self.lines += 1,
+            Err(e) => self.error = Some(e),
+        }
+    }
+}

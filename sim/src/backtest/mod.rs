@@ -1,0 +1,226 @@
+//! `sim backtest`: the event loop over bars, and the run folder it writes.
+//!
+//! Per bar, in time order (symbols merged by open time): the simulated exchange takes the
+//! closed bar (fills, triggers, funding, liquidations), the symbol's strategy sees it, then
+//! every pipeline stage runs and may send orders, which fill from the next bar on. That is the
+//! order a live run sees: a closed bar, a decision, an order.
+//! Must never live here: stage logic, fill rules, data parsing or drawing.
+
+pub mod journal_files;
+pub mod summary;
+pub mod trades;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use datasets::{BarSeries, Dataset};
+use exchange_sim::SimExchange;
+use pipeline::exchange_info::ExchangeInfo;
+use pipeline::signal::{Signal, SignalSource};
+use pipeline::stages::pipeline::Pipeline;
+use pipeline::{Bar, Symbol};
+use reports::metrics::EquityPoint;
+use strategies::StrategyFactory;
+
+use crate::config::RunSpec;
+use journal_files::FileJournal;
+use summary::{RunInputs, Summary};
+
+/// What a finished backtest hands back to the CLI.
+#[derive(Debug)]
+pub struct BacktestOutcome {
+    pub dir: PathBuf,
+    pub summary: Summary,
+    pub funnel_table: String,
+    pub explanation: Vec<String>,
+}
+
+/// Runs `spec` over `dataset` against `info` and writes the run folder `out`.
+/// The folder is written under a temporary name and renamed at the end, so an interrupted or
+/// failed run leaves no half-written folder behind.
+pub fn run(
+    spec: &RunSpec,
+    dataset: &Dataset,
+    info: ExchangeInfo,
+    info_name: &str,
+    out: &Path,
+) -> anyhow::Result<BacktestOutcome> {
+    let problems = spec.topology.problems();
+    if let Some(p) = problems.first() {
+        bail!("{}: topology: {}", spec.source, p.message);
+    }
+    let series = select_series(spec, dataset)?;
+    let interval = series[0].interval();
+    let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
+    let mut exchange = SimExchange::new(info, spec.exchange.clone(), interval)
+        .context("the exchange config is not usable")?;
+    let factory = StrategyFactory::new(&spec.strategy, interval.as_ms())?;
+
+    let tmp = temp_dir_for(out)?;
+    let journal = FileJournal::create(&tmp)
+        .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
+    let mut pipeline = Pipeline::with_journal(&spec.pipeline, journal);
+
+    let started = Instant::now();
+    let lanes: Vec<Lane> = series
+        .iter()
+        .map(|s| Lane {
+            symbol: s.symbol().clone(),
+            id: exchange.symbol_id(s.symbol().as_str()),
+            source: factory.build(s.symbol()),
+            series: s,
+            next: 0,
+        })
+        .collect();
+    let (equity, bars) = event_loop(lanes, &mut exchange, &mut pipeline)?;
+    let elapsed = started.elapsed();
+
+    let (funnel, _ledger, journal) = pipeline.into_parts();
+    let journal_lines = journal.finish().context("cannot write the journals")?;
+    let inputs = RunInputs {
+        spec,
+        dataset,
+        series: &series,
+        info_name,
+        info_hash,
+        bars,
+        journal_lines,
+        elapsed,
+    };
+    let summary = summary::write_run_folder(&tmp, &inputs, &exchange, &equity, &funnel)?;
+    let funnel_table = funnel.render_table();
+    let explanation = pipeline::funnel::explain::explain(&funnel);
+    std::fs::write(tmp.join("funnel.txt"), &funnel_table)?;
+    publish(&tmp, out)?;
+    Ok(BacktestOutcome {
+        dir: out.to_path_buf(),
+        summary,
+        funnel_table,
+        explanation,
+    })
+}
+
+struct Lane<'a> {
+    symbol: Symbol,
+    id: Option<exchange_sim::SymId>,
+    source: Box<dyn SignalSource + Send>,
+    series: &'a BarSeries,
+    next: usize,
+}
+
+/// The loop. Returns the equity curve (one point per distinct bar time) and the bar count.
+fn event_loop<J: pipeline::stages::journal::Journal>(
+    mut lanes: Vec<Lane<'_>>,
+    exchange: &mut SimExchange,
+    pipeline: &mut Pipeline<J>,
+) -> anyhow::Result<(Vec<EquityPoint>, u64)> {
+    let total: usize = lanes.iter().map(|l| l.series.len()).sum();
+    let mut equity = Vec::with_capacity(total / lanes.len().max(1) + 1);
+    let mut signals: Vec<Signal> = Vec::new();
+    let mut bars = 0_u64;
+    let interval_ms = lanes.first().map_or(0, |l| l.series.interval().as_ms());
+    loop {
+        // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
+        let Some(t) = lanes
+            .iter()
+            .filter_map(|l| (l.next < l.series.len()).then(|| l.series.open_times()[l.next]))
+            .min()
+        else {
+            break;
+        };
+        for lane in lanes.iter_mut() {
+            if lane.next >= lane.series.len() || lane.series.open_times()[lane.next] != t {
+                continue;
+            }
+            let bar: Bar = lane.series.bar(lane.next);
+            lane.next += 1;
+            bars += 1;
+            if let Some(id) = lane.id {
+                exchange
+                    .on_bar(id, &bar)
+                    .with_context(|| format!("{} bar at {}", lane.symbol, bar.open_time))?;
+            }
+            signals.clear();
+            lane.source.on_bar(&lane.symbol, &bar, &mut signals);
+            pipeline.on_bar(&lane.symbol, &bar, &signals, exchange);
+        }
+        let in_market = lanes
+            .iter()
+            .any(|l| l.id.is_some_and(|id| !exchange.position_amt(id).is_zero()));
+        equity.push(EquityPoint {
+            time_ms: t + interval_ms,
+            equity: decimal_to_f64(exchange.equity()),
+            in_market,
+        });
+    }
+    Ok((equity, bars))
+}
+
+fn decimal_to_f64(d: rust_decimal::Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+/// The series the run trades: `run.symbols` if set (each must be in the dataset), else all.
+fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec<&'a BarSeries>> {
+    if spec.run.symbols.is_empty() {
+        let all: Vec<&BarSeries> = dataset.series().iter().collect();
+        if all.is_empty() {
+            bail!("dataset {} has no bars", dataset.name());
+        }
+        return Ok(all);
+    }
+    spec.run
+        .symbols
+        .iter()
+        .map(|s| {
+            dataset.get(s.as_str()).with_context(|| {
+                let have: Vec<String> = dataset.series().iter().map(|x| x.symbol().to_string()).collect();
+                format!(
+                    "run.symbols names {s}, which dataset {} does not have (it has {}); remove it or pick another dataset",
+                    dataset.name(),
+                    have.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out
+        .file_name()
+        .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    Ok(tmp)
+}
+
+/// Replaces `out` with the finished temporary folder.
+fn publish(tmp: &Path, out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out)
+            .with_context(|| format!("cannot replace {}", out.display()))?;
+    }
+    std::fs::rename(tmp, out)
+        .with_context(|| format!("cannot move the run folder to {}", out.display()))?;
+    Ok(())
+}
+
+/// The default run folder: `runs/<dataset>-<strategy>`.
+pub fn default_out_dir(spec: &RunSpec) -> PathBuf {
+    let strategy = serde_json::to_value(&spec.strategy)
+        .ok()
+        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "run".to_string());
+    PathBuf::from("runs").join(format!("{}-{strategy}", spec.run.dataset))
+}

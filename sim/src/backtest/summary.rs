@@ -1,0 +1,245 @@
+//! The run folder's files: `summary.json` (dataset, metrics, account, funnel, fingerprint, and
+//! a separate `wall_clock` section, the only part that differs between identical runs),
+//! `trades.csv`, `equity.csv` and `config.toml` (the resolved config).
+//! Must never live here: the loop or any decision.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use datasets::{BarSeries, Dataset};
+use exchange_sim::AccountSnapshot;
+use exchange_sim::SimExchange;
+use pipeline::funnel::Funnel;
+use reports::metrics::{self, EquityPoint, Metrics, TradeOutcome};
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use super::trades::{Trade, TradeBook};
+use crate::config::RunSpec;
+
+/// What the summary is built from.
+pub struct RunInputs<'a> {
+    pub spec: &'a RunSpec,
+    pub dataset: &'a Dataset,
+    pub series: &'a [&'a BarSeries],
+    pub info_name: &'a str,
+    pub info_hash: String,
+    pub bars: u64,
+    pub journal_lines: u64,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetInfo {
+    pub name: String,
+    /// "real" or "synthetic".
+    pub kind: String,
+    pub synthetic: bool,
+    pub symbols: Vec<String>,
+    pub interval: String,
+    pub first_bar: String,
+    pub last_bar: String,
+    pub bars: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fingerprint {
+    pub data_sha256: String,
+    pub config_sha256: String,
+    pub exchange_info_sha256: String,
+    pub seed: u64,
+    pub trades_sha256: String,
+    /// sha256 of the five above: equal for identical runs.
+    pub run: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WallClock {
+    pub elapsed_ms: f64,
+    pub bars_per_second: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub dataset: DatasetInfo,
+    pub strategy: serde_json::Value,
+    pub exchange_info: String,
+    pub config_source: String,
+    pub metrics: Metrics,
+    pub account: AccountSnapshot,
+    pub orders: u64,
+    pub fills: usize,
+    pub journal_lines: u64,
+    pub funnel: Funnel,
+    pub fingerprint: Fingerprint,
+    /// Differs between identical runs; everything above does not.
+    pub wall_clock: WallClock,
+}
+
+fn data_hash(series: &[&BarSeries]) -> String {
+    let mut bytes = Vec::new();
+    for s in series {
+        bytes.extend_from_slice(s.symbol().as_str().as_bytes());
+        for col in [s.opens(), s.highs(), s.lows(), s.closes(), s.volumes()] {
+            for v in col {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        for t in s.open_times() {
+            bytes.extend_from_slice(&t.to_le_bytes());
+        }
+    }
+    datasets::sha256_hex(&bytes)
+}
+
+fn f64_of(d: rust_decimal::Decimal) -> f64 {
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+/// Writes every file of the run folder into `dir` and returns the summary.
+pub fn write_run_folder(
+    dir: &Path,
+    inp: &RunInputs<'_>,
+    exchange: &SimExchange,
+    equity: &[EquityPoint],
+    funnel: &Funnel,
+) -> anyhow::Result<Summary> {
+    let mut book = TradeBook::default();
+    for f in exchange.fills() {
+        book.on_event(&pipeline::venue::VenueEvent::Fill(f.clone()));
+    }
+    let trades = book.finish();
+    let outcomes: Vec<TradeOutcome> = trades
+        .iter()
+        .filter_map(|t| {
+            t.exit_time.map(|exit| TradeOutcome {
+                entry_ms: t.entry_time,
+                exit_ms: exit,
+                net_pnl: f64_of(t.net_pnl),
+            })
+        })
+        .collect();
+    let interval = inp.series[0].interval();
+    let m = metrics::compute(equity, &outcomes, interval.bars_per_year());
+
+    let config_toml = inp.spec.to_toml()?;
+    std::fs::write(dir.join("config.toml"), &config_toml)?;
+    let trades_csv = trades_csv(&trades);
+    std::fs::write(dir.join("trades.csv"), &trades_csv)?;
+    std::fs::write(dir.join("equity.csv"), equity_csv(equity))?;
+
+    let first = inp
+        .series
+        .iter()
+        .filter_map(|s| s.open_times().first())
+        .min()
+        .copied()
+        .unwrap_or(0);
+    let last = inp
+        .series
+        .iter()
+        .filter_map(|s| s.open_times().last())
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let fp_parts = [
+        data_hash(inp.series),
+        datasets::sha256_hex(config_toml.as_bytes()),
+        inp.info_hash.clone(),
+        inp.spec.run.seed.to_string(),
+        datasets::sha256_hex(trades_csv.as_bytes()),
+    ];
+    let fingerprint = Fingerprint {
+        run: datasets::sha256_hex(fp_parts.join("\n").as_bytes()),
+        data_sha256: fp_parts[0].clone(),
+        config_sha256: fp_parts[1].clone(),
+        exchange_info_sha256: fp_parts[2].clone(),
+        seed: inp.spec.run.seed,
+        trades_sha256: fp_parts[4].clone(),
+    };
+    let secs = inp.elapsed.as_secs_f64();
+    let summary = Summary {
+        dataset: DatasetInfo {
+            name: inp.dataset.name().to_string(),
+            kind: if inp.dataset.is_synthetic() {
+                "synthetic"
+            } else {
+                "real"
+            }
+            .to_string(),
+            synthetic: inp.dataset.is_synthetic(),
+            symbols: inp.series.iter().map(|s| s.symbol().to_string()).collect(),
+            interval: interval.to_string(),
+            first_bar: pipeline::TimestampMs(first).to_string(),
+            last_bar: pipeline::TimestampMs(last).to_string(),
+            bars: inp.bars,
+        },
+        strategy: serde_json::to_value(&inp.spec.strategy)?,
+        exchange_info: inp.info_name.to_string(),
+        config_source: inp.spec.source.clone(),
+        metrics: m,
+        account: exchange.account(),
+        orders: funnel.orders(pipeline::stages::EvalType::Entry)
+            + funnel.orders(pipeline::stages::EvalType::Exit),
+        fills: exchange.fills().len(),
+        journal_lines: inp.journal_lines,
+        funnel: funnel.clone(),
+        fingerprint,
+        wall_clock: WallClock {
+            elapsed_ms: secs * 1000.0,
+            bars_per_second: if secs > 0.0 {
+                inp.bars as f64 / secs
+            } else {
+                0.0
+            },
+        },
+    };
+    let json = serde_json::to_string_pretty(&summary).context("cannot write summary.json")?;
+    std::fs::write(dir.join("summary.json"), json + "\n")?;
+    Ok(summary)
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn trades_csv(trades: &[Trade]) -> String {
+    let mut s = String::from(
+        "symbol,side,entry_time,exit_time,entry_price,exit_price,max_qty,realized_pnl,fees,funding,net_pnl,liquidated\n",
+    );
+    for t in trades {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            t.symbol,
+            t.side,
+            pipeline::TimestampMs(t.entry_time),
+            opt(t.exit_time.map(pipeline::TimestampMs)),
+            t.entry_price,
+            opt(t.exit_price),
+            t.max_qty,
+            t.realized_pnl,
+            t.fees,
+            t.funding,
+            t.net_pnl,
+            t.liquidated
+        );
+    }
+    s
+}
+
+fn equity_csv(equity: &[EquityPoint]) -> String {
+    let mut s = String::from("time,equity,in_market\n");
+    for p in equity {
+        let _ = writeln!(
+            s,
+            "{},{:.8},{}",
+            pipeline::TimestampMs(p.time_ms),
+            p.equity,
+            p.in_market
+        );
+    }
+    s
+}

@@ -1,0 +1,113 @@
+//! `sim backtest`: resolve the config, check it, run, print the summary and the funnel.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use sim::backtest;
+use sim::check::{self, Severity};
+
+use super::run_inputs::{self, ConfigArgs};
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The dataset to replay (see `sim data list`); overrides run.dataset.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// A built-in strategy with its default parameters: sma_cross, rsi_reversion,
+    /// donchian_breakout (overrides [strategy]).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The run folder (default runs/<dataset>-<strategy>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
+    let mut extra = Vec::new();
+    if let Some(d) = &args.dataset {
+        extra.push(format!("run.dataset=\"{d}\""));
+    }
+    let mut spec = args.config.load(extra)?;
+    if let Some(name) = &args.strategy {
+        spec.strategy = strategies::StrategyConfig::named(name)?;
+    }
+    let info = run_inputs::exchange_info(&spec)?;
+    let ds = run_inputs::dataset(&spec)?;
+    let findings = check::check(
+        &spec,
+        &info,
+        &spec.run.exchange_info,
+        &run_inputs::price_ranges(&ds),
+    );
+    if !findings.is_empty() {
+        eprint!("{}", check::render(&findings));
+    }
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        anyhow::bail!("the preflight check found errors (above); fix them and run again");
+    }
+    let out = args.out.unwrap_or_else(|| backtest::default_out_dir(&spec));
+    let info_name = spec.run.exchange_info.clone();
+    let outcome = backtest::run(&spec, &ds, info, &info_name, &out)?;
+    print!("{}", render_summary(&outcome));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pct(v: f64) -> String {
+    format!("{:+.2}%", v * 100.0)
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |x| format!("{x:.2}"))
+}
+
+fn render_summary(o: &backtest::BacktestOutcome) -> String {
+    let s = &o.summary;
+    let d = &s.dataset;
+    let m = &s.metrics;
+    let a = &s.account;
+    let mut out = String::new();
+    if d.synthetic {
+        out.push_str(&format!(
+            "NOTE: dataset {} is SYNTHETIC (generated, not real market data); results say nothing about real markets.\n",
+            d.name
+        ));
+    }
+    out.push_str(&format!(
+        "backtest {} ({}, {} {}, {} -> {}, {} bars) against exchange info '{}'\n",
+        d.name,
+        d.kind,
+        d.symbols.join(","),
+        d.interval,
+        d.first_bar,
+        d.last_bar,
+        d.bars,
+        s.exchange_info
+    ));
+    out.push_str(&format!(
+        "return {}  max drawdown {}  sharpe {}  trades {}  win rate {}  fees {:.2}  funding {:.2}  final equity {:.2}\n",
+        pct(m.total_return),
+        pct(-m.max_drawdown),
+        opt(m.sharpe),
+        m.trades,
+        m.win_rate.map_or_else(|| "-".to_string(), pct),
+        a.fees_paid,
+        a.funding_paid,
+        a.equity
+    ));
+    out.push_str(&format!(
+        "speed {:.0} bars/s ({:.1} ms)\n\n",
+        s.wall_clock.bars_per_second, s.wall_clock.elapsed_ms
+    ));
+    out.push_str(&o.funnel_table);
+    if !o.explanation.is_empty() {
+        out.push('\n');
+        for line in &o.explanation {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    out.push_str(&format!("\nrun folder: {}\n", o.dir.display()));
+    out
+}

@@ -1,0 +1,466 @@
+//! `sim data ...`: list, info, verify, import, fetch and synth. Turns arguments into calls on
+//! the `datasets` crate and prints the answers; every dataset is read from and written to the
+//! data home (`SIM_HOME`, else `$HOME/.sim`).
+//! Must never live here: parsing, validation or generation of data (all in `datasets`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use datasets::catalog::Scope;
+use datasets::{
+    Catalog, CatalogEntry, DataHome, FetchOptions, FileOptions, ImportRequest, Report,
+    SynthRequest, cache_files, fetch, import_file, read_file, synth_dataset, verify_sources,
+};
+use pipeline::domain::time::parse_utc;
+use pipeline::{Interval, Symbol, TimestampMs};
+
+/// Datasets live in the data home: $SIM_HOME if set, else ~/.sim.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// List every dataset (shipped and yours): symbols, interval, range, bars, real or
+    /// synthetic, and whether its Parquet cache is built.
+    List,
+    /// Show one dataset: symbols, interval, range, bar count, real or synthetic, sources,
+    /// checksums and cache state.
+    Info {
+        /// Dataset name, as `sim data list` shows it.
+        name: String,
+    },
+    /// Load and validate files or datasets, reporting rows, range and gaps. Exits 1 if any is
+    /// invalid, printing the file and line to fix.
+    Verify {
+        /// Kline files (.csv, .zip, .parquet) or dataset names.
+        #[arg(required = true, value_name = "PATH_OR_NAME")]
+        targets: Vec<String>,
+        /// Bar interval of the files (default: inferred from the open times).
+        #[arg(long)]
+        interval: Option<Interval>,
+    },
+    /// Validate a kline file (Binance CSV with or without header, generic OHLCV CSV, .zip or
+    /// .parquet) and register it as a named dataset; its Parquet cache is written.
+    Import {
+        /// The file to import.
+        file: PathBuf,
+        /// Name for the new dataset (lower case, digits, '_', '-', '.').
+        #[arg(long)]
+        name: String,
+        /// Symbol (default: from the file name, e.g. BTCUSDT-1m-2026-01.csv).
+        #[arg(long)]
+        symbol: Option<Symbol>,
+        /// Bar interval (default: inferred from the open times).
+        #[arg(long)]
+        interval: Option<Interval>,
+    },
+    /// Download a dataset's Binance public-data archives, verify each against its .CHECKSUM,
+    /// and register the dataset as real data (replacing a synthetic stand-in).
+    Fetch {
+        /// Dataset name, e.g. btc_2026q1.
+        name: String,
+        /// Server to download from instead of https://data.binance.vision.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Generate a deterministic SYNTHETIC dataset for any symbols and range and register it.
+    Synth(SynthArgs),
+}
+
+/// Arguments of `sim data synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.
+    #[arg(long, value_delimiter = ',', required = true)]
+    symbols: Vec<Symbol>,
+    /// Bar interval.
+    #[arg(long, default_value = "1m")]
+    interval: Interval,
+    /// First bar's open time, UTC: 2025-01-01 or 2025-01-01T00:00.
+    #[arg(long)]
+    start: String,
+    /// Last bar, UTC. A bare date means the whole day (2025-12-31 -> last bar 23:59 for 1m).
+    #[arg(long)]
+    end: String,
+    /// Seed: the same seed gives byte-identical bars.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Dataset name (default: synth_<symbols>_<interval>_<start>_<end>_s<seed>).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
+    let home = DataHome::from_env();
+    match cmd {
+        DataCommand::List => list(&home),
+        DataCommand::Info { name } => info(&home, &name),
+        DataCommand::Verify { targets, interval } => verify(&home, &targets, interval),
+        DataCommand::Import {
+            file,
+            name,
+            symbol,
+            interval,
+        } => import(&home, &file, &name, symbol, interval),
+        DataCommand::Fetch { name, base_url } => fetch_cmd(&home, &name, base_url),
+        DataCommand::Synth(args) => synth(&home, args),
+    }
+}
+
+/// 129600 -> "129,600".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn kind_label(e: &CatalogEntry) -> &'static str {
+    if e.is_synthetic() {
+        "SYNTHETIC"
+    } else {
+        "real"
+    }
+}
+
+fn cache_state(home: &DataHome, e: &CatalogEntry) -> String {
+    match cache_files(home, e) {
+        Ok(files) => {
+            let built = files.iter().filter(|(_, ok)| *ok).count();
+            match built {
+                0 => "no".to_string(),
+                n if n == files.len() => "yes".to_string(),
+                n => format!("{n}/{}", files.len()),
+            }
+        }
+        Err(_) => "?".to_string(),
+    }
+}
+
+fn symbols_text(e: &CatalogEntry) -> String {
+    let names: Vec<&str> = e.symbols.iter().map(Symbol::as_str).collect();
+    if names.len() <= 3 {
+        names.join(",")
+    } else {
+        format!("{},+{}", names[..2].join(","), names.len() - 2)
+    }
+}
+
+fn range_text(start: TimestampMs, end: TimestampMs) -> String {
+    format!("{} -> {}", start.to_minute_string(), end.to_minute_string())
+}
+
+fn list(home: &DataHome) -> anyhow::Result<ExitCode> {
+    let cat = Catalog::load(home)?;
+    let rows: Vec<[String; 7]> = cat
+        .entries()
+        .map(|e| {
+            let per = e.bars_per_symbol();
+            let bars = if e.symbols.len() > 1 {
+                format!("{} x {}", thousands(per), e.symbols.len())
+            } else {
+                thousands(per)
+            };
+            [
+                e.name.clone(),
+                symbols_text(e),
+                e.interval.to_string(),
+                range_text(e.start, e.end),
+                bars,
+                kind_label(e).to_string(),
+                cache_state(home, e),
+            ]
+        })
+        .collect();
+    let head = [
+        "NAME",
+        "SYMBOLS",
+        "INTERVAL",
+        "RANGE (UTC)",
+        "BARS",
+        "DATA",
+        "CACHED",
+    ];
+    let mut width = head.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(&head.map(String::from));
+    for r in &rows {
+        line(r);
+    }
+    println!("\ndata home: {}", home.root().display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn info(home: &DataHome, name: &str) -> anyhow::Result<ExitCode> {
+    let cat = Catalog::load(home)?;
+    let e = cat.get(name)?;
+    println!("name:        {}", e.name);
+    match (&e.synthetic, e.is_synthetic()) {
+        (Some(s), true) => println!(
+            "data:        SYNTHETIC (model {}, seed {}); not market data",
+            s.model, s.seed
+        ),
+        _ => println!("data:        real"),
+    }
+    if !e.description.is_empty() {
+        println!("description: {}", e.description);
+    }
+    let syms: Vec<&str> = e.symbols.iter().map(Symbol::as_str).collect();
+    println!("symbols:     {}", syms.join(", "));
+    println!("interval:    {}", e.interval);
+    println!(
+        "range:       {} UTC (inclusive)",
+        range_text(e.start, e.end)
+    );
+    println!("bars:        {} per symbol", thousands(e.bars_per_symbol()));
+    match &e.scope {
+        Scope::Shipped => println!("defined in:  shipped catalog (datasets/catalog)"),
+        Scope::User(p) => println!("defined in:  {}", p.display()),
+    }
+    if e.sources.is_empty() {
+        println!("sources:     none (generated on first load)");
+    } else {
+        println!("sources:");
+        for s in &e.sources {
+            let at = s.path.as_deref().or(s.url.as_deref()).unwrap_or("?");
+            println!("  {} {at}", s.symbol);
+            match (&s.sha256, &s.url, &s.path) {
+                (Some(h), _, _) => println!("    sha256 {h}"),
+                (None, Some(_), None) => {
+                    println!(
+                        "    not downloaded; `sim data fetch {}` checks it against Binance's .CHECKSUM",
+                        e.name
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    println!("cache:");
+    for (path, exists) in cache_files(home, e)? {
+        let state = if exists {
+            "built"
+        } else {
+            "not built (first load builds it)"
+        };
+        println!("  {} {state}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(r: &Report, rows_label: &str) {
+    println!(
+        "  {rows_label} {}, {} {} UTC, {} gap(s){}",
+        thousands(r.rows as u64),
+        r.interval,
+        range_text(r.first, r.last),
+        r.gaps.len(),
+        if r.gaps.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} bars missing)", thousands(r.missing_bars()))
+        }
+    );
+    const SHOWN: usize = 10;
+    for g in r.gaps.iter().take(SHOWN) {
+        println!(
+            "    gap {} ({} bar(s) missing)",
+            range_text(g.start, g.end),
+            thousands(g.missing)
+        );
+    }
+    if r.gaps.len() > SHOWN {
+        println!("    ... and {} more gaps", r.gaps.len() - SHOWN);
+    }
+}
+
+fn verify(
+    home: &DataHome,
+    targets: &[String],
+    interval: Option<Interval>,
+) -> anyhow::Result<ExitCode> {
+    let mut failed = 0usize;
+    let catalog = Catalog::load(home)?;
+    for t in targets {
+        let path = Path::new(t);
+        let outcome = if path.exists() {
+            let opts = FileOptions {
+                interval,
+                ..FileOptions::default()
+            };
+            read_file(path, &opts).and_then(|f| {
+                let sha = datasets::sha256_file(path)?;
+                println!("{t}: OK ({})", f.series.symbol());
+                print_report(&f.report, "rows");
+                println!("  sha256 {sha}");
+                Ok(())
+            })
+        } else if let Ok(entry) = catalog.get(t) {
+            verify_entry(home, entry)
+        } else {
+            Err(datasets::DatasetError::Invalid(format!(
+                "'{t}' is neither an existing file nor a dataset name (see `sim data list`)"
+            )))
+        };
+        if let Err(e) = outcome {
+            failed += 1;
+            println!("{t}: INVALID");
+            eprintln!("error: {e}");
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} failed verification", targets.len());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_entry(home: &DataHome, e: &CatalogEntry) -> datasets::Result<()> {
+    if e.is_synthetic() {
+        let ds = datasets::load_with(home, &e.name, &datasets::LoadOptions::default())?;
+        println!("{}: OK (SYNTHETIC, regenerated or read from cache)", e.name);
+        for r in ds.reports() {
+            print_report(r, "bars");
+        }
+        return Ok(());
+    }
+    let reports = verify_sources(e)?;
+    println!(
+        "{}: OK (real; every source file matches its recorded sha256)",
+        e.name
+    );
+    for r in &reports {
+        print_report(r, "bars");
+    }
+    Ok(())
+}
+
+fn import(
+    home: &DataHome,
+    file: &Path,
+    name: &str,
+    symbol: Option<Symbol>,
+    interval: Option<Interval>,
+) -> anyhow::Result<ExitCode> {
+    let req = ImportRequest {
+        path: file,
+        name,
+        symbol,
+        interval,
+    };
+    let (entry, loaded) = import_file(home, &req)?;
+    println!(
+        "imported {} as '{}': {} {}",
+        file.display(),
+        entry.name,
+        entry.symbols.first().map_or("", Symbol::as_str),
+        entry.interval
+    );
+    print_report(&loaded.report, "rows");
+    println!("  sha256 {}", loaded.sha256.as_deref().unwrap_or("?"));
+    println!("  use it with `sim data info {}`", entry.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fetch_cmd(home: &DataHome, name: &str, base_url: Option<String>) -> anyhow::Result<ExitCode> {
+    let out = fetch(home, name, &FetchOptions { base_url })?;
+    for f in &out.files {
+        let how = if f.reused {
+            "already present"
+        } else {
+            "downloaded"
+        };
+        println!(
+            "{how}: {} ({} bytes, sha256 {} verified)",
+            f.path.display(),
+            thousands(f.bytes),
+            f.sha256
+        );
+    }
+    println!(
+        "'{name}' is now real data: {} bars; catalog entry {}",
+        thousands(out.dataset.total_bars() as u64),
+        out.entry_path.display()
+    );
+    for r in out.dataset.reports() {
+        print_report(r, "bars");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--end` as the last bar's open time: a bare date means that day's last bar.
+fn end_time(text: &str, interval: Interval) -> anyhow::Result<TimestampMs> {
+    let t = parse_utc(text).with_context(|| {
+        format!(
+            "--end '{text}' is not a UTC date or time; write it like 2025-12-31 or 2025-12-31T23:59"
+        )
+    })?;
+    let bare_date = !text.trim().contains([' ', 'T']);
+    Ok(if bare_date {
+        t.plus_ms(86_400_000 - interval.as_ms())
+    } else {
+        t
+    })
+}
+
+fn synth(home: &DataHome, a: SynthArgs) -> anyhow::Result<ExitCode> {
+    let start = parse_utc(&a.start).with_context(|| {
+        format!(
+            "--start '{}' is not a UTC date or time; write it like 2025-01-01",
+            a.start
+        )
+    })?;
+    let req = SynthRequest {
+        name: a.name,
+        symbols: a.symbols,
+        interval: a.interval,
+        start,
+        end: end_time(&a.end, a.interval)?,
+        seed: a.seed,
+    };
+    let ds = synth_dataset(home, &req)?;
+    println!(
+        "registered SYNTHETIC dataset '{}': {} symbol(s) x {} {} bars, {} UTC, seed {}",
+        ds.name(),
+        ds.series().len(),
+        thousands(ds.series().first().map_or(0, |s| s.len() as u64)),
+        req.interval,
+        range_text(req.start, req.end),
+        req.seed
+    );
+    println!("  cached in {}", home.cache_dir().display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_end_dates() {
+        assert_eq!(thousands(129_600), "129,600");
+        assert_eq!(thousands(5_256_000), "5,256,000");
+        assert_eq!(thousands(12), "12");
+        let end = end_time("2025-12-31", Interval::M1).expect("end");
+        assert_eq!(end, TimestampMs::from_utc(2025, 12, 31, 23, 59, 0));
+        let end = end_time("2025-12-31T12:00", Interval::M1).expect("end");
+        assert_eq!(end, TimestampMs::from_utc(2025, 12, 31, 12, 0, 0));
+        assert!(end_time("soon", Interval::M1).is_err());
+    }
+}

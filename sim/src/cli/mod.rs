@@ -1,0 +1,70 @@
+//! Command-line interface: the argument types and the dispatch to each subcommand's module.
+
+mod backtest;
+mod check;
+mod config_cmd;
+mod data;
+mod exchange_info;
+mod explain;
+mod run_inputs;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// sim: replay Binance USD-M klines through your trading pipeline's stages against a simulated
+/// exchange that enforces Binance's rules, see where every signal ended and why, then run the
+/// same stages live on the Binance Futures testnet.
+#[derive(Debug, Parser)]
+#[command(name = "sim", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug). Logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Datasets: list, inspect, verify, import, download and synthesise klines.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// Binance exchange info: show the shipped snapshots or import one saved from Binance.
+    #[command(subcommand, name = "exchange-info")]
+    ExchangeInfo(exchange_info::ExchangeInfoCommand),
+    /// Replay a dataset through the pipeline against the simulated exchange.
+    Backtest(backtest::BacktestArgs),
+    /// Preflight-check a run config: stream wiring, symbols the venue lists, min-notional sizing.
+    Check(check::CheckArgs),
+    /// Run configs: import the original system's env files.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+    /// Explain a run's funnel in plain sentences, worst blockage first.
+    Explain(explain::ExplainArgs),
+}
+
+pub fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Data(cmd) => data::run(cmd),
+        Command::ExchangeInfo(cmd) => exchange_info::run(cmd),
+        Command::Backtest(args) => backtest::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Config(cmd) => config_cmd::run(cmd),
+        Command::Explain(args) => explain::run(args),
+    }
+}

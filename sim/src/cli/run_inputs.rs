@@ -1,0 +1,52 @@
+//! What `sim backtest` and `sim check` both load: the config, the exchange info and the dataset.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use datasets::Dataset;
+use pipeline::exchange_info::ExchangeInfo;
+use sim::check::PriceRange;
+use sim::config::{self, RunSpec};
+use sim::exchange_info_store;
+
+/// Options shared by commands that resolve a run config.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// A run config (TOML). Without it the built-in defaults apply.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Override a config key, e.g. --set trader.position_usd=500 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ConfigArgs {
+    pub fn load(&self, extra: Vec<String>) -> anyhow::Result<RunSpec> {
+        let mut overrides = extra;
+        overrides.extend(self.set.iter().cloned());
+        config::load(self.config.as_deref(), &overrides)
+    }
+}
+
+pub fn exchange_info(spec: &RunSpec) -> anyhow::Result<ExchangeInfo> {
+    exchange_info_store::load(&spec.run.exchange_info)
+        .with_context(|| format!("run.exchange_info = \"{}\"", spec.run.exchange_info))
+}
+
+pub fn dataset(spec: &RunSpec) -> anyhow::Result<Dataset> {
+    datasets::load(&spec.run.dataset)
+        .with_context(|| format!("run.dataset = \"{}\"", spec.run.dataset))
+}
+
+/// Lowest low and highest high per symbol.
+pub fn price_ranges(ds: &Dataset) -> Vec<PriceRange> {
+    ds.series()
+        .iter()
+        .map(|s| PriceRange {
+            symbol: s.symbol().to_string(),
+            low: s.lows().iter().copied().fold(f64::INFINITY, f64::min),
+            high: s.highs().iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
+        .collect()
+}

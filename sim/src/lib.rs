@@ -1,0 +1,18 @@
+//! The `sim` library behind the `sim` binary: run loops and the stores the CLI reads from.
+//!
+//! Map:
+//! - [`exchange_info_store`]: resolves an exchange-info name (`mainnet`, `testnet`, an imported
+//!   name, or a file path) to a parsed `ExchangeInfo`, and imports files saved from Binance.
+//! - [`backtest`]: the event loop over bars and the run folder (`summary.json`, journals,
+//!   trades, equity, resolved config).
+//! - [`check`]: the preflight check (`sim check`, and the start of every run).
+//! - [`config`]: the run config (TOML, `--set` overrides, validation into a `RunSpec`), the
+//!   stream topology check (F4) and the import of the original system's env files.
+//!
+//! Must never live here: trading rules (pipeline), fill rules (exchange_sim), data parsing
+//! (datasets), drawing (reports), HTTP to Binance (live).
+
+pub mod backtest;
+pub mod check;
+pub mod config;
+pub mod exchange_info_store;

@@ -1,0 +1,94 @@
+//! `sim backtest` and `sim explain` end to end.
+
+use crate::support::{Sandbox, read_json};
+
+#[test]
+fn default_backtest_trades_prints_the_funnel_and_writes_the_run_folder() {
+    let sb = Sandbox::new();
+    let run = sb
+        .sim(&["backtest", "--dataset", "btc_2026q1", "--out", "run"])
+        .ok();
+    assert!(run.stdout.contains("SYNTHETIC"), "{}", run.stdout);
+    assert!(run.stdout.contains("129600 bars"), "{}", run.stdout);
+    for f in [
+        "summary.json",
+        "orders.jsonl",
+        "results.jsonl",
+        "trades.csv",
+        "equity.csv",
+        "config.toml",
+        "funnel.txt",
+    ] {
+        assert!(sb.path("run").join(f).is_file(), "{f} missing");
+    }
+    let s = read_json(&sb.path("run/summary.json"));
+    assert_eq!(s["dataset"]["synthetic"], true);
+    assert_eq!(s["dataset"]["bars"], 129_600);
+    assert!(
+        s["fills"].as_u64().expect("fills") > 0,
+        "no fills: {}",
+        run.stdout
+    );
+    assert!(s["metrics"]["trades"].as_u64().expect("trades") > 0);
+    assert!(!sb.path(".run.partial").exists());
+}
+
+#[test]
+fn orders_under_min_notional_are_named_with_their_numbers() {
+    let sb = Sandbox::new();
+    // 20 USD x 2 = 40 USD of BTC: under BTCUSDT's 100 USD minimum notional.
+    let run = sb
+        .sim(&[
+            "backtest",
+            "--dataset",
+            "btc_2026q1",
+            "--out",
+            "small",
+            "--set",
+            "trader.position_usd=20",
+            "--set",
+            "trader.leverage=2",
+        ])
+        .ok();
+    assert!(run.stdout.contains("notional_below_min"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("[F3]"),
+        "the preflight check warns: {}",
+        run.stderr
+    );
+    let s = read_json(&sb.path("small/summary.json"));
+    assert_eq!(s["fills"], 0, "nothing may reach the exchange");
+    let explain = sb.sim(&["explain", "small"]).ok();
+    assert!(
+        explain.stdout.contains("notional_below_min"),
+        "{}",
+        explain.stdout
+    );
+    assert!(explain.stdout.contains("executor"), "{}", explain.stdout);
+    assert!(
+        explain.stdout.contains("< 100"),
+        "the numbers are named: {}",
+        explain.stdout
+    );
+}
+
+#[test]
+fn the_same_command_twice_gives_the_same_summary_apart_from_wall_clock() {
+    let sb = Sandbox::new();
+    sb.sim(&["backtest", "--dataset", "btc_2026q1", "--out", "a"])
+        .ok();
+    sb.sim(&["backtest", "--dataset", "btc_2026q1", "--out", "b"])
+        .ok();
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().expect("object").remove("wall_clock");
+        v
+    };
+    let a = strip(read_json(&sb.path("a/summary.json")));
+    let b = strip(read_json(&sb.path("b/summary.json")));
+    assert_eq!(a, b);
+    for f in ["trades.csv", "equity.csv", "orders.jsonl", "results.jsonl"] {
+        let fa = std::fs::read(sb.path("a").join(f)).expect("a");
+        let fb = std::fs::read(sb.path("b").join(f)).expect("b");
+        assert!(fa == fb, "{f} differs between identical runs");
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: they run the `sim` binary as a user would, each with its own temporary
+//! `SIM_HOME` and run folder, and read what it prints and writes.
+
+mod backtest;
+mod check;
+mod exchange_info;
+mod support;
