@@ -77,6 +77,8 @@ pub(crate) struct SymState {
     pub funding: FundingState,
     /// Cached liquidation price of the position (exact), when it has one.
     pub liq_price: Option<Decimal>,
+    /// The open orders changed since the cached levels were computed.
+    pub orders_dirty: bool,
 }
 
 /// The simulated Binance USD-M exchange. See the crate doc for its assumptions.
@@ -98,8 +100,11 @@ pub struct SimExchange {
     pub(crate) scratch: Vec<Hit>,
     /// Number of non-flat cross-margin positions.
     pub(crate) cross_positions: usize,
-    /// Something changed that the cached levels depend on.
+    /// The wallet or a position changed: liquidation prices, order margins and every
+    /// symbol's cached levels must be recomputed.
     pub(crate) dirty: bool,
+    /// Some symbol's open orders changed (see `SymState::orders_dirty`).
+    pub(crate) orders_dirty: bool,
 }
 
 impl SimExchange {
@@ -151,6 +156,7 @@ impl SimExchange {
                 brackets,
                 funding: FundingState::default(),
                 liq_price: None,
+                orders_dirty: false,
             });
         }
         Ok(SimExchange {
@@ -168,6 +174,7 @@ impl SimExchange {
             scratch: Vec::new(),
             cross_positions: 0,
             dirty: false,
+            orders_dirty: false,
             cfg: config,
             schedule,
         })
@@ -275,23 +282,49 @@ impl SimExchange {
         bar_decimal(h.bar.close)
     }
 
-    /// Recomputes every cached level if anything changed since the last time.
+    /// Marks symbol `i`'s open orders as changed (placement, cancel, expiry).
+    pub(crate) fn touch_orders(&mut self, i: usize) {
+        self.syms[i].orders_dirty = true;
+        self.orders_dirty = true;
+    }
+
+    /// Recomputes the cached levels that changed: everything after a change of the wallet or
+    /// a position, only the order levels of touched symbols otherwise.
     pub(crate) fn refresh_if_dirty(&mut self) {
-        if !self.dirty {
-            return;
-        }
-        self.dirty = false;
-        self.cross_positions = self
-            .syms
-            .iter()
-            .filter(|s| s.mode == MarginMode::Cross && !s.position.is_flat())
-            .count();
-        for i in 0..self.syms.len() {
-            self.refresh_symbol(i);
+        if self.dirty {
+            self.dirty = false;
+            self.orders_dirty = false;
+            self.cross_positions = self
+                .syms
+                .iter()
+                .filter(|s| s.mode == MarginMode::Cross && !s.position.is_flat())
+                .count();
+            for i in 0..self.syms.len() {
+                self.remargin(i);
+                self.refresh_liquidation(i);
+                self.refresh_orders(i);
+            }
+        } else if self.orders_dirty {
+            self.orders_dirty = false;
+            for i in 0..self.syms.len() {
+                if self.syms[i].orders_dirty {
+                    self.refresh_orders(i);
+                }
+            }
         }
     }
 
-    fn refresh_symbol(&mut self, i: usize) {
+    /// Recomputes the initial margin each open order of symbol `i` holds.
+    fn remargin(&mut self, i: usize) {
+        let mark = self.mark_dec(i).unwrap_or_default();
+        for k in 0..self.syms[i].open.len() {
+            let o = &self.syms[i].open[k];
+            let margin = self.resting_margin(i, o, mark);
+            self.syms[i].open[k].margin = margin;
+        }
+    }
+
+    fn refresh_liquidation(&mut self, i: usize) {
         let liq = if self.syms[i].position.is_flat() {
             None
         } else {
@@ -299,6 +332,25 @@ impl SimExchange {
         };
         let s = &mut self.syms[i];
         s.liq_price = liq;
+        let long = s.position.amt > Decimal::ZERO;
+        let cross_multi = s.mode == MarginMode::Cross && self.cross_positions >= 2;
+        let lp = liq.map(crate::convert::level_f64);
+        let h = &mut self.hot[i];
+        h.every_bar = !s.position.is_flat() && cross_multi;
+        // A hair wide, so the exact Decimal check makes the decision.
+        h.liq_down = match lp {
+            Some(p) if long => p * (1.0 + 1e-9),
+            _ => f64::NEG_INFINITY,
+        };
+        h.liq_up = match lp {
+            Some(p) if !long => p * (1.0 - 1e-9),
+            _ => f64::INFINITY,
+        };
+    }
+
+    fn refresh_orders(&mut self, i: usize) {
+        let s = &mut self.syms[i];
+        s.orders_dirty = false;
         let mut down_max = f64::NEG_INFINITY;
         let mut up_min = f64::INFINITY;
         let mut pending_market = false;
@@ -311,22 +363,9 @@ impl SimExchange {
                 up_min = up_min.min(o.level);
             }
         }
-        let long = s.position.amt > Decimal::ZERO;
-        let cross_multi = s.mode == MarginMode::Cross && self.cross_positions >= 2;
-        let lp = liq.map(crate::convert::level_f64);
         let h = &mut self.hot[i];
         h.down_max = down_max;
         h.up_min = up_min;
         h.pending_market = pending_market;
-        h.every_bar = !s.position.is_flat() && cross_multi;
-        // A hair wide, so the exact Decimal check makes the decision.
-        h.liq_down = match lp {
-            Some(p) if long => p * (1.0 + 1e-9),
-            _ => f64::NEG_INFINITY,
-        };
-        h.liq_up = match lp {
-            Some(p) if !long => p * (1.0 - 1e-9),
-            _ => f64::INFINITY,
-        };
     }
 }

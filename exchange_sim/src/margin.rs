@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use crate::brackets::BracketTable;
 use crate::config::MarginMode;
 use crate::exchange::SimExchange;
+use crate::orders::OpenOrder;
 
 /// Binance's one-way liquidation price. `long`: the position's side; `qty` > 0 its size;
 /// `entry` its entry price; `wallet` the WB term. `None` when the position cannot be
@@ -119,21 +120,27 @@ impl SimExchange {
         opening * price / Decimal::from(s.leverage)
     }
 
-    /// Initial margin held by open LIMIT and pending MARKET orders (conditional orders hold
-    /// none: Binance checks them only when they trigger).
-    pub(crate) fn open_order_margin(&self) -> Decimal {
-        let mut total = Decimal::ZERO;
-        for (i, s) in self.syms.iter().enumerate() {
-            for o in s.open.iter().filter(|o| !o.done && !o.reduce_only) {
-                let price = match o.order_type {
-                    OrderType::Limit => o.price,
-                    OrderType::Market => self.mark_dec(i).unwrap_or_default(),
-                    _ => continue,
-                };
-                total += self.order_margin(i, o.side, o.remaining, price);
-            }
+    /// The margin a resting order of symbol `i` holds: LIMIT at its price, a pending MARKET
+    /// at `mark`; conditional orders hold none (Binance checks them only when they trigger),
+    /// reduce-only orders none.
+    pub(crate) fn resting_margin(&self, i: usize, o: &OpenOrder, mark: Decimal) -> Decimal {
+        if o.done || o.reduce_only {
+            return Decimal::ZERO;
         }
-        total
+        match o.order_type {
+            OrderType::Limit => self.order_margin(i, o.side, o.remaining, o.price),
+            OrderType::Market => self.order_margin(i, o.side, o.remaining, mark),
+            _ => Decimal::ZERO,
+        }
+    }
+
+    /// Initial margin held by open orders (sums the cached per-order margins).
+    pub(crate) fn open_order_margin(&self) -> Decimal {
+        self.syms
+            .iter()
+            .flat_map(|s| s.open.iter().filter(|o| !o.done))
+            .map(|o| o.margin)
+            .sum()
     }
 
     /// What new orders may still use.

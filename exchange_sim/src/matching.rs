@@ -65,6 +65,7 @@ impl SimExchange {
             }
             self.match_resting(i, bar, &mut ctx, open_time, close_time);
             self.syms[i].open.retain(|o| !o.done);
+            self.touch_orders(i);
         }
         self.check_liquidation(i, close_time);
         self.run_funding(i, close_time, bar.close);
@@ -246,7 +247,7 @@ impl SimExchange {
             }
         }
         self.syms[i].open.clear();
-        self.dirty = true;
+        self.touch_orders(i);
     }
 }
 

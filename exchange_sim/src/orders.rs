@@ -140,6 +140,9 @@ pub(crate) struct OpenOrder {
     pub level: f64,
     pub reduce_only: bool,
     pub close_position: bool,
+    /// Initial margin the order holds (its opening part / leverage; 0 for reduce-only and
+    /// conditional orders), recomputed whenever a position or the wallet changes.
+    pub margin: Decimal,
     /// Set once the order reached a final status; swept out after the bar.
     pub done: bool,
 }

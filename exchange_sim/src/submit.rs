@@ -87,7 +87,7 @@ impl SimExchange {
             cum_quote: Decimal::ZERO,
             actual_order_id: None,
         });
-        self.dirty = true;
+        self.touch_orders(i);
         let qty = o.quantity().get();
         let rest = |price: Decimal| OpenOrder {
             id,
@@ -98,11 +98,16 @@ impl SimExchange {
             level: level_f64(price),
             reduce_only: o.reduce_only(),
             close_position: o.close_position(),
+            margin: Decimal::ZERO,
             done: false,
+        };
+        let push = |ex: &mut SimExchange, mut order: OpenOrder| {
+            order.margin = ex.resting_margin(i, &order, mark);
+            ex.syms[i].open.push(order);
         };
         match o.order_type() {
             OrderType::Market => match self.cfg.market_fill {
-                MarketFill::NextOpen => self.syms[i].open.push(rest(Decimal::ZERO)),
+                MarketFill::NextOpen => push(self, rest(Decimal::ZERO)),
                 MarketFill::CurrentClose => self.fill_now(i, id, o, None),
             },
             OrderType::Limit => {
@@ -112,12 +117,12 @@ impl SimExchange {
                 } else if o.time_in_force() == Some(TimeInForce::Ioc) {
                     self.set_status(id, OrderStatus::Expired, t);
                 } else {
-                    self.syms[i].open.push(rest(price));
+                    push(self, rest(price));
                 }
             }
             OrderType::StopMarket | OrderType::TakeProfitMarket => {
                 let stop = o.stop_price().map_or(Decimal::ZERO, Price::get);
-                self.syms[i].open.push(rest(stop));
+                push(self, rest(stop));
             }
         }
         self.refresh_if_dirty();
@@ -270,7 +275,7 @@ impl SimExchange {
         let id = o.id;
         self.syms[i].open.remove(k);
         self.set_status(id, OrderStatus::Canceled, self.now);
-        self.dirty = true;
+        self.touch_orders(i);
         self.refresh_if_dirty();
         self.query(symbol, &OrderRef::Id(id))
     }
