@@ -230,14 +230,14 @@ impl Run {
     fn bars(&mut self, m: &[Move; 2]) -> Result<(), TestCaseError> {
         let t = TimestampMs::from_utc(2026, 1, 1, 0, 0, 0).plus_ms(self.k * 900_000);
         self.k += 1;
-        for s in 0..2 {
+        for (s, mv) in m.iter().enumerate() {
             let tick = self.spec(s).price_filter.tick_size;
             let bps = |x: i64| Decimal::ONE + Decimal::new(x, 4);
             let prev = self.price[s];
-            let open = on_tick(prev * bps(m[s].gap_bps), tick, true);
-            let close = on_tick(open * bps(m[s].drift_bps), tick, false).max(tick);
-            let high = on_tick(open.max(close) * bps(m[s].up_bps), tick, true);
-            let low = on_tick(open.min(close) * bps(-m[s].down_bps), tick, false).max(tick);
+            let open = on_tick(prev * bps(mv.gap_bps), tick, true);
+            let close = on_tick(open * bps(mv.drift_bps), tick, false).max(tick);
+            let high = on_tick(open.max(close) * bps(mv.up_bps), tick, true);
+            let low = on_tick(open.min(close) * bps(-mv.down_bps), tick, false).max(tick);
             self.price[s] = close;
             let bar = Bar {
                 open_time: t,
@@ -245,7 +245,7 @@ impl Run {
                 high: f(high),
                 low: f(low),
                 close: f(close),
-                volume: f64::from(m[s].volume_tenths) / 10.0,
+                volume: f64::from(mv.volume_tenths) / 10.0,
             };
             self.bars[s] = Some(bar);
             self.ex
