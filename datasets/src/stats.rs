@@ -58,12 +58,8 @@ pub fn bar_stats(s: &BarSeries) -> BarStats {
         hour_n[h] += 1;
     }
     let mut hourly = [0.0f64; 24];
-    for h in 0..24 {
-        hourly[h] = if hour_n[h] > 0 {
-            hour_sum[h] / hour_n[h] as f64
-        } else {
-            0.0
-        };
+    for ((v, sum), n) in hourly.iter_mut().zip(hour_sum).zip(hour_n) {
+        *v = if n > 0 { sum / n as f64 } else { 0.0 };
     }
     let seen: Vec<f64> = hourly.iter().copied().filter(|v| *v > 0.0).collect();
     let hour_mean = seen.iter().sum::<f64>() / seen.len().max(1) as f64;

@@ -106,8 +106,8 @@ impl SimExchange {
             let t = self.hot[i].next_funding;
             let f = &self.syms[i].funding;
             let (rate, series_mark) = match f.series.get(f.next) {
-                Some(r) if !f.series.is_empty() => (r.rate, r.mark_price.map(Price::get)),
-                _ => (self.cfg.funding.constant_rate, None),
+                Some(r) => (r.rate, r.mark_price.map(Price::get)),
+                None => (self.cfg.funding.constant_rate, None),
             };
             if !f.series.is_empty() {
                 self.syms[i].funding.next += 1;

@@ -105,8 +105,10 @@
 //!     listed then (or before its `onboardDate`) is rejected -1121. When a symbol leaves the
 //!     exchange info its orders are canceled and its position is settled at the last mark
 //!     without fee.
-//! 17. **Determinism.** The seed drives every random draw; iteration is over vectors and
-//!     ordered maps; there is no wall clock. Same inputs, same events byte for byte.
+//! 17. **Determinism.** The seed drives every random draw (rand's `SmallRng`, which is
+//!     Xoshiro256++ on 64-bit targets: identical for the same rand version and pointer width);
+//!     iteration is over vectors and ordered maps; there is no wall clock. Same inputs, same
+//!     events byte for byte. `SimExchange` is `Clone`, so a run can be forked.
 //!
 //! Left out: hedge mode (LONG/SHORT position sides), STOP/TAKE_PROFIT limit variants, trailing
 //! stops, GTD, `priceMatch`, self-trade prevention, `workingType=MARK_PRICE` (triggers use bar

@@ -146,11 +146,10 @@ fn maintenance_margin_across_two_brackets() {
     assert_eq!(ex.account().maintenance_margin, dec!(140));
 }
 
-fn funding_setup(side: Side) -> (pipeline::Bar, pipeline::Bar, pipeline::Bar, SimConfig) {
+fn funding_setup() -> (pipeline::Bar, pipeline::Bar, pipeline::Bar, SimConfig) {
     // Bars 07:58, 07:59 and 08:00 UTC, all at 70,000.
     let at = |m: u32| TimestampMs::from_utc(2026, 1, 1, 7, m, 0);
     let b = |t| bar_at(t, 70_000.0, 70_000.0, 70_000.0, 70_000.0);
-    let _ = side;
     let cfg = SimConfig {
         market_fill: MarketFill::CurrentClose,
         ..SimConfig::default()
@@ -168,7 +167,7 @@ fn funding_payment_long_pays_short_receives() {
     // 1 BTC at mark 70,000, rate 0.0001 (the default constant): 1 x 70,000 x 0.0001 = 7 USDT,
     // charged at 08:00 UTC; the long pays it, a short receives it.
     for (side, want) in [(Side::Buy, dec!(-7)), (Side::Sell, dec!(7))] {
-        let (b58, b59, b80, cfg) = funding_setup(side);
+        let (b58, b59, b80, cfg) = funding_setup();
         let mut ex = exchange(cfg);
         let b = btc(&ex);
         ex.on_bar(b, &b58).expect("bar");
@@ -188,7 +187,7 @@ fn funding_payment_long_pays_short_receives() {
 fn a_position_opened_at_the_funding_bar_open_does_not_pay() {
     // NEXT_OPEN market fill: ordered after the 07:59 bar, filled at the 08:00 open, which is
     // after the 08:00:00.000 funding snapshot.
-    let (b58, b59, b80, _) = funding_setup(Side::Buy);
+    let (b58, b59, b80, _) = funding_setup();
     let mut ex = exchange(SimConfig::default());
     let b = btc(&ex);
     ex.on_bar(b, &b58).expect("bar");

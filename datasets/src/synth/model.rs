@@ -16,8 +16,8 @@ use crate::synth::rng::{fnv1a64, splitmix64};
 /// Model name recorded in the catalog and in cache keys; change it when the output changes.
 pub const MODEL: &str = "regime-sv-t-1";
 
-/// Stdev of a 1m log return of BTCUSDT before the multipliers below (about 33%/year).
-pub const BASE_SIGMA_1M: f64 = 4.0e-4;
+/// Stdev of a 1m log return of BTCUSDT before the regime, volatility and hour multipliers.
+pub const BASE_SIGMA_1M: f64 = 4.6e-4;
 /// Degrees of freedom of the Student-t innovations (scaled to unit variance).
 pub const STUDENT_NU: f64 = 6.0;
 /// Fast log-volatility component: half-life in minutes and stationary stdev.

@@ -3,6 +3,8 @@
 //! data home (`SIM_HOME`, else `$HOME/.sim`).
 //! Must never live here: parsing, validation or generation of data (all in `datasets`).
 
+mod show;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,11 +12,12 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use datasets::catalog::Scope;
 use datasets::{
-    Catalog, CatalogEntry, DataHome, FetchOptions, FileOptions, ImportRequest, Report,
-    SynthRequest, cache_files, fetch, import_file, read_file, synth_dataset, verify_sources,
+    Catalog, CatalogEntry, DataHome, FetchOptions, FileOptions, ImportRequest, SynthRequest,
+    cache_files, fetch, import_file, read_file, synth_dataset, verify_sources,
 };
 use pipeline::domain::time::parse_utc;
 use pipeline::{Interval, Symbol, TimestampMs};
+use show::{list, print_report, range_text, thousands};
 
 /// Datasets live in the data home: $SIM_HOME if set, else ~/.sim.
 #[derive(Debug, Subcommand)]
@@ -106,107 +109,6 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// 129600 -> "129,600".
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn kind_label(e: &CatalogEntry) -> &'static str {
-    if e.is_synthetic() {
-        "SYNTHETIC"
-    } else {
-        "real"
-    }
-}
-
-fn cache_state(home: &DataHome, e: &CatalogEntry) -> String {
-    match cache_files(home, e) {
-        Ok(files) => {
-            let built = files.iter().filter(|(_, ok)| *ok).count();
-            match built {
-                0 => "no".to_string(),
-                n if n == files.len() => "yes".to_string(),
-                n => format!("{n}/{}", files.len()),
-            }
-        }
-        Err(_) => "?".to_string(),
-    }
-}
-
-fn symbols_text(e: &CatalogEntry) -> String {
-    let names: Vec<&str> = e.symbols.iter().map(Symbol::as_str).collect();
-    if names.len() <= 3 {
-        names.join(",")
-    } else {
-        format!("{},+{}", names[..2].join(","), names.len() - 2)
-    }
-}
-
-fn range_text(start: TimestampMs, end: TimestampMs) -> String {
-    format!("{} -> {}", start.to_minute_string(), end.to_minute_string())
-}
-
-fn list(home: &DataHome) -> anyhow::Result<ExitCode> {
-    let cat = Catalog::load(home)?;
-    let rows: Vec<[String; 7]> = cat
-        .entries()
-        .map(|e| {
-            let per = e.bars_per_symbol();
-            let bars = if e.symbols.len() > 1 {
-                format!("{} x {}", thousands(per), e.symbols.len())
-            } else {
-                thousands(per)
-            };
-            [
-                e.name.clone(),
-                symbols_text(e),
-                e.interval.to_string(),
-                range_text(e.start, e.end),
-                bars,
-                kind_label(e).to_string(),
-                cache_state(home, e),
-            ]
-        })
-        .collect();
-    let head = [
-        "NAME",
-        "SYMBOLS",
-        "INTERVAL",
-        "RANGE (UTC)",
-        "BARS",
-        "DATA",
-        "CACHED",
-    ];
-    let mut width = head.map(str::len);
-    for r in &rows {
-        for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.len());
-        }
-    }
-    let line = |cells: &[String]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(width)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", parts.join("  ").trim_end());
-    };
-    line(&head.map(String::from));
-    for r in &rows {
-        line(r);
-    }
-    println!("\ndata home: {}", home.root().display());
-    Ok(ExitCode::SUCCESS)
-}
-
 fn info(home: &DataHome, name: &str) -> anyhow::Result<ExitCode> {
     let cat = Catalog::load(home)?;
     let e = cat.get(name)?;
@@ -262,32 +164,6 @@ fn info(home: &DataHome, name: &str) -> anyhow::Result<ExitCode> {
         println!("  {} {state}", path.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_report(r: &Report, rows_label: &str) {
-    println!(
-        "  {rows_label} {}, {} {} UTC, {} gap(s){}",
-        thousands(r.rows as u64),
-        r.interval,
-        range_text(r.first, r.last),
-        r.gaps.len(),
-        if r.gaps.is_empty() {
-            String::new()
-        } else {
-            format!(" ({} bars missing)", thousands(r.missing_bars()))
-        }
-    );
-    const SHOWN: usize = 10;
-    for g in r.gaps.iter().take(SHOWN) {
-        println!(
-            "    gap {} ({} bar(s) missing)",
-            range_text(g.start, g.end),
-            thousands(g.missing)
-        );
-    }
-    if r.gaps.len() > SHOWN {
-        println!("    ... and {} more gaps", r.gaps.len() - SHOWN);
-    }
 }
 
 fn verify(
@@ -453,10 +329,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_end_dates() {
-        assert_eq!(thousands(129_600), "129,600");
-        assert_eq!(thousands(5_256_000), "5,256,000");
-        assert_eq!(thousands(12), "12");
+    fn end_dates() {
         let end = end_time("2025-12-31", Interval::M1).expect("end");
         assert_eq!(end, TimestampMs::from_utc(2025, 12, 31, 23, 59, 0));
         let end = end_time("2025-12-31T12:00", Interval::M1).expect("end");
