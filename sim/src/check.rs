@@ -120,12 +120,18 @@ fn sizing_finding(spec: &RunSpec, info: &ExchangeInfo, range: &PriceRange) -> Op
                 (min / lev).round_dp(2)
             )
         };
+        let min_qty = spec_sym.market_lot_size.min_qty;
+        let blocked_as = if qty < min_qty {
+            format!("lot_size_violation (qty under minQty {min_qty})")
+        } else {
+            "notional_below_min (-4164)".to_string()
+        };
         return Some(Finding {
             severity: Severity::Warning,
             failure: "F3",
             message: format!(
                 "{sym}: at price {price}, position_usd {margin} x leverage {lev} gives {qty} {sym} = {n:.2} USD, \
-                 under the minimum notional {min}: the executor will block it as notional_below_min (-4164); {fix}",
+                 under the minimum notional {min}: the executor will block it as {blocked_as}; {fix}",
                 sym = range.symbol,
                 n = notional
             ),

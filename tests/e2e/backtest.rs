@@ -36,7 +36,8 @@ fn default_backtest_trades_prints_the_funnel_and_writes_the_run_folder() {
 #[test]
 fn orders_under_min_notional_are_named_with_their_numbers() {
     let sb = Sandbox::new();
-    // 20 USD x 2 = 40 USD of BTC: under BTCUSDT's 100 USD minimum notional.
+    // 40 USD x 2 = 80 USD of BTC: at least one 0.001 step at these prices, always under
+    // BTCUSDT's 100 USD minimum notional.
     let run = sb
         .sim(&[
             "backtest",
@@ -45,7 +46,7 @@ fn orders_under_min_notional_are_named_with_their_numbers() {
             "--out",
             "small",
             "--set",
-            "trader.position_usd=20",
+            "trader.position_usd=40",
             "--set",
             "trader.leverage=2",
         ])

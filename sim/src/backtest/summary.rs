@@ -20,6 +20,7 @@ use super::trades::{Trade, TradeBook};
 use crate::config::RunSpec;
 
 /// What the summary is built from.
+#[derive(Debug)]
 pub struct RunInputs<'a> {
     pub spec: &'a RunSpec,
     pub dataset: &'a Dataset,

@@ -88,7 +88,7 @@ impl TradeBook {
         t.max_qty = t.max_qty.max(after.abs());
         o.position = after;
         let crossed = before != Decimal::ZERO
-            && (after == Decimal::ZERO || after.signum() != before.signum());
+            && (after == Decimal::ZERO || after.is_sign_negative() != before.is_sign_negative());
         if crossed && let Some(mut done) = o.trade.take() {
             done.exit_time = Some(f.time.as_ms());
             done.exit_price = Some(f.price.get());

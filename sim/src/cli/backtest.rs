@@ -89,7 +89,7 @@ fn render_summary(o: &backtest::BacktestOutcome) -> String {
     out.push_str(&format!(
         "return {}  max drawdown {}  sharpe {}  trades {}  win rate {}  fees {:.2}  funding {:.2}  final equity {:.2}\n",
         pct(m.total_return),
-        pct(-m.max_drawdown),
+        pct(-m.max_drawdown + 0.0),
         opt(m.sharpe),
         m.trades,
         m.win_rate.map_or_else(|| "-".to_string(), pct),
