@@ -4,7 +4,8 @@
 //!
 //! Invariants (checked by `crate::validate` before a series is built, so they hold for every
 //! `BarSeries`): open times strictly increase; prices are finite and > 0; volume is finite and
-//! >= 0; low <= min(open, close) <= max(open, close) <= high.
+//! at least 0; low <= min(open, close) <= max(open, close) <= high.
+//!
 //! Must never live here: I/O, parsing, or per-bar allocation (the hot path reads slices).
 
 use pipeline::{Bar, Interval, Symbol, TimestampMs};

@@ -47,13 +47,13 @@ pub fn bar_stats(s: &BarSeries) -> BarStats {
     let mut range_n = 0usize;
     let mut hour_sum = [0.0f64; 24];
     let mut hour_n = [0usize; 24];
-    for i in 0..s.len() {
+    for (i, open_time) in t.iter().enumerate() {
         if s.is_filled(i) {
             continue;
         }
         range_sum += (s.highs()[i] - s.lows()[i]) / s.opens()[i];
         range_n += 1;
-        let h = (t[i].rem_euclid(86_400_000) / 3_600_000) as usize;
+        let h = (open_time.rem_euclid(86_400_000) / 3_600_000) as usize;
         hour_sum[h] += s.volumes()[i];
         hour_n[h] += 1;
     }

@@ -120,15 +120,15 @@ fn event_loop<J: pipeline::stages::journal::Journal>(
     let mut signals: Vec<Signal> = Vec::new();
     let mut bars = 0_u64;
     let interval_ms = lanes.first().map_or(0, |l| l.series.interval().as_ms());
-    loop {
-        // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
-        let Some(t) = lanes
+    // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
+    let next_time = |lanes: &[Lane<'_>]| {
+        lanes
             .iter()
-            .filter_map(|l| (l.next < l.series.len()).then(|| l.series.open_times()[l.next]))
+            .filter(|l| l.next < l.series.len())
+            .map(|l| l.series.open_times()[l.next])
             .min()
-        else {
-            break;
-        };
+    };
+    while let Some(t) = next_time(&lanes) {
         for lane in lanes.iter_mut() {
             if lane.next >= lane.series.len() || lane.series.open_times()[lane.next] != t {
                 continue;
