@@ -4,4 +4,5 @@
 mod backtest;
 mod check;
 mod exchange_info;
+mod scenarios;
 mod support;

@@ -95,7 +95,7 @@ pub struct VenueCounts {
     pub orders_accepted: PerEval<u64>,
     /// Refused by the venue (venue_rejected, venue_unavailable, venue_outcome_unknown).
     pub orders_refused: PerEval<u64>,
-    /// Accepted orders with a non-zero filled quantity in the answer.
+    /// Accepted orders that filled, in the answer or by a later fill event.
     pub orders_filled: PerEval<u64>,
     pub upsized: u64,
     pub protective_placed: u64,

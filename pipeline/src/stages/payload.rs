@@ -103,7 +103,13 @@ impl IntentPayload {
         }
     }
 
-    fn time(&self) -> Option<TimestampMs> {
+    /// The symbol the intent names, upper-cased, if any.
+    pub fn symbol_text(&self) -> Option<String> {
+        self.text(&["symbol"]).map(str::to_ascii_uppercase)
+    }
+
+    /// The intent's time (`time`/`timestamp`/`ts`, ms or seconds), if any.
+    pub fn time(&self) -> Option<TimestampMs> {
         let t = self.positive(&["time", "timestamp", "ts"])?;
         let ms = if t < Decimal::from(100_000_000_000_i64) {
             t.checked_mul(Decimal::ONE_THOUSAND)?

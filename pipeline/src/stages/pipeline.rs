@@ -46,6 +46,10 @@ pub struct Pipeline<J: Journal = NullJournal> {
     expect_events: bool,
     /// Open TP/SL order ids per symbol, cancelled once the position is flat.
     protective: BTreeMap<Symbol, Vec<i64>>,
+    /// Accepted orders that had not filled when the venue answered (a MARKET order in a
+    /// backtest fills at the next bar): counted as filled when their first fill arrives, so
+    /// the funnel's fills are executions, not decisions (F7).
+    awaiting_fill: Vec<(i64, EvalType)>,
 }
 
 impl Pipeline<NullJournal> {
@@ -79,6 +83,7 @@ impl<J: Journal> Pipeline<J> {
             seq: 0,
             expect_events: false,
             protective: BTreeMap::new(),
+            awaiting_fill: Vec::new(),
         }
     }
 
@@ -302,6 +307,8 @@ impl<J: Journal> Pipeline<J> {
         v.orders_accepted.bump(eval);
         if !result.filled_qty().is_zero() {
             v.orders_filled.bump(eval);
+        } else {
+            self.awaiting_fill.push((result.order_id(), eval));
         }
         v.upsized += u64::from(result.upsized());
         for po in result.protective() {
@@ -356,12 +363,29 @@ impl<J: Journal> Pipeline<J> {
             }
         };
         if events.is_empty() {
-            self.expect_events = !self.ledger.is_flat() || !self.protective.is_empty();
+            self.expect_events = !self.ledger.is_flat()
+                || !self.protective.is_empty()
+                || !self.awaiting_fill.is_empty();
             return;
         }
         let changed = self.ledger.apply_events(&events);
         self.funnel.venue.fill_events += changed as u64;
         for e in &events {
+            if let VenueEvent::OrderUpdate(s) = e
+                && !s.executed_qty.is_zero()
+                && let Some(i) = self
+                    .awaiting_fill
+                    .iter()
+                    .position(|(id, _)| *id == s.order_id)
+            {
+                let (_, eval) = self.awaiting_fill.swap_remove(i);
+                self.funnel.venue.orders_filled.bump(eval);
+            }
+            if let VenueEvent::OrderUpdate(s) = e
+                && s.status.is_final()
+            {
+                self.awaiting_fill.retain(|(id, _)| *id != s.order_id);
+            }
             let done = match e {
                 VenueEvent::OrderUpdate(s) if s.status.is_final() => Some(s.order_id),
                 VenueEvent::Fill(f) => Some(f.order_id),

@@ -7,6 +7,7 @@
 //! Must never live here: stage logic, fill rules, data parsing or drawing.
 
 pub mod journal_files;
+pub mod recorded_intents;
 pub mod summary;
 pub mod trades;
 
@@ -19,12 +20,13 @@ use exchange_sim::SimExchange;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::signal::{Signal, SignalSource};
 use pipeline::stages::pipeline::Pipeline;
-use pipeline::{Bar, Symbol};
+use pipeline::{Bar, Symbol, TimestampMs};
 use reports::metrics::EquityPoint;
 use strategies::StrategyFactory;
 
 use crate::config::RunSpec;
 use journal_files::FileJournal;
+use recorded_intents::{RecordedIntents, SymbolIntents};
 use summary::{RunInputs, Summary};
 
 /// What a finished backtest hands back to the CLI.
@@ -56,6 +58,7 @@ pub fn run(
     let mut exchange = SimExchange::new(info, spec.exchange.clone(), interval)
         .context("the exchange config is not usable")?;
     let factory = StrategyFactory::new(&spec.strategy, interval.as_ms())?;
+    let mut recorded = load_intents(spec, &series)?;
 
     let tmp = temp_dir_for(out)?;
     let journal = FileJournal::create(&tmp)
@@ -69,6 +72,7 @@ pub fn run(
             symbol: s.symbol().clone(),
             id: exchange.symbol_id(s.symbol().as_str()),
             source: factory.build(s.symbol()),
+            intents: recorded.take(s.symbol().as_str()),
             series: s,
             next: 0,
         })
@@ -105,6 +109,7 @@ struct Lane<'a> {
     symbol: Symbol,
     id: Option<exchange_sim::SymId>,
     source: Box<dyn SignalSource + Send>,
+    intents: SymbolIntents,
     series: &'a BarSeries,
     next: usize,
 }
@@ -144,6 +149,12 @@ fn event_loop<J: pipeline::stages::journal::Journal>(
             signals.clear();
             lane.source.on_bar(&lane.symbol, &bar, &mut signals);
             pipeline.on_bar(&lane.symbol, &bar, &signals, exchange);
+            if !lane.intents.is_empty() {
+                let due = lane.intents.take_before(bar.open_time.plus_ms(interval_ms));
+                if !due.is_empty() {
+                    pipeline.on_recorded_intents(&lane.symbol, &bar, &due, exchange);
+                }
+            }
         }
         let in_market = lanes
             .iter()
@@ -160,6 +171,28 @@ fn event_loop<J: pipeline::stages::journal::Journal>(
 fn decimal_to_f64(d: rust_decimal::Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(f64::NAN)
+}
+
+/// The recorded intents of `run.intents`, checked to fall inside the data.
+fn load_intents(spec: &RunSpec, series: &[&BarSeries]) -> anyhow::Result<RecordedIntents> {
+    let Some(path) = &spec.run.intents else {
+        return Ok(RecordedIntents::default());
+    };
+    let recorded = RecordedIntents::load(path)?;
+    let spans: Vec<_> = series
+        .iter()
+        .filter_map(|s| {
+            let t = s.open_times();
+            let (first, last) = (*t.first()?, *t.last()?);
+            Some((
+                s.symbol().to_string(),
+                TimestampMs(first),
+                TimestampMs(last + s.interval().as_ms()),
+            ))
+        })
+        .collect();
+    recorded.check_covered(path, &spans)?;
+    Ok(recorded)
 }
 
 /// The series the run trades: `run.symbols` if set (each must be in the dataset), else all.

@@ -18,6 +18,10 @@ pub struct BacktestArgs {
     /// donchian_breakout (overrides [strategy]).
     #[arg(long)]
     pub strategy: Option<String>,
+    /// A recorded trade.intent file (JSON lines) to replay into the bridge at its times
+    /// (overrides run.intents).
+    #[arg(long, value_name = "FILE")]
+    pub intents: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The run folder (default runs/<dataset>-<strategy>).
@@ -28,7 +32,10 @@ pub struct BacktestArgs {
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let mut extra = Vec::new();
     if let Some(d) = &args.dataset {
-        extra.push(format!("run.dataset=\"{d}\""));
+        extra.push(format!("run.dataset={}", toml_string(d)));
+    }
+    if let Some(p) = &args.intents {
+        extra.push(format!("run.intents={}", toml_string(&p.to_string_lossy())));
     }
     let mut spec = args.config.load(extra)?;
     if let Some(name) = &args.strategy {
@@ -40,7 +47,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         &spec,
         &info,
         &spec.run.exchange_info,
-        &run_inputs::price_ranges(&ds),
+        &run_inputs::price_ranges(&spec, &ds),
     );
     if !findings.is_empty() {
         eprint!("{}", check::render(&findings));
@@ -53,6 +60,11 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let outcome = backtest::run(&spec, &ds, info, &info_name, &out)?;
     print!("{}", render_summary(&outcome));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `s` as a TOML string literal (quoted and escaped), for a `--set`-style override.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
 }
 
 fn pct(v: f64) -> String {

@@ -22,7 +22,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let prices = if args.no_data {
         Vec::new()
     } else {
-        run_inputs::price_ranges(&run_inputs::dataset(&spec)?)
+        run_inputs::price_ranges(&spec, &run_inputs::dataset(&spec)?)
     };
     let findings = check::check(&spec, &info, &spec.run.exchange_info, &prices);
     print!("{}", check::render(&findings));

@@ -39,10 +39,11 @@ pub fn dataset(spec: &RunSpec) -> anyhow::Result<Dataset> {
         .with_context(|| format!("run.dataset = \"{}\"", spec.run.dataset))
 }
 
-/// Lowest low and highest high per symbol.
-pub fn price_ranges(ds: &Dataset) -> Vec<PriceRange> {
+/// Lowest low and highest high per symbol the run trades (`run.symbols`, else all).
+pub fn price_ranges(spec: &RunSpec, ds: &Dataset) -> Vec<PriceRange> {
     ds.series()
         .iter()
+        .filter(|s| spec.run.symbols.is_empty() || spec.run.symbols.contains(s.symbol()))
         .map(|s| PriceRange {
             symbol: s.symbol().to_string(),
             low: s.lows().iter().copied().fold(f64::INFINITY, f64::min),

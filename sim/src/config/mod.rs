@@ -35,6 +35,10 @@ pub struct RunSection {
     pub seed: u64,
     /// Trade only these of the dataset's symbols (empty: all of them).
     pub symbols: Vec<Symbol>,
+    /// A recorded `trade.intent` file (JSON lines) replayed into the bridge at its times, in
+    /// addition to the strategy's signals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intents: Option<PathBuf>,
 }
 
 impl Default for RunSection {
@@ -44,6 +48,7 @@ impl Default for RunSection {
             exchange_info: "testnet".to_string(),
             seed: 1,
             symbols: Vec::new(),
+            intents: None,
         }
     }
 }
