@@ -12,13 +12,15 @@ pub mod summary;
 pub mod trades;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use datasets::{BarSeries, Dataset};
 use exchange_sim::SimExchange;
 use pipeline::exchange_info::ExchangeInfo;
+use pipeline::funnel::Funnel;
 use pipeline::signal::{Signal, SignalSource};
+use pipeline::stages::journal::Journal;
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::{Bar, Symbol, TimestampMs};
 use reports::metrics::EquityPoint;
@@ -53,19 +55,83 @@ pub fn run(
         bail!("{}: topology: {}", spec.source, p.message);
     }
     let series = select_series(spec, dataset)?;
-    let interval = series[0].interval();
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
-    let mut exchange = SimExchange::new(info, spec.exchange.clone(), interval)
-        .context("the exchange config is not usable")?;
-    let factory = StrategyFactory::new(&spec.strategy, interval.as_ms())?;
-    let mut recorded = load_intents(spec, &series)?;
 
     let tmp = temp_dir_for(out)?;
     let journal = FileJournal::create(&tmp)
         .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
-    let mut pipeline = Pipeline::with_journal(&spec.pipeline, journal);
+    let sim = match simulate(spec, &series, info, journal) {
+        Ok(sim) => sim,
+        Err(e) => {
+            // Nothing half-written is left behind.
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let journal_lines = sim.journal.finish().context("cannot write the journals")?;
+    let inputs = RunInputs {
+        spec,
+        dataset,
+        series: &series,
+        info_name,
+        info_hash,
+        bars: sim.bars,
+        journal_lines,
+        elapsed: sim.elapsed,
+    };
+    let summary =
+        summary::write_run_folder(&tmp, &inputs, &sim.exchange, &sim.equity, &sim.funnel)?;
+    let funnel_table = sim.funnel.render_table();
+    let explanation = pipeline::funnel::explain::explain(&sim.funnel);
+    std::fs::write(tmp.join("funnel.txt"), &funnel_table)?;
+    publish(&tmp, out)?;
+    Ok(BacktestOutcome {
+        dir: out.to_path_buf(),
+        summary,
+        funnel_table,
+        explanation,
+    })
+}
 
-    let started = Instant::now();
+/// What the simulation leaves: the exchange (account, fills), the funnel, the journal, the
+/// equity curve and the bar count, with the wall-clock time of the loop itself.
+#[derive(Debug)]
+pub struct Simulation<J> {
+    pub exchange: SimExchange,
+    pub funnel: Funnel,
+    pub journal: J,
+    pub equity: Vec<EquityPoint>,
+    pub bars: u64,
+    pub elapsed: Duration,
+}
+
+/// The simulation itself, with no files: `series` (one per symbol, same interval) through the
+/// strategy, every stage and the simulated exchange built from `spec` and `info`. `sim
+/// backtest` and the benchmarks both run this.
+pub fn simulate<J: Journal>(
+    spec: &RunSpec,
+    series: &[&BarSeries],
+    info: ExchangeInfo,
+    journal: J,
+) -> anyhow::Result<Simulation<J>> {
+    let interval = series
+        .first()
+        .context("the run has no bar series")?
+        .interval();
+    if let Some(other) = series.iter().find(|s| s.interval() != interval) {
+        bail!(
+            "{} is {} bars but {} is {}; a run needs one interval",
+            other.symbol(),
+            other.interval(),
+            series[0].symbol(),
+            interval
+        );
+    }
+    let mut exchange = SimExchange::new(info, spec.exchange.clone(), interval)
+        .context("the exchange config is not usable")?;
+    let factory = StrategyFactory::new(&spec.strategy, interval.as_ms())?;
+    let mut recorded = load_intents(spec, series)?;
+    let mut pipeline = Pipeline::with_journal(&spec.pipeline, journal);
     let lanes: Vec<Lane> = series
         .iter()
         .map(|s| Lane {
@@ -77,31 +143,17 @@ pub fn run(
             next: 0,
         })
         .collect();
+    let started = Instant::now();
     let (equity, bars) = event_loop(lanes, &mut exchange, &mut pipeline)?;
     let elapsed = started.elapsed();
-
     let (funnel, _ledger, journal) = pipeline.into_parts();
-    let journal_lines = journal.finish().context("cannot write the journals")?;
-    let inputs = RunInputs {
-        spec,
-        dataset,
-        series: &series,
-        info_name,
-        info_hash,
+    Ok(Simulation {
+        exchange,
+        funnel,
+        journal,
+        equity,
         bars,
-        journal_lines,
         elapsed,
-    };
-    let summary = summary::write_run_folder(&tmp, &inputs, &exchange, &equity, &funnel)?;
-    let funnel_table = funnel.render_table();
-    let explanation = pipeline::funnel::explain::explain(&funnel);
-    std::fs::write(tmp.join("funnel.txt"), &funnel_table)?;
-    publish(&tmp, out)?;
-    Ok(BacktestOutcome {
-        dir: out.to_path_buf(),
-        summary,
-        funnel_table,
-        explanation,
     })
 }
 
@@ -115,7 +167,7 @@ struct Lane<'a> {
 }
 
 /// The loop. Returns the equity curve (one point per distinct bar time) and the bar count.
-fn event_loop<J: pipeline::stages::journal::Journal>(
+fn event_loop<J: Journal>(
     mut lanes: Vec<Lane<'_>>,
     exchange: &mut SimExchange,
     pipeline: &mut Pipeline<J>,

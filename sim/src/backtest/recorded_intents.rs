@@ -146,19 +146,21 @@ mod tests {
 
     #[test]
     fn intents_are_split_by_symbol_sorted_and_handed_out_by_time() {
+        // Times in ms (values under 1e11 would be read as seconds).
         let f = write(concat!(
-            r#"{"symbol":"btcusdt","time":3000,"qty":"0.01"}"#,
+            r#"{"symbol":"btcusdt","time":1767225603000,"qty":"0.01"}"#,
             "\n\n",
-            r#"{"symbol":"BTCUSDT","time":1000,"position_usd":300,"leverage":2}"#,
+            r#"{"symbol":"BTCUSDT","time":1767225601000,"position_usd":300,"leverage":2}"#,
             "\n",
         ));
+        let t = |ms: i64| TimestampMs(1_767_225_600_000 + ms);
         let mut all = RecordedIntents::load(f.path()).expect("loads");
         assert_eq!(all.len(), 2);
         let mut btc = all.take("BTCUSDT");
-        assert_eq!(btc.take_before(TimestampMs(1000)).len(), 0);
-        assert_eq!(btc.take_before(TimestampMs(2000)).len(), 1);
-        assert_eq!(btc.take_before(TimestampMs(9000)).len(), 1);
-        assert!(btc.take_before(TimestampMs(9000)).is_empty());
+        assert_eq!(btc.take_before(t(1000)).len(), 0);
+        assert_eq!(btc.take_before(t(2000)).len(), 1);
+        assert_eq!(btc.take_before(t(9000)).len(), 1);
+        assert!(btc.take_before(t(9000)).is_empty());
     }
 
     #[test]
