@@ -29,6 +29,30 @@ pub struct Trade {
     pub liquidated: bool,
 }
 
+impl Trade {
+    /// A trade opened by fill `f`, long when `signed` (the position it opens) is positive.
+    fn open_at(f: &Fill, signed: Decimal, max_qty: Decimal) -> Self {
+        Trade {
+            symbol: f.symbol.clone(),
+            side: if signed > Decimal::ZERO {
+                "LONG"
+            } else {
+                "SHORT"
+            },
+            entry_time: f.time.as_ms(),
+            exit_time: None,
+            entry_price: f.price.get(),
+            exit_price: None,
+            max_qty,
+            realized_pnl: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            funding: Decimal::ZERO,
+            net_pnl: Decimal::ZERO,
+            liquidated: false,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Open {
     position: Decimal,
@@ -65,24 +89,9 @@ impl TradeBook {
         let signed = f.qty.get() * f.side.sign();
         let before = o.position;
         let after = before + signed;
-        let t = o.trade.get_or_insert_with(|| Trade {
-            symbol: f.symbol.clone(),
-            side: if signed > Decimal::ZERO {
-                "LONG"
-            } else {
-                "SHORT"
-            },
-            entry_time: f.time.as_ms(),
-            exit_time: None,
-            entry_price: f.price.get(),
-            exit_price: None,
-            max_qty: Decimal::ZERO,
-            realized_pnl: Decimal::ZERO,
-            fees: Decimal::ZERO,
-            funding: Decimal::ZERO,
-            net_pnl: Decimal::ZERO,
-            liquidated: false,
-        });
+        let t = o
+            .trade
+            .get_or_insert_with(|| Trade::open_at(f, signed, Decimal::ZERO));
         t.realized_pnl += f.realized_pnl;
         t.fees += f.fee;
         t.max_qty = t.max_qty.max(after.abs());
@@ -96,24 +105,7 @@ impl TradeBook {
             self.closed.push(done);
             if after != Decimal::ZERO {
                 // A reversal: the rest opens the next trade at this fill.
-                o.trade = Some(Trade {
-                    symbol: f.symbol.clone(),
-                    side: if after > Decimal::ZERO {
-                        "LONG"
-                    } else {
-                        "SHORT"
-                    },
-                    entry_time: f.time.as_ms(),
-                    exit_time: None,
-                    entry_price: f.price.get(),
-                    exit_price: None,
-                    max_qty: after.abs(),
-                    realized_pnl: Decimal::ZERO,
-                    fees: Decimal::ZERO,
-                    funding: Decimal::ZERO,
-                    net_pnl: Decimal::ZERO,
-                    liquidated: false,
-                });
+                o.trade = Some(Trade::open_at(f, after, after.abs()));
             }
         }
     }
