@@ -44,6 +44,10 @@ pub(crate) struct Hot {
     pub pending_market: bool,
     /// Cross margin with several positions: every bar needs the account-level check.
     pub every_bar: bool,
+    /// The position's signed size and signed cost as f64 (for the equity curve; the
+    /// Decimal position is the truth), set when the account is refreshed.
+    pub amt_f64: f64,
+    pub cost_f64: f64,
 }
 
 impl Hot {
@@ -58,6 +62,8 @@ impl Hot {
             liq_up: f64::INFINITY,
             pending_market: false,
             every_bar: false,
+            amt_f64: 0.0,
+            cost_f64: 0.0,
         }
     }
 }
@@ -105,6 +111,10 @@ pub struct SimExchange {
     pub(crate) dirty: bool,
     /// Some symbol's open orders changed (see `SymState::orders_dirty`).
     pub(crate) orders_dirty: bool,
+    /// The wallet balance as f64, and the symbols with a position, as of the last refresh
+    /// (valid while `dirty` is false): the equity curve's fast path.
+    pub(crate) wallet_f64: f64,
+    pub(crate) open_syms: Vec<usize>,
 }
 
 impl SimExchange {
@@ -175,6 +185,8 @@ impl SimExchange {
             cross_positions: 0,
             dirty: false,
             orders_dirty: false,
+            wallet_f64: crate::convert::level_f64(config.initial_balance),
+            open_syms: Vec::new(),
             cfg: config,
             schedule,
         })
@@ -299,10 +311,18 @@ impl SimExchange {
                 .iter()
                 .filter(|s| s.mode == MarginMode::Cross && !s.position.is_flat())
                 .count();
+            self.wallet_f64 = crate::convert::level_f64(self.wallet.balance);
+            self.open_syms.clear();
             for i in 0..self.syms.len() {
                 self.remargin(i);
                 self.refresh_liquidation(i);
                 self.refresh_orders(i);
+                let p = &self.syms[i].position;
+                self.hot[i].amt_f64 = crate::convert::level_f64(p.amt);
+                self.hot[i].cost_f64 = crate::convert::level_f64(p.cost);
+                if !p.is_flat() {
+                    self.open_syms.push(i);
+                }
             }
         } else if self.orders_dirty {
             self.orders_dirty = false;

@@ -100,6 +100,16 @@ impl SimExchange {
         self.snapshot_of(sym.index())
     }
 
+    /// The liquidation price of `sym`'s position now, computed afresh (`None` when flat or
+    /// when the position cannot be liquidated).
+    pub fn liquidation_price(&self, sym: SymId) -> Option<Decimal> {
+        let s = self.syms.get(sym.index())?;
+        if s.position.is_flat() {
+            return None;
+        }
+        self.liquidation_price_of(sym.index())
+    }
+
     /// Every non-flat position, in symbol order.
     pub fn open_positions(&self) -> Vec<PositionSnapshot> {
         (0..self.syms.len())
@@ -125,6 +135,31 @@ impl SimExchange {
     /// Wallet plus unrealised PnL at the current marks.
     pub fn equity(&self) -> Decimal {
         self.wallet.balance + self.total_upnl()
+    }
+
+    /// [`Self::equity`] as f64 for the equity curve, in a few nanoseconds when no fill,
+    /// funding or liquidation happened since the account was last refreshed (then it is the
+    /// f64 wallet plus each open position's `amt x close - cost` in f64; otherwise the exact
+    /// Decimal equity converted). Never use it for a decision.
+    pub fn equity_f64(&self) -> f64 {
+        if self.dirty {
+            return crate::convert::level_f64(self.equity());
+        }
+        let mut upnl = 0.0;
+        for &i in &self.open_syms {
+            let h = &self.hot[i];
+            upnl += h.amt_f64 * h.bar.close - h.cost_f64;
+        }
+        self.wallet_f64 + upnl
+    }
+
+    /// True while any symbol has a position.
+    pub fn has_open_position(&self) -> bool {
+        if self.dirty {
+            self.syms.iter().any(|s| !s.position.is_flat())
+        } else {
+            !self.open_syms.is_empty()
+        }
     }
 
     pub fn wallet_balance(&self) -> Decimal {
@@ -163,13 +198,21 @@ impl SimExchange {
             return None;
         }
         let mark = self.mark_dec(i).unwrap_or_default();
+        // The cached liquidation price is exact unless something changed since the refresh
+        // or several cross positions share the margin (then it moves with the other marks).
+        let cached = !self.dirty && (s.mode == MarginMode::Isolated || self.cross_positions < 2);
+        let liq = if cached {
+            s.liq_price
+        } else {
+            self.liquidation_price_of(i)
+        };
         Some(PositionSnapshot {
             symbol: s.symbol.clone(),
             position_amt: s.position.amt,
             entry_price: s.position.entry_price(),
             mark_price: mark,
             unrealized_pnl: s.position.upnl(mark),
-            liquidation_price: self.liquidation_price_of(i).unwrap_or_default(),
+            liquidation_price: liq.unwrap_or_default(),
             leverage: s.leverage,
             isolated: s.mode == MarginMode::Isolated,
             isolated_margin: s.position.isolated_margin,

@@ -470,6 +470,27 @@ impl Run {
             self.cash + value - a.fees_paid - a.funding_paid + a.insurance_covered
         );
         prop_assert_eq!(a.equity, a.wallet_balance + a.unrealized_pnl);
+        // The equity curve's f64 fast path tracks the exact equity.
+        let exact = f(a.equity);
+        let fast = self.ex.equity_f64();
+        prop_assert!(
+            (fast - exact).abs() <= 1e-9 * exact.abs().max(1.0),
+            "equity_f64 {} vs exact {}",
+            fast,
+            exact
+        );
+        for s in 0..2 {
+            if let Some(p) = self.ex.position(self.ids[s]) {
+                prop_assert_eq!(
+                    p.liquidation_price,
+                    self.ex.liquidation_price(self.ids[s]).unwrap_or_default()
+                );
+            }
+        }
+        prop_assert_eq!(
+            self.ex.has_open_position(),
+            self.qty.iter().any(|q| !q.is_zero())
+        );
         for o in self.ex.open_orders(None) {
             prop_assert!(
                 !o.status.is_final(),

@@ -93,3 +93,60 @@ fn the_same_command_twice_gives_the_same_summary_apart_from_wall_clock() {
         assert!(fa == fb, "{f} differs between identical runs");
     }
 }
+
+/// Four recorded signals (times as ISO text, epoch seconds and epoch milliseconds) replayed
+/// with `signals_file`, from JSON lines and from CSV: two round trips, entered at the open of
+/// the bar that starts at the signal's time, and the same trades from either format.
+#[test]
+fn a_signals_file_replays_recorded_signals_into_trades() {
+    let sb = Sandbox::new();
+    let jsonl = [
+        r#"{"time":"2026-01-02T00:00:00Z","symbol":"BTCUSDT","action":"BUY","confidence":0.9,"source":"ai_engine"}"#,
+        r#"{"time":"2026-01-03T00:00:00Z","symbol":"BTCUSDT","action":"CLOSE","confidence":0.9,"source":"ai_engine"}"#,
+        r#"{"timestamp":1769904000,"symbol":"BTCUSDT","action":"SELL","confidence":"0.8","source":"ai_engine"}"#,
+        r#"{"ts":1769990400000,"symbol":"BTCUSDT","action":"EXIT","confidence":0.8}"#,
+    ];
+    std::fs::write(sb.path("signals.jsonl"), jsonl.join("\n") + "\n").expect("write");
+    let csv = "time,symbol,action,confidence,source\n\
+               2026-01-02T00:00:00Z,BTCUSDT,BUY,0.9,ai_engine\n\
+               2026-01-03T00:00:00Z,BTCUSDT,CLOSE,0.9,ai_engine\n\
+               1769904000,BTCUSDT,SELL,0.8,ai_engine\n\
+               1769990400000,BTCUSDT,EXIT,0.8,\n";
+    std::fs::write(sb.path("signals.csv"), csv).expect("write");
+
+    let mut trade_files = Vec::new();
+    for file in ["signals.jsonl", "signals.csv"] {
+        let out = format!("replay-{file}");
+        let run = sb
+            .sim(&[
+                "backtest",
+                "--dataset",
+                "btc_2026q1",
+                "--out",
+                &out,
+                "--set",
+                "strategy.name=\"signals_file\"",
+                "--set",
+                &format!("strategy.path=\"{file}\""),
+            ])
+            .ok();
+        let s = read_json(&sb.path(&out).join("summary.json"));
+        assert_eq!(s["funnel"]["signals"], 4, "{}", run.stdout);
+        assert_eq!(s["metrics"]["trades"], 2, "{}", run.stdout);
+        let trades = std::fs::read_to_string(sb.path(&out).join("trades.csv")).expect("trades");
+        let rows: Vec<Vec<&str>> = trades
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "{trades}");
+        assert_eq!(rows[0][1], "LONG");
+        assert_eq!(rows[0][2], "2026-01-02T00:00:00.000Z");
+        assert_eq!(rows[0][3], "2026-01-03T00:00:00.000Z");
+        assert_eq!(rows[1][1], "SHORT");
+        assert_eq!(rows[1][2], "2026-02-01T00:00:00.000Z");
+        assert_eq!(rows[1][3], "2026-02-02T00:00:00.000Z");
+        trade_files.push(trades);
+    }
+    assert_eq!(trade_files[0], trade_files[1], "JSON lines and CSV differ");
+}

@@ -4,5 +4,6 @@
 mod backtest;
 mod check;
 mod exchange_info;
+mod real_data;
 mod scenarios;
 mod support;

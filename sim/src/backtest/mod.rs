@@ -7,7 +7,9 @@
 //! Must never live here: stage logic, fill rules, data parsing or drawing.
 
 pub mod journal_files;
+pub mod price_candles;
 pub mod recorded_intents;
+pub mod run_tables;
 pub mod summary;
 pub mod trades;
 
@@ -49,6 +51,7 @@ pub fn run(
     info: ExchangeInfo,
     info_name: &str,
     out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
     let problems = spec.topology.problems();
     if let Some(p) = problems.first() {
@@ -60,7 +63,7 @@ pub fn run(
     let tmp = temp_dir_for(out)?;
     let journal = FileJournal::create(&tmp)
         .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
-    let sim = match simulate(spec, &series, info, journal) {
+    let sim = match simulate_with_progress(spec, &series, info, journal, progress) {
         Ok(sim) => sim,
         Err(e) => {
             // Nothing half-written is left behind.
@@ -114,6 +117,17 @@ pub fn simulate<J: Journal>(
     info: ExchangeInfo,
     journal: J,
 ) -> anyhow::Result<Simulation<J>> {
+    simulate_with_progress(spec, series, info, journal, &mut |_, _| {})
+}
+
+/// [`simulate`], calling `progress(bars_done, bars_total)` now and then (for a progress bar).
+pub fn simulate_with_progress<J: Journal>(
+    spec: &RunSpec,
+    series: &[&BarSeries],
+    info: ExchangeInfo,
+    journal: J,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<Simulation<J>> {
     let interval = series
         .first()
         .context("the run has no bar series")?
@@ -144,7 +158,7 @@ pub fn simulate<J: Journal>(
         })
         .collect();
     let started = Instant::now();
-    let (equity, bars) = event_loop(lanes, &mut exchange, &mut pipeline)?;
+    let (equity, bars) = event_loop(lanes, &mut exchange, &mut pipeline, progress)?;
     let elapsed = started.elapsed();
     let (funnel, _ledger, journal) = pipeline.into_parts();
     Ok(Simulation {
@@ -166,28 +180,33 @@ struct Lane<'a> {
     next: usize,
 }
 
+/// How often (in bars) the loop reports progress.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
 /// The loop. Returns the equity curve (one point per distinct bar time) and the bar count.
+/// Calls `progress(bars_done, bars_total)` every [`PROGRESS_EVERY`] bars and at the end.
 fn event_loop<J: Journal>(
     mut lanes: Vec<Lane<'_>>,
     exchange: &mut SimExchange,
     pipeline: &mut Pipeline<J>,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<(Vec<EquityPoint>, u64)> {
     let total: usize = lanes.iter().map(|l| l.series.len()).sum();
     let mut equity = Vec::with_capacity(total / lanes.len().max(1) + 1);
     let mut signals: Vec<Signal> = Vec::new();
     let mut bars = 0_u64;
+    let mut next_report = PROGRESS_EVERY;
     let interval_ms = lanes.first().map_or(0, |l| l.series.interval().as_ms());
     // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
     let next_time = |lanes: &[Lane<'_>]| {
         lanes
             .iter()
-            .filter(|l| l.next < l.series.len())
-            .map(|l| l.series.open_times()[l.next])
+            .filter_map(|l| l.series.open_times().get(l.next).copied())
             .min()
     };
     while let Some(t) = next_time(&lanes) {
         for lane in lanes.iter_mut() {
-            if lane.next >= lane.series.len() || lane.series.open_times()[lane.next] != t {
+            if lane.series.open_times().get(lane.next) != Some(&t) {
                 continue;
             }
             let bar: Bar = lane.series.bar(lane.next);
@@ -208,21 +227,18 @@ fn event_loop<J: Journal>(
                 }
             }
         }
-        let in_market = lanes
-            .iter()
-            .any(|l| l.id.is_some_and(|id| !exchange.position_amt(id).is_zero()));
         equity.push(EquityPoint {
             time_ms: t + interval_ms,
-            equity: decimal_to_f64(exchange.equity()),
-            in_market,
+            equity: exchange.equity_f64(),
+            in_market: exchange.has_open_position(),
         });
+        if bars >= next_report {
+            next_report += PROGRESS_EVERY;
+            progress(bars, total as u64);
+        }
     }
+    progress(bars, total as u64);
     Ok((equity, bars))
-}
-
-fn decimal_to_f64(d: rust_decimal::Decimal) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    d.to_f64().unwrap_or(f64::NAN)
 }
 
 /// The recorded intents of `run.intents`, checked to fall inside the data.

@@ -1,9 +1,9 @@
 //! The run folder's files: `summary.json` (dataset, metrics, account, funnel, fingerprint, and
 //! a separate `wall_clock` section, the only part that differs between identical runs),
-//! `trades.csv`, `equity.csv` and `config.toml` (the resolved config).
+//! `config.toml` (the resolved config), and through `run_tables` and `price_candles` the
+//! trades, equity and price tables.
 //! Must never live here: the loop or any decision.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -16,7 +16,8 @@ use reports::metrics::{self, EquityPoint, Metrics, TradeOutcome};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use super::trades::{Trade, TradeBook};
+use super::run_tables;
+use super::trades::TradeBook;
 use crate::config::RunSpec;
 
 /// What the summary is built from.
@@ -127,9 +128,12 @@ pub fn write_run_folder(
 
     let config_toml = inp.spec.to_toml()?;
     std::fs::write(dir.join("config.toml"), &config_toml)?;
-    let trades_csv = trades_csv(&trades);
-    std::fs::write(dir.join("trades.csv"), &trades_csv)?;
-    std::fs::write(dir.join("equity.csv"), equity_csv(equity))?;
+    let trades_csv = run_tables::write_trades(dir, &trades)?;
+    run_tables::write_equity(dir, equity)?;
+    std::fs::write(
+        dir.join("prices.csv"),
+        super::price_candles::prices_csv(inp.series),
+    )?;
 
     let first = inp
         .series
@@ -200,47 +204,4 @@ pub fn write_run_folder(
     let json = serde_json::to_string_pretty(&summary).context("cannot write summary.json")?;
     std::fs::write(dir.join("summary.json"), json + "\n")?;
     Ok(summary)
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
-fn trades_csv(trades: &[Trade]) -> String {
-    let mut s = String::from(
-        "symbol,side,entry_time,exit_time,entry_price,exit_price,max_qty,realized_pnl,fees,funding,net_pnl,liquidated\n",
-    );
-    for t in trades {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
-            t.symbol,
-            t.side,
-            pipeline::TimestampMs(t.entry_time),
-            opt(t.exit_time.map(pipeline::TimestampMs)),
-            t.entry_price,
-            opt(t.exit_price),
-            t.max_qty,
-            t.realized_pnl,
-            t.fees,
-            t.funding,
-            t.net_pnl,
-            t.liquidated
-        );
-    }
-    s
-}
-
-fn equity_csv(equity: &[EquityPoint]) -> String {
-    let mut s = String::from("time,equity,in_market\n");
-    for p in equity {
-        let _ = writeln!(
-            s,
-            "{},{:.8},{}",
-            pipeline::TimestampMs(p.time_ms),
-            p.equity,
-            p.in_market
-        );
-    }
-    s
 }

@@ -57,9 +57,29 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     }
     let out = args.out.unwrap_or_else(|| backtest::default_out_dir(&spec));
     let info_name = spec.run.exchange_info.clone();
-    let outcome = backtest::run(&spec, &ds, info, &info_name, &out)?;
+    let bar = progress_bar();
+    let outcome = backtest::run(&spec, &ds, info, &info_name, &out, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let outcome = outcome?;
     print!("{}", render_summary(&outcome));
     Ok(ExitCode::SUCCESS)
+}
+
+/// A bar on stderr, drawn only when stderr is a terminal (indicatif hides it otherwise).
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {human_pos}/{human_len} bars, {per_sec}, {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// `s` as a TOML string literal (quoted and escaped), for a `--set`-style override.
