@@ -102,6 +102,8 @@ pub struct SimExchange {
     pub(crate) wallet: Wallet,
     pub(crate) events: Vec<VenueEvent>,
     pub(crate) fills: Vec<Fill>,
+    /// Every funding payment and liquidation since the start (rare: kept for run folders).
+    pub(crate) account_history: Vec<VenueEvent>,
     pub(crate) rng: SmallRng,
     pub(crate) scratch: Vec<Hit>,
     /// Number of non-flat cross-margin positions.
@@ -180,6 +182,7 @@ impl SimExchange {
             wallet: Wallet::new(config.initial_balance),
             events: Vec::new(),
             fills: Vec::new(),
+            account_history: Vec::new(),
             rng: SmallRng::seed_from_u64(config.seed),
             scratch: Vec::new(),
             cross_positions: 0,

@@ -131,12 +131,14 @@ impl SimExchange {
             s.position.isolated_margin -= paid;
         }
         self.wallet.book_funding(paid);
-        self.events.push(VenueEvent::Funding {
+        let event = VenueEvent::Funding {
             symbol: s.symbol.clone(),
             rate,
             amount: -paid,
             time: TimestampMs(t),
-        });
+        };
+        self.account_history.push(event.clone());
+        self.events.push(event);
         self.dirty = true;
     }
 }

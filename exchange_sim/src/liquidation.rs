@@ -88,13 +88,15 @@ impl SimExchange {
             self.wallet.book_insurance(covered);
         }
         if let (Ok(qty), Ok(price)) = (Qty::new(qty), Price::new(mark)) {
-            self.events.push(VenueEvent::Liquidation {
+            let event = VenueEvent::Liquidation {
                 symbol: self.syms[i].symbol.clone(),
                 qty,
                 price,
                 fee,
                 time: TimestampMs(t),
-            });
+            };
+            self.account_history.push(event.clone());
+            self.events.push(event);
         }
         self.dirty = true;
     }

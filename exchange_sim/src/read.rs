@@ -122,6 +122,12 @@ impl SimExchange {
         &self.fills
     }
 
+    /// Every funding payment and liquidation since the start, in venue order (with
+    /// [`SimExchange::fills`], enough to rebuild each trade's fees, funding and fate).
+    pub fn account_history(&self) -> &[VenueEvent] {
+        &self.account_history
+    }
+
     /// Moves the events since the last call into `out` (no allocation when there are none).
     pub fn drain_events_into(&mut self, out: &mut Vec<VenueEvent>) {
         out.append(&mut self.events);

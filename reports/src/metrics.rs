@@ -122,22 +122,31 @@ fn sharpe_sortino(returns: &[f64], bars_per_year: f64) -> (Option<f64>, Option<f
     (sharpe, sortino)
 }
 
-/// (largest fall from a peak as a fraction of it, longest peak-to-recovery time in ms).
+/// (largest fall from a peak as a fraction of it, longest time in ms from a peak to the bar
+/// that regains it, or to the last bar for a drawdown still open at the end).
 pub fn max_drawdown(equity: &[EquityPoint]) -> (f64, i64) {
     let mut peak = f64::MIN;
     let mut peak_time = 0;
+    let mut below = false;
     let mut worst = 0.0_f64;
     let mut longest = 0_i64;
     for p in equity {
         if p.equity >= peak {
+            if below {
+                longest = longest.max(p.time_ms - peak_time);
+                below = false;
+            }
             peak = p.equity;
             peak_time = p.time_ms;
-        } else if peak > 0.0 {
-            worst = worst.max((peak - p.equity) / peak);
+        } else {
+            below = true;
+            if peak > 0.0 {
+                worst = worst.max((peak - p.equity) / peak);
+            }
         }
-        if p.equity < peak {
-            longest = longest.max(p.time_ms - peak_time);
-        }
+    }
+    if let (true, Some(last)) = (below, equity.last()) {
+        longest = longest.max(last.time_ms - peak_time);
     }
     (worst, longest)
 }
@@ -180,12 +189,19 @@ mod tests {
 
     #[test]
     fn drawdown_by_hand() {
-        // Peak 120 at t=1, trough 90 at t=3: 25 %; recovered at t=5 (130): 4 steps long.
+        // Peak 120 at t=1, trough 90 at t=3: 25 %; regained at t=5 (130): 4 steps long. The
+        // dip to 125 at t=6 is still open at the end (t=6): 1 step.
         let e = curve(&[100.0, 120.0, 100.0, 90.0, 110.0, 130.0, 125.0], 60_000);
         let (dd, ms) = max_drawdown(&e);
         assert!(close(dd, 0.25));
-        assert_eq!(ms, 3 * 60_000);
+        assert_eq!(ms, 4 * 60_000);
         assert_eq!(drawdown_series(&e)[3], 90.0 / 120.0 - 1.0);
+        // Rising equity has no drawdown and no duration; one never regained runs to the end.
+        assert_eq!(max_drawdown(&curve(&[1.0, 2.0, 3.0], 60_000)), (0.0, 0));
+        let (dd, ms) = max_drawdown(&curve(&[100.0, 80.0, 90.0, 95.0], 60_000));
+        assert!(close(dd, 0.2));
+        assert_eq!(ms, 3 * 60_000);
+        assert_eq!(max_drawdown(&[]), (0.0, 0));
     }
 
     #[test]
@@ -259,5 +275,52 @@ mod tests {
         let e = curve(&[100.0, 100.0, 100.0], 60_000);
         let m = compute(&e, &[], 525_600.0);
         assert_eq!(m.sharpe, None, "zero volatility has no Sharpe");
+    }
+
+    #[test]
+    fn one_minute_sharpe_and_sortino_by_hand() {
+        // 1m returns +1 %, -0.5 %, +1 %, -0.5 %: mean 0.0025, sample variance
+        // 4 x 0.0075^2 / 3 = 0.000075, downside deviation sqrt(2 x 0.005^2 / 4) = sqrt(0.0000125).
+        // A year of 1m bars is 365 x 24 x 60 = 525,600 bars, so both scale by sqrt(525,600).
+        let mut v = vec![100.0];
+        for r in [0.01, -0.005, 0.01, -0.005] {
+            let last = *v.last().expect("value");
+            v.push(last * (1.0 + r));
+        }
+        let e = curve(&v, 60_000);
+        let bpy = pipeline::Interval::M1.bars_per_year();
+        let m = compute(&e, &[], bpy);
+        let ann = 525_600_f64.sqrt();
+        assert!(close(ann, 724.982_758_4), "{ann}");
+        assert!(close(
+            m.sharpe.expect("sharpe"),
+            0.0025 / 0.000075_f64.sqrt() * ann
+        ));
+        assert!(close(m.sharpe.expect("sharpe"), 209.284_495_365));
+        assert!(close(
+            m.sortino.expect("sortino"),
+            0.0025 / 0.0000125_f64.sqrt() * ann
+        ));
+        // The same returns on 5m bars annualise by sqrt(105,120): sqrt(5) times smaller.
+        let m5 = compute(&e, &[], pipeline::Interval::M5.bars_per_year());
+        assert!(close(
+            m.sharpe.expect("1m") / m5.sharpe.expect("5m"),
+            5_f64.sqrt()
+        ));
+    }
+
+    #[test]
+    fn cagr_of_a_quarter_compounds_to_a_year() {
+        let quarter = 365 * 86_400_000 / 4;
+        let p = |t: i64, e: f64| EquityPoint {
+            time_ms: t,
+            equity: e,
+            in_market: false,
+        };
+        let m = compute(&[p(0, 100.0), p(quarter, 110.0)], &[], 525_600.0);
+        assert!(close(m.total_return, 0.1));
+        // 1.1^4 - 1 = 0.4641.
+        assert!(close(m.cagr.expect("cagr"), 0.4641));
+        assert_eq!((m.max_drawdown, m.calmar, m.exposure), (0.0, None, 0.0));
     }
 }

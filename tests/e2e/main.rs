@@ -5,5 +5,6 @@ mod backtest;
 mod check;
 mod exchange_info;
 mod real_data;
+mod report;
 mod scenarios;
 mod support;

@@ -17,7 +17,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::run_tables;
-use super::trades::TradeBook;
+use super::trades;
 use crate::config::RunSpec;
 
 /// What the summary is built from.
@@ -108,11 +108,7 @@ pub fn write_run_folder(
     equity: &[EquityPoint],
     funnel: &Funnel,
 ) -> anyhow::Result<Summary> {
-    let mut book = TradeBook::default();
-    for f in exchange.fills() {
-        book.on_event(&pipeline::venue::VenueEvent::Fill(f.clone()));
-    }
-    let trades = book.finish();
+    let trades = trades::from_history(exchange.fills(), exchange.account_history());
     let outcomes: Vec<TradeOutcome> = trades
         .iter()
         .filter_map(|t| {

@@ -1,6 +1,8 @@
 //! Round trips from fills: a trade opens when a symbol's position leaves zero and closes when
 //! it returns to zero (a reversal closes one trade and opens the next). Net PnL = realised PnL
-//! of its fills - their fees + funding received while it was open.
+//! of its fills - their fees + funding received while it was open. A trade closed by the
+//! exchange's liquidation order (client id `autoclose-...`, as Binance names them) is marked
+//! liquidated.
 //! Must never live here: fill rules (the exchange's) or metrics (the reports').
 
 use std::collections::BTreeMap;
@@ -59,6 +61,33 @@ struct Open {
     trade: Option<Trade>,
 }
 
+/// Binance's client order id prefix of liquidation orders.
+const LIQUIDATION_PREFIX: &str = "autoclose-";
+
+/// The trades of a run from its fills and its funding and liquidation events (each in venue
+/// order). At equal times funding comes first: it is charged on the position held at the
+/// funding time, before any fill of the bar that opens then.
+pub fn from_history(fills: &[Fill], account: &[VenueEvent]) -> Vec<Trade> {
+    let mut book = TradeBook::default();
+    let mut account = account.iter().peekable();
+    for f in fills {
+        while let Some(e) = account.next_if(|e| event_time(e) <= f.time.as_ms()) {
+            book.on_event(e);
+        }
+        book.on_fill(f);
+    }
+    account.for_each(|e| book.on_event(e));
+    book.finish()
+}
+
+fn event_time(e: &VenueEvent) -> i64 {
+    match e {
+        VenueEvent::Fill(f) => f.time.as_ms(),
+        VenueEvent::OrderUpdate(o) => o.update_time.as_ms(),
+        VenueEvent::Funding { time, .. } | VenueEvent::Liquidation { time, .. } => time.as_ms(),
+    }
+}
+
 /// Builds trades from the venue's events in order.
 #[derive(Debug, Default)]
 pub struct TradeBook {
@@ -92,6 +121,9 @@ impl TradeBook {
         let t = o
             .trade
             .get_or_insert_with(|| Trade::open_at(f, signed, Decimal::ZERO));
+        if f.client_order_id.starts_with(LIQUIDATION_PREFIX) {
+            t.liquidated = true;
+        }
         t.realized_pnl += f.realized_pnl;
         t.fees += f.fee;
         t.max_qty = t.max_qty.max(after.abs());
@@ -119,5 +151,70 @@ impl TradeBook {
             }
         }
         self.closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pipeline::order::Side;
+    use pipeline::{Price, Qty, TimestampMs};
+
+    use super::*;
+
+    fn fill(side: Side, qty: i64, price: i64, t: i64, client: &str, pnl: i64) -> Fill {
+        Fill {
+            order_id: t,
+            client_order_id: client.to_string(),
+            symbol: Symbol::new("BTCUSDT").expect("symbol"),
+            side,
+            qty: Qty::new(Decimal::new(qty, 3)).expect("qty"),
+            price: Price::new(Decimal::from(price)).expect("price"),
+            fee: Decimal::ONE,
+            is_maker: false,
+            realized_pnl: Decimal::from(pnl),
+            time: TimestampMs(t),
+        }
+    }
+
+    fn funding(amount: i64, t: i64) -> VenueEvent {
+        VenueEvent::Funding {
+            symbol: Symbol::new("BTCUSDT").expect("symbol"),
+            rate: Decimal::new(1, 4),
+            amount: Decimal::from(amount),
+            time: TimestampMs(t),
+        }
+    }
+
+    #[test]
+    fn funding_goes_to_the_trade_open_at_the_funding_time_and_counts_in_net_pnl() {
+        let fills = [
+            fill(Side::Buy, 10, 100, 0, "a", 0),
+            fill(Side::Sell, 10, 110, 200, "b", 100),
+            fill(Side::Sell, 10, 110, 300, "c", 0),
+            fill(Side::Buy, 10, 100, 400, "d", 100),
+        ];
+        // -3 at t=100 (the long pays), +5 at t=300, the instant the short opens: funding at a
+        // fill's time is charged first, on the flat position, so it belongs to no trade.
+        let history = [funding(-3, 100), funding(5, 300), funding(7, 350)];
+        let trades = from_history(&fills, &history);
+        assert_eq!(trades.len(), 2);
+        assert_eq!(trades[0].funding, Decimal::from(-3));
+        assert_eq!(trades[0].net_pnl, Decimal::from(100 - 2 - 3));
+        assert_eq!(trades[1].side, "SHORT");
+        assert_eq!(trades[1].funding, Decimal::from(7));
+        assert_eq!(trades[1].net_pnl, Decimal::from(100 - 2 + 7));
+    }
+
+    #[test]
+    fn a_trade_closed_by_the_liquidation_order_is_marked_liquidated() {
+        let fills = [
+            fill(Side::Buy, 10, 100, 0, "a", 0),
+            fill(Side::Sell, 10, 60, 100, "autoclose-100", -400),
+            fill(Side::Buy, 10, 60, 200, "b", 0),
+            fill(Side::Sell, 10, 70, 300, "c", 100),
+        ];
+        let trades = from_history(&fills, &[]);
+        assert!(trades[0].liquidated);
+        assert!(!trades[1].liquidated);
     }
 }

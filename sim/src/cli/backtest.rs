@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 use sim::backtest;
 use sim::check::{self, Severity};
@@ -27,6 +28,9 @@ pub struct BacktestArgs {
     /// The run folder (default runs/<dataset>-<strategy>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Do not write report.html and the PNG charts (`sim report RUN` writes them later).
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
@@ -65,6 +69,16 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let outcome = outcome?;
     print!("{}", render_summary(&outcome));
+    if !args.no_report {
+        let html = super::report::write(&outcome.dir, &outcome.dir).with_context(|| {
+            format!(
+                "the run folder {} is complete; retry with `sim report {}`",
+                outcome.dir.display(),
+                outcome.dir.display()
+            )
+        })?;
+        println!("report: {}", html.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ mod config_cmd;
 mod data;
 mod exchange_info;
 mod explain;
+mod report;
 mod run_inputs;
 
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Explain a run's funnel in plain sentences, worst blockage first.
     Explain(explain::ExplainArgs),
+    /// Write a run folder's report.html and PNG charts again (sim backtest writes them too).
+    Report(report::ReportArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -67,5 +70,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Explain(args) => explain::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -1,0 +1,167 @@
+//! Reading a run folder: [`RunFolder::load`] reads `summary.json`, `trades.csv`, `equity.csv`,
+//! `prices.csv`, the `drop` and `result` records of the journals, and `config.toml`. Every read
+//! or parse error names the file (and the line).
+//! - [`tables`]: the CSV tables. [`journal`]: the JSON-lines journals.
+//!
+//! Only the fields a report shows are read, and unknown fields are ignored, so a run folder
+//! that grows new files or fields still reads.
+//! Must never live here: the engine's types or internals (a report reads files only),
+//! computation for the report (`analysis`), drawing or HTML.
+
+pub mod journal;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+
+use pipeline::funnel::Funnel;
+use serde::Deserialize;
+
+use crate::error::ReportError;
+use crate::metrics::{EquityPoint, Metrics};
+pub use journal::{DropRow, ResultRow};
+pub use tables::{Candle, TradeRow};
+
+/// `summary.json`'s `dataset`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatasetInfo {
+    pub name: String,
+    pub kind: String,
+    pub synthetic: bool,
+    pub symbols: Vec<String>,
+    pub interval: String,
+    pub first_bar: String,
+    pub last_bar: String,
+    pub bars: u64,
+}
+
+/// `summary.json`'s `account`: decimal strings, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Account {
+    pub initial_balance: String,
+    pub wallet_balance: String,
+    pub unrealized_pnl: String,
+    pub equity: String,
+    pub realized_pnl: String,
+    pub fees_paid: String,
+    pub funding_paid: String,
+    pub insurance_covered: String,
+}
+
+/// `summary.json`'s `fingerprint`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Fingerprint {
+    pub data_sha256: String,
+    pub config_sha256: String,
+    pub exchange_info_sha256: String,
+    pub seed: u64,
+    pub trades_sha256: String,
+    pub run: String,
+}
+
+/// `summary.json`'s `wall_clock`: the only part that differs between identical runs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WallClock {
+    pub elapsed_ms: f64,
+    pub bars_per_second: f64,
+}
+
+/// What a report reads from `summary.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Summary {
+    pub dataset: DatasetInfo,
+    #[serde(default)]
+    pub strategy: serde_json::Value,
+    #[serde(default)]
+    pub exchange_info: String,
+    #[serde(default)]
+    pub config_source: String,
+    pub metrics: Metrics,
+    #[serde(default)]
+    pub account: Account,
+    #[serde(default)]
+    pub orders: u64,
+    #[serde(default)]
+    pub fills: u64,
+    pub funnel: Funnel,
+    #[serde(default)]
+    pub fingerprint: Fingerprint,
+    #[serde(default)]
+    pub wall_clock: Option<WallClock>,
+}
+
+/// Everything a report is made from.
+#[derive(Debug, Clone)]
+pub struct RunFolder {
+    pub dir: PathBuf,
+    pub summary: Summary,
+    pub trades: Vec<TradeRow>,
+    pub equity: Vec<EquityPoint>,
+    /// Empty when the folder has no `prices.csv` (older runs): no price chart then.
+    pub prices: Vec<Candle>,
+    pub drops: Vec<DropRow>,
+    pub results: Vec<ResultRow>,
+    /// The resolved config as written (empty when missing).
+    pub config_toml: String,
+}
+
+fn read(path: &Path) -> Result<String, ReportError> {
+    std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Like [`read`], but a missing file reads as empty.
+fn read_optional(path: &Path) -> Result<String, ReportError> {
+    match std::fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        other => other.map_err(|source| ReportError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+impl RunFolder {
+    /// Reads the run folder `dir`.
+    pub fn load(dir: &Path) -> Result<RunFolder, ReportError> {
+        let p = |name: &str| dir.join(name);
+        let summary_path = p("summary.json");
+        let summary: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| {
+            ReportError::parse(&summary_path, e.line(), format!("not a run summary: {e}"))
+        })?;
+        let trades = tables::parse_trades(&p("trades.csv"), &read(&p("trades.csv"))?)?;
+        let equity = tables::parse_equity(&p("equity.csv"), &read(&p("equity.csv"))?)?;
+        let prices_text = read_optional(&p("prices.csv"))?;
+        let prices = if prices_text.is_empty() {
+            Vec::new()
+        } else {
+            tables::parse_prices(&p("prices.csv"), &prices_text)?
+        };
+        let drops = journal::parse_drops(&p("orders.jsonl"), &read_optional(&p("orders.jsonl"))?)?;
+        let results =
+            journal::parse_results(&p("results.jsonl"), &read_optional(&p("results.jsonl"))?)?;
+        Ok(RunFolder {
+            dir: dir.to_path_buf(),
+            summary,
+            trades,
+            equity,
+            prices,
+            drops,
+            results,
+            config_toml: read_optional(&p("config.toml"))?,
+        })
+    }
+
+    /// The bar interval in ms (from the dataset's interval; one minute if unreadable).
+    pub fn bar_ms(&self) -> i64 {
+        self.summary
+            .dataset
+            .interval
+            .parse::<pipeline::Interval>()
+            .map_or(60_000, |i| i.as_ms())
+    }
+}
