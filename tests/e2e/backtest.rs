@@ -30,6 +30,15 @@ fn default_backtest_trades_prints_the_funnel_and_writes_the_run_folder() {
         run.stdout
     );
     assert!(s["metrics"]["trades"].as_u64().expect("trades") > 0);
+    // MARKET entries fill at the next bar's open, after the answer: their TP/SL (the default
+    // config sets tp_pct and sl_pct) are placed once the fill arrives.
+    let placed = s["funnel"]["venue"]["protective_placed"]
+        .as_u64()
+        .expect("placed");
+    let entries = s["funnel"]["venue"]["orders_filled"]["entry"]
+        .as_u64()
+        .expect("entries");
+    assert_eq!(placed, 2 * entries, "a TP and an SL per filled entry");
     assert!(!sb.path(".run.partial").exists());
 }
 
@@ -128,6 +137,9 @@ fn a_signals_file_replays_recorded_signals_into_trades() {
                 "strategy.name=\"signals_file\"",
                 "--set",
                 &format!("strategy.path=\"{file}\""),
+                // Exits at exactly the recorded signals: no TP/SL to end a trade earlier.
+                "--set",
+                "executor.place_tp_sl=false",
             ])
             .ok();
         let s = read_json(&sb.path(&out).join("summary.json"));

@@ -16,12 +16,12 @@ use tracing::{debug, warn};
 
 use super::bridge::{BridgeOutput, IntentBridge};
 use super::config::PipelineConfig;
-use super::executor::Executor;
+use super::executor::{Executor, ProtectiveOrder};
 use super::governor::Governor;
 use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
 use super::ledger::Ledger;
 use super::payload::IntentPayload;
-use super::permit::PermitGate;
+use super::permit::{PermitGate, PermittedPlan};
 use super::trader::Trader;
 use super::{EvalType, Outcome, Stage};
 use crate::domain::{Bar, Symbol, TimestampMs};
@@ -50,6 +50,8 @@ pub struct Pipeline<J: Journal = NullJournal> {
     /// backtest fills at the next bar): counted as filled when their first fill arrives, so
     /// the funnel's fills are executions, not decisions (F7).
     awaiting_fill: Vec<(i64, EvalType)>,
+    /// ENTRY orders not filled at the answer whose TP/SL wait for the fill, by order id.
+    awaiting_protection: Vec<(i64, PermittedPlan)>,
 }
 
 impl Pipeline<NullJournal> {
@@ -84,6 +86,7 @@ impl<J: Journal> Pipeline<J> {
             expect_events: false,
             protective: BTreeMap::new(),
             awaiting_fill: Vec::new(),
+            awaiting_protection: Vec::new(),
         }
     }
 
@@ -279,6 +282,10 @@ impl<J: Journal> Pipeline<J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Permit(&permitted));
         }
+        let protect_later = self
+            .executor
+            .protects_on_fill(&permitted)
+            .then(|| permitted.clone());
         let exec = self.executor.execute(permitted, venue, &mut self.journal);
         trace.notional = exec.notional.map(|n| n.get());
         trace.min_notional = exec.min_notional;
@@ -309,17 +316,12 @@ impl<J: Journal> Pipeline<J> {
             v.orders_filled.bump(eval);
         } else {
             self.awaiting_fill.push((result.order_id(), eval));
-        }
-        v.upsized += u64::from(result.upsized());
-        for po in result.protective() {
-            match po.order_id {
-                Some(id) => {
-                    v.protective_placed += 1;
-                    self.protective.entry(sym.clone()).or_default().push(id);
-                }
-                None => v.protective_failed += 1,
+            if let Some(plan) = protect_later {
+                self.awaiting_protection.push((result.order_id(), plan));
             }
         }
+        v.upsized += u64::from(result.upsized());
+        self.count_protective(&sym, result.protective());
         self.ledger.apply_result(&result);
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Result(&result));
@@ -398,10 +400,53 @@ impl<J: Journal> Pipeline<J> {
             }
         }
         self.protective.retain(|_, ids| !ids.is_empty());
+        if !self.awaiting_protection.is_empty() {
+            self.protect_fills(&events, venue);
+        }
         if changed > 0 {
             self.reconcile(venue);
         }
         self.cancel_orphans(venue);
+    }
+
+    /// Counts the TP/SL legs placed for `sym` and remembers the placed ones.
+    fn count_protective(&mut self, sym: &Symbol, legs: &[ProtectiveOrder]) {
+        for po in legs {
+            match po.order_id {
+                Some(id) => {
+                    self.funnel.venue.protective_placed += 1;
+                    self.protective.entry(sym.clone()).or_default().push(id);
+                }
+                None => self.funnel.venue.protective_failed += 1,
+            }
+        }
+    }
+
+    /// Places the TP/SL of ENTRY orders that filled after their answer.
+    fn protect_fills<V: Venue + ?Sized>(&mut self, events: &[VenueEvent], venue: &mut V) {
+        for e in events {
+            let VenueEvent::OrderUpdate(s) = e else {
+                continue;
+            };
+            let Some(i) = self
+                .awaiting_protection
+                .iter()
+                .position(|(id, _)| *id == s.order_id)
+            else {
+                continue;
+            };
+            if s.executed_qty.is_zero() {
+                if s.status.is_final() {
+                    self.awaiting_protection.swap_remove(i);
+                }
+                continue;
+            }
+            let (_, plan) = self.awaiting_protection.swap_remove(i);
+            let legs =
+                self.executor
+                    .protect_filled(&plan, s.executed_qty, venue, &mut self.journal);
+            self.count_protective(plan.plan().symbol(), &legs);
+        }
     }
 
     /// Cancels TP/SL orders left behind on symbols the ledger holds no position in.

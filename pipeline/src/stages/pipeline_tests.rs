@@ -313,6 +313,43 @@ fn every_drop_records_exactly_one_reason_and_the_funnel_balances() {
 }
 
 #[test]
+fn an_entry_filled_after_the_answer_gets_its_tp_and_sl_once_it_fills() {
+    let mut p = Pipeline::new(&PipelineConfig::default());
+    let mut v = FakeVenue::new();
+    v.defer_market = true;
+    let b = bar(0, 71_000.0);
+    step(
+        &mut p,
+        &mut v,
+        "BTCUSDT",
+        &b,
+        &[signal("BTCUSDT", Action::Buy, 0.9, &b)],
+    );
+    assert_eq!(
+        p.funnel().venue.protective_placed,
+        0,
+        "nothing to protect yet"
+    );
+    let entry = v.open[0].order_id;
+    v.fill_market(entry);
+    step(&mut p, &mut v, "BTCUSDT", &bar(1, 71_100.0), &[]);
+    let f = p.funnel();
+    assert_eq!(
+        (f.venue.protective_placed, f.venue.protective_failed),
+        (2, 0)
+    );
+    let legs: Vec<_> = v.open.iter().map(|o| (o.order_type, o.orig_qty)).collect();
+    assert_eq!(legs.len(), 2, "{legs:?}");
+    assert!(
+        legs.iter().all(|(_, q)| *q == v.placed[0].quantity()),
+        "both legs cover the filled quantity: {legs:?}"
+    );
+    // A second bar with no fill places nothing more.
+    step(&mut p, &mut v, "BTCUSDT", &bar(2, 71_200.0), &[]);
+    assert_eq!(p.funnel().venue.protective_placed, 2);
+}
+
+#[test]
 fn a_take_profit_fill_flattens_the_ledger_and_cancels_the_stop() {
     let mut p = Pipeline::new(&PipelineConfig::default());
     let mut v = FakeVenue::new();

@@ -27,6 +27,9 @@ pub(crate) struct FakeVenue {
     pub reject_next: Option<Reject>,
     pub unknown_next: bool,
     pub fail_positions: bool,
+    /// MARKET orders answer NEW and rest until [`FakeVenue::fill_market`] (like a backtest's
+    /// `next_open` fill).
+    pub defer_market: bool,
     pub open: Vec<OrderState>,
     pub cancelled: Vec<i64>,
     pub leverage: BTreeMap<Symbol, u32>,
@@ -57,6 +60,7 @@ impl FakeVenue {
             reject_next: None,
             unknown_next: false,
             fail_positions: false,
+            defer_market: false,
             open: Vec::new(),
             cancelled: Vec::new(),
             leverage: BTreeMap::new(),
@@ -114,6 +118,22 @@ impl FakeVenue {
             realized_pnl: Decimal::ZERO,
             time: self.now,
         }));
+    }
+
+    /// Fills a resting (deferred) MARKET order in full at the mark.
+    pub fn fill_market(&mut self, order_id: i64) {
+        let Some(i) = self.open.iter().position(|o| o.order_id == order_id) else {
+            return;
+        };
+        let mut state = self.open.remove(i);
+        let at = self.marks[&state.symbol];
+        state.executed_qty = state.orig_qty;
+        state.status = OrderStatus::Filled;
+        state.avg_price = Some(at);
+        let symbol = state.symbol.clone();
+        self.apply(&symbol, state.side, state.orig_qty.get(), at);
+        self.fill_event(&state, at);
+        self.events.push(VenueEvent::OrderUpdate(state));
     }
 
     /// Triggers a resting conditional order: it fills in full at its stop price.
@@ -181,7 +201,7 @@ impl Venue for FakeVenue {
             close_position: order.close_position(),
             update_time: self.now,
         };
-        if order.order_type() != OrderType::Market {
+        if order.order_type() != OrderType::Market || self.defer_market {
             self.open.push(state.clone());
             return Ok(state);
         }

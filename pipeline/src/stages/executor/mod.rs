@@ -314,6 +314,31 @@ impl Executor {
         })
     }
 
+    /// True when an ENTRY that the venue has not filled yet must get its TP/SL once it fills
+    /// (a MARKET order that fills at the next bar's open, or a RESULT answer still NEW).
+    pub fn protects_on_fill(&self, plan: &PermittedPlan) -> bool {
+        self.cfg.place_tp_sl
+            && plan.plan().eval_type() == EvalType::Entry
+            && (plan.plan().tp_price().is_some() || plan.plan().sl_price().is_some())
+    }
+
+    /// Places the TP/SL of an ENTRY whose order filled after the venue's answer, for the
+    /// filled quantity, checked at the venue's mark price now. Journals orders and answers.
+    pub fn protect_filled<V: Venue + ?Sized>(
+        &self,
+        plan: &PermittedPlan,
+        filled: Qty,
+        venue: &mut V,
+        journal: &mut dyn Journal,
+    ) -> Vec<ProtectiveOrder> {
+        let sym = plan.plan().symbol();
+        let (Some(spec), Some(mark)) = (venue.symbol_spec(sym), venue.mark_price(sym)) else {
+            return Vec::new();
+        };
+        let ctx = MarketContext::at_mark(mark);
+        self.protect(plan, &spec, &ctx, filled, venue, journal)
+    }
+
     fn ensure_leverage<V: Venue + ?Sized>(
         &mut self,
         sym: &Symbol,
