@@ -33,13 +33,20 @@ pub fn bar_decimal(x: f64) -> Option<Decimal> {
 
 /// The `f64` nearest to `d` (correctly rounded).
 pub fn level_f64(d: Decimal) -> f64 {
-    let m = d.mantissa();
-    let s = d.scale();
-    if m.unsigned_abs() < (1u128 << 53) && s <= 22 {
-        // Both operands are exact in f64 and IEEE division rounds correctly.
-        return m as f64 / 10f64.powi(s as i32);
+    if let Some(x) = exact_quotient(d) {
+        return x;
+    }
+    // Trailing zeros (a scale inflated by multiplication) do not change the value.
+    if let Some(x) = exact_quotient(d.normalize()) {
+        return x;
     }
     d.to_string().parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// `mantissa / 10^scale` when both are exact in f64 (then IEEE division rounds correctly).
+fn exact_quotient(d: Decimal) -> Option<f64> {
+    let (m, s) = (d.mantissa(), d.scale());
+    (m.unsigned_abs() < (1u128 << 53) && s <= 22).then(|| m as f64 / 10f64.powi(s as i32))
 }
 
 #[cfg(test)]

@@ -48,6 +48,9 @@ pub(crate) struct Hot {
     /// Decimal position is the truth), set when the account is refreshed.
     pub amt_f64: f64,
     pub cost_f64: f64,
+    /// Flat with no open order at the last refresh, and every cached level above reset: an
+    /// account refresh has nothing to recompute for this symbol while it stays so.
+    pub idle: bool,
 }
 
 impl Hot {
@@ -64,6 +67,7 @@ impl Hot {
             every_bar: false,
             amt_f64: 0.0,
             cost_f64: 0.0,
+            idle: false,
         }
     }
 }
@@ -317,6 +321,12 @@ impl SimExchange {
             self.wallet_f64 = crate::convert::level_f64(self.wallet.balance);
             self.open_syms.clear();
             for i in 0..self.syms.len() {
+                let s = &self.syms[i];
+                let active = !s.position.is_flat() || s.open.iter().any(|o| !o.done);
+                if !active && self.hot[i].idle {
+                    continue;
+                }
+                self.hot[i].idle = !active;
                 self.remargin(i);
                 self.refresh_liquidation(i);
                 self.refresh_orders(i);

@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
@@ -87,7 +88,7 @@ pub fn write_trades(dir: &Path, trades: &[Trade]) -> anyhow::Result<String> {
 
 /// Writes `equity.csv` and `equity.parquet` into `dir`.
 pub fn write_equity(dir: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
-    write_text(&dir.join("equity.csv"), &equity_csv(equity))?;
+    write_equity_csv(&dir.join("equity.csv"), equity)?;
     let mut df = DataFrame::new(
         equity.len(),
         vec![
@@ -151,19 +152,24 @@ fn trades_csv(trades: &[Trade]) -> String {
     s
 }
 
-fn equity_csv(equity: &[EquityPoint]) -> String {
-    let mut s = String::with_capacity(48 * equity.len() + 32);
-    s.push_str("time,equity,in_market\n");
-    for p in equity {
-        let _ = writeln!(
-            s,
-            "{},{:.8},{}",
-            TimestampMs(p.time_ms),
-            p.equity,
-            p.in_market
-        );
-    }
-    s
+/// Streams `equity.csv` (a year of 1m bars is 25 MB of text: never held in memory at once).
+fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
+    let fail = || format!("cannot write {}", path.display());
+    let mut w = std::io::BufWriter::new(File::create(path).with_context(fail)?);
+    (|| -> std::io::Result<()> {
+        w.write_all(b"time,equity,in_market\n")?;
+        for p in equity {
+            writeln!(
+                w,
+                "{},{:.8},{}",
+                TimestampMs(p.time_ms),
+                p.equity,
+                p.in_market
+            )?;
+        }
+        w.flush()
+    })()
+    .with_context(fail)
 }
 
 #[cfg(test)]

@@ -68,6 +68,9 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     });
     bar.finish_and_clear();
     let outcome = outcome?;
+    // The report reads the run folder; the bars are no longer needed (a year of 1m bars is
+    // tens of MB).
+    drop(ds);
     print!("{}", render_summary(&outcome));
     if !args.no_report {
         let html = super::report::write(&outcome.dir, &outcome.dir).with_context(|| {
