@@ -45,18 +45,16 @@ pub fn monthly(area: &Area<'_>, months: &[MonthReturn]) -> DrawResult {
         .x_label_area_size(52)
         .y_label_area_size(96)
         .build_cartesian_2d(-0.5..n - 0.5, lo..hi)?;
-    c.configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .x_desc("month (UTC)")
-        .y_desc("return (%)")
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .label_style(style::text(14, &style::INK))
-        .axis_desc_style(style::text(15, &style::INK))
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    style::house_mesh(
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(6)
+            .x_desc("month (UTC)")
+            .y_desc("return (%)")
+            .y_label_formatter(&|v| format!("{v:.1}")),
+    )
+    .draw()?;
     c.draw_series(std::iter::once(PathElement::new(
         vec![(-0.5, 0.0), (n - 0.5, 0.0)],
         style::INK.stroke_width(1),
@@ -136,19 +134,17 @@ pub fn pnl(area: &Area<'_>, bins: &[Bin], mean: Option<f64>) -> DrawResult {
         .x_label_area_size(52)
         .y_label_area_size(96)
         .build_cartesian_2d(x0..x1, 0.0..top)?;
-    c.configure_mesh()
-        .disable_x_mesh()
-        .x_labels(10)
-        .y_labels(6)
-        .x_desc("net PnL per trade (USDT)")
-        .y_desc("trades")
-        .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style::text(14, &style::INK))
-        .axis_desc_style(style::text(15, &style::INK))
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    style::house_mesh(
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_labels(10)
+            .y_labels(6)
+            .x_desc("net PnL per trade (USDT)")
+            .y_desc("trades")
+            .x_label_formatter(&|v| format!("{v:.2}"))
+            .y_label_formatter(&|v| format!("{v:.0}")),
+    )
+    .draw()?;
     for b in bins.iter().filter(|b| b.count > 0) {
         let (colour, pattern) = if b.lo >= 0.0 {
             (style::GAIN, Pattern::Solid)

@@ -62,17 +62,15 @@ pub fn draw(area: &Area<'_>, equity: &[EquityPoint], initial: f64) -> DrawResult
         .x_label_area_size(8)
         .y_label_area_size(96)
         .build_cartesian_2d((from..to).with_key_points(ticks.clone()), lo..hi)?;
-    c.configure_mesh()
-        .x_labels(0)
-        .x_label_formatter(&|_| String::new())
-        .y_labels(6)
-        .y_desc("equity (USDT)")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style::text(14, &style::INK))
-        .axis_desc_style(style::text(15, &style::INK))
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    style::house_mesh(
+        c.configure_mesh()
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_labels(6)
+            .y_desc("equity (USDT)")
+            .y_label_formatter(&|v| format!("{v:.0}")),
+    )
+    .draw()?;
     c.draw_series(DashedLineSeries::new(
         [(from, initial), (to, initial)],
         6,
@@ -96,18 +94,16 @@ pub fn draw(area: &Area<'_>, equity: &[EquityPoint], initial: f64) -> DrawResult
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d((from..to).with_key_points(ticks), dd_lo..0.0)?;
-    d.configure_mesh()
-        .x_labels(8)
-        .y_labels(4)
-        .x_desc("time (UTC)")
-        .y_desc("drawdown (%)")
-        .x_label_formatter(&|t| time_axis::label(*t, span))
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .label_style(style::text(14, &style::INK))
-        .axis_desc_style(style::text(15, &style::INK))
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    style::house_mesh(
+        d.configure_mesh()
+            .x_labels(8)
+            .y_labels(4)
+            .x_desc("time (UTC)")
+            .y_desc("drawdown (%)")
+            .x_label_formatter(&|t| time_axis::label(*t, span))
+            .y_label_formatter(&|v| format!("{v:.1}")),
+    )
+    .draw()?;
     d.draw_series(
         AreaSeries::new(envelope(&dd_pts, buckets), 0.0, style::DRAWDOWN.mix(0.45))
             .border_style(style::DRAWDOWN.stroke_width(1)),

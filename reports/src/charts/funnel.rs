@@ -126,17 +126,15 @@ fn draw_panel(
         .x_label_area_size(34)
         .y_label_area_size(80)
         .build_cartesian_2d(-0.5..n - 0.5, 0.0..max * 1.22)?;
-    c.configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_desc("count")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style::text(14, &style::INK))
-        .axis_desc_style(style::text(15, &style::INK))
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    style::house_mesh(
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(6)
+            .y_desc("count")
+            .y_label_formatter(&|v| format!("{v:.0}")),
+    )
+    .draw()?;
     let small = style::anchored(13, &style::INK, HPos::Center, VPos::Bottom);
     for (i, b) in bars.iter().enumerate() {
         let x = i as f64;

@@ -149,18 +149,16 @@ pub fn draw(area: &Area<'_>, inp: &PriceInput<'_>) -> DrawResult {
             (from..to).with_key_points(time_axis::ticks(from, to, 8)),
             lo..hi,
         )?;
-    c.configure_mesh()
-        .x_labels(8)
-        .y_labels(7)
-        .x_desc("time (UTC)")
-        .y_desc("price (USDT)")
-        .x_label_formatter(&|t| time_axis::label(*t, span))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style::text(14, &style::INK))
-        .axis_desc_style(style::text(15, &style::INK))
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    style::house_mesh(
+        c.configure_mesh()
+            .x_labels(8)
+            .y_labels(7)
+            .x_desc("time (UTC)")
+            .y_desc("price (USDT)")
+            .x_label_formatter(&|t| time_axis::label(*t, span))
+            .y_label_formatter(&|v| format!("{v:.0}")),
+    )
+    .draw()?;
     if dense {
         for &(entry, exit, long) in inp.held {
             let colour = if long {

@@ -118,6 +118,21 @@ pub fn text(size: u32, colour: &RGBColor) -> TextStyle<'static> {
     ("sans-serif", size).into_font().color(colour)
 }
 
+/// The house look of every chart's mesh: label and axis text, grid lines at the labels only.
+pub fn house_mesh<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    mesh.label_style(text(14, &INK))
+        .axis_desc_style(text(15, &INK))
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+}
+
 /// Text anchored at `h`, `v`.
 pub fn anchored(size: u32, colour: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     text(size, colour).pos(Pos::new(h, v))
