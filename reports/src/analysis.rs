@@ -73,6 +73,14 @@ impl OrderIndex {
         if t.liquidated {
             return Some(ExitKind::Liquidation);
         }
+        // The run folder says what closed the trade; older ones are matched to orders below.
+        match t.exit_by.as_deref() {
+            Some("order") => return Some(ExitKind::Order),
+            Some("take_profit") => return Some(ExitKind::TakeProfit),
+            Some("stop_loss") => return Some(ExitKind::StopLoss),
+            Some("liquidation") => return Some(ExitKind::Liquidation),
+            _ => {}
+        }
         let near = |a: i64, b: i64| (a - b).abs() <= bar_ms;
         let by_order = self.exits.get(&t.symbol).is_some_and(|v| {
             let i = v.partition_point(|x| *x < exit_ms - bar_ms);

@@ -19,6 +19,7 @@ fn trade(entry: i64, exit: i64, exit_px: f64, pnl: f64) -> TradeRow {
         funding: 0.0,
         net_pnl: pnl - 0.1,
         liquidated: false,
+        exit_by: None,
     }
 }
 
@@ -65,6 +66,25 @@ fn exits_are_told_apart_by_orders_and_protective_stops() {
     let mut open = trade(0, 0, 0.0, 0.0);
     open.exit_ms = None;
     assert_eq!(ix.exit_kind(&open, MIN), None);
+}
+
+#[test]
+fn the_run_folders_exit_by_column_wins_over_matching_orders() {
+    // An EXIT order sits right at the exit time, but trades.csv says the stop closed it.
+    let ix = OrderIndex::new(&[
+        result(0, "ENTRY", None, None),
+        result(10 * MIN, "EXIT", None, None),
+    ]);
+    for (by, kind) in [
+        ("stop_loss", ExitKind::StopLoss),
+        ("take_profit", ExitKind::TakeProfit),
+        ("liquidation", ExitKind::Liquidation),
+        ("order", ExitKind::Order),
+    ] {
+        let mut t = trade(0, 10 * MIN, 99.0, -1.0);
+        t.exit_by = Some(by.into());
+        assert_eq!(ix.exit_kind(&t, MIN), Some(kind), "{by}");
+    }
 }
 
 #[test]

@@ -97,16 +97,30 @@ fn backtest_writes_a_self_contained_report_with_every_section_and_charts() {
     let (_, _, equity) = decode_png(&sb.path("run/charts/equity.png"));
     assert!(pixels_of(&equity, rgb(charts::style::EQUITY)) > 1000);
     let (_, _, price) = decode_png(&sb.path("run/charts/price-BTCUSDT.png"));
-    // 2,541 trades are too many to mark one by one: the time held is shaded instead.
+    // 2,500 trades are too many to mark one by one: the time held is shaded instead.
     assert!(
         pixels_of(&price, rgb(charts::style::LONG_HELD)) > 10_000,
         "long positions"
     );
-    // sma_cross under the default trader: a SELL cross closes the long (no shorts).
+    // The trade list says how each trade ended.
     assert!(
         html.contains("<td>exit</td></tr>"),
         "the trade list says how trades ended"
     );
+    // Every entry gets a TP and an SL: some trades end on them, and the chart marks them.
+    let trades = std::fs::read_to_string(sb.path("run/trades.csv")).expect("trades.csv");
+    let protected = trades
+        .lines()
+        .filter(|l| l.ends_with(",take_profit") || l.ends_with(",stop_loss"))
+        .count();
+    assert!(protected > 0, "no trade ended on its TP or SL");
+    assert!(
+        html.contains("<td>TP hit</td></tr>") || html.contains("<td>SL hit</td></tr>"),
+        "the trade list names TP/SL exits"
+    );
+    let marked =
+        pixels_of(&price, rgb(charts::style::TP)) + pixels_of(&price, rgb(charts::style::SL));
+    assert!(marked > 20, "TP/SL hits are marked on the price chart");
 
     // `sim report` writes the same page again, from the run folder alone.
     let again = sb.sim(&["report", "run", "--out", "copy"]).ok();

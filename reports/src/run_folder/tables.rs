@@ -27,6 +27,9 @@ pub struct TradeRow {
     pub funding: f64,
     pub net_pnl: f64,
     pub liquidated: bool,
+    /// `order`, `take_profit`, `stop_loss` or `liquidation` (`None`: open, or a run folder
+    /// written before the column existed).
+    pub exit_by: Option<String>,
 }
 
 /// One merged candle of `prices.csv`.
@@ -199,8 +202,14 @@ pub fn parse_trades(path: &Path, text: &str) -> Result<Vec<TradeRow>, ReportErro
     for (slot, name) in c.iter_mut().zip(names) {
         *slot = t.col(name)?;
     }
+    // Optional: older run folders have no `exit_by` column.
+    let exit_by = t.col("exit_by").ok();
     let mut out = Vec::new();
     while let Some(r) = t.next_row() {
+        let by = match exit_by {
+            Some(i) => Some(r.text(i, "exit_by")?).filter(|s| !s.is_empty()),
+            None => None,
+        };
         out.push(TradeRow {
             symbol: r.text(c[0], names[0])?.to_string(),
             side: r.text(c[1], names[1])?.to_string(),
@@ -214,6 +223,7 @@ pub fn parse_trades(path: &Path, text: &str) -> Result<Vec<TradeRow>, ReportErro
             funding: r.f64(c[9], names[9])?,
             net_pnl: r.f64(c[10], names[10])?,
             liquidated: r.bool(c[11], names[11])?,
+            exit_by: by.map(str::to_string),
         });
     }
     Ok(out)

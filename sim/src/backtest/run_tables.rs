@@ -79,6 +79,10 @@ pub fn write_trades(dir: &Path, trades: &[Trade]) -> anyhow::Result<String> {
                 "liquidated".into(),
                 trades.iter().map(|t| t.liquidated).collect::<Vec<_>>(),
             ),
+            Column::new(
+                "exit_by".into(),
+                trades.iter().map(|t| t.exit_by).collect::<Vec<_>>(),
+            ),
         ],
     )
     .context("cannot build the trades table")?;
@@ -129,12 +133,12 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 fn trades_csv(trades: &[Trade]) -> String {
     let mut s = String::from(
-        "symbol,side,entry_time,exit_time,entry_price,exit_price,max_qty,realized_pnl,fees,funding,net_pnl,liquidated\n",
+        "symbol,side,entry_time,exit_time,entry_price,exit_price,max_qty,realized_pnl,fees,funding,net_pnl,liquidated,exit_by\n",
     );
     for t in trades {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             t.symbol,
             t.side,
             TimestampMs(t.entry_time),
@@ -146,7 +150,8 @@ fn trades_csv(trades: &[Trade]) -> String {
             t.fees,
             t.funding,
             t.net_pnl,
-            t.liquidated
+            t.liquidated,
+            t.exit_by.unwrap_or_default()
         );
     }
     s
@@ -230,11 +235,12 @@ mod tests {
             funding: Decimal::ZERO,
             net_pnl: Decimal::new(-52, 2),
             liquidated: false,
+            exit_by: None,
         };
         let csv = write_trades(dir.path(), &[t]).expect("write");
         assert!(
             csv.ends_with(
-                "BTCUSDT,LONG,1970-01-01T00:01:00.000Z,,87123.4,,0.006,0,0.52,0,-0.52,false\n"
+                "BTCUSDT,LONG,1970-01-01T00:01:00.000Z,,87123.4,,0.006,0,0.52,0,-0.52,false,\n"
             ),
             "{csv}"
         );

@@ -29,6 +29,10 @@ pub struct Trade {
     pub funding: Decimal,
     pub net_pnl: Decimal,
     pub liquidated: bool,
+    /// What closed it: `order` (an exit the pipeline sent), `take_profit`, `stop_loss` (its
+    /// protective orders, named `...-tp` / `...-sl` by the executor) or `liquidation`; `None`
+    /// while open.
+    pub exit_by: Option<&'static str>,
 }
 
 impl Trade {
@@ -51,6 +55,7 @@ impl Trade {
             funding: Decimal::ZERO,
             net_pnl: Decimal::ZERO,
             liquidated: false,
+            exit_by: None,
         }
     }
 }
@@ -63,6 +68,19 @@ struct Open {
 
 /// Binance's client order id prefix of liquidation orders.
 const LIQUIDATION_PREFIX: &str = "autoclose-";
+
+/// What a fill's order was, from its client order id.
+fn closed_by(client_order_id: &str) -> &'static str {
+    if client_order_id.starts_with(LIQUIDATION_PREFIX) {
+        "liquidation"
+    } else if client_order_id.ends_with("-tp") {
+        "take_profit"
+    } else if client_order_id.ends_with("-sl") {
+        "stop_loss"
+    } else {
+        "order"
+    }
+}
 
 /// The trades of a run from its fills and its funding and liquidation events (each in venue
 /// order). At equal times funding comes first: it is charged on the position held at the
@@ -133,6 +151,7 @@ impl TradeBook {
         if crossed && let Some(mut done) = o.trade.take() {
             done.exit_time = Some(f.time.as_ms());
             done.exit_price = Some(f.price.get());
+            done.exit_by = Some(closed_by(&f.client_order_id));
             done.net_pnl = done.realized_pnl - done.fees + done.funding;
             self.closed.push(done);
             if after != Decimal::ZERO {
@@ -201,6 +220,7 @@ mod tests {
         assert_eq!(trades[0].funding, Decimal::from(-3));
         assert_eq!(trades[0].net_pnl, Decimal::from(100 - 2 - 3));
         assert_eq!(trades[1].side, "SHORT");
+        assert_eq!(trades[0].exit_by, Some("order"));
         assert_eq!(trades[1].funding, Decimal::from(7));
         assert_eq!(trades[1].net_pnl, Decimal::from(100 - 2 + 7));
     }
@@ -215,6 +235,21 @@ mod tests {
         ];
         let trades = from_history(&fills, &[]);
         assert!(trades[0].liquidated);
+        assert_eq!(trades[0].exit_by, Some("liquidation"));
         assert!(!trades[1].liquidated);
+        assert_eq!(trades[1].exit_by, Some("order"));
+    }
+}
+
+#[cfg(test)]
+mod exit_tests {
+    use super::closed_by;
+
+    #[test]
+    fn the_closing_fill_names_what_ended_the_trade() {
+        assert_eq!(closed_by("sim-621251c1fb74b720-tp"), "take_profit");
+        assert_eq!(closed_by("sim-621251c1fb74b720-sl"), "stop_loss");
+        assert_eq!(closed_by("autoclose-1767228840000"), "liquidation");
+        assert_eq!(closed_by("sim-621251c1fb74b720"), "order");
     }
 }
