@@ -12,6 +12,7 @@
 //! - [`charts`]: plotters drawings (equity, price, funnel, monthly, PnL) encoded as PNG, with
 //!   the DejaVu Sans font shipped in `reports/fonts/` (no system font libraries needed).
 //! - [`html`]: the page and its tables.
+//! - [`parity`]: two run folders compared decision by decision (`sim diff`, `sim replay`).
 //! - [`error`]: the report's error type, [`ReportError`].
 //!
 //! Must never live here: the engine's internals; a report reads a run folder only, and the same
@@ -22,6 +23,7 @@ pub mod charts;
 pub mod error;
 pub mod html;
 pub mod metrics;
+pub mod parity;
 pub mod run_folder;
 
 use std::collections::BTreeMap;

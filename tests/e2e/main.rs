@@ -3,6 +3,7 @@
 
 mod backtest;
 mod check;
+mod diff;
 mod exchange_info;
 mod real_data;
 mod report;

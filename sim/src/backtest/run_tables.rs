@@ -18,6 +18,8 @@ use reports::metrics::EquityPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use pipeline::venue::Fill;
+
 use super::trades::Trade;
 
 /// Writes `trades.csv` and `trades.parquet` into `dir`; returns the CSV text.
@@ -156,6 +158,38 @@ fn trades_csv(trades: &[Trade]) -> String {
     }
     s
 }
+
+/// Writes `fills.csv`: every execution in venue order (what `sim diff` pairs across runs).
+pub fn write_fills(dir: &Path, fills: &[Fill]) -> anyhow::Result<()> {
+    let path = dir.join("fills.csv");
+    let fail = || format!("cannot write {}", path.display());
+    let mut w = std::io::BufWriter::new(File::create(&path).with_context(fail)?);
+    (|| -> std::io::Result<()> {
+        w.write_all(FILLS_HEADER.as_bytes())?;
+        for f in fills {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{},{}",
+                f.time,
+                f.symbol,
+                f.side,
+                f.qty,
+                f.price,
+                f.fee,
+                f.realized_pnl,
+                f.is_maker,
+                f.order_id,
+                f.client_order_id
+            )?;
+        }
+        w.flush()
+    })()
+    .with_context(fail)
+}
+
+/// The header of `fills.csv`.
+pub const FILLS_HEADER: &str =
+    "time,symbol,side,qty,price,fee,realized_pnl,is_maker,order_id,client_order_id\n";
 
 /// Streams `equity.csv` (a year of 1m bars is 25 MB of text: never held in memory at once).
 fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {

@@ -126,6 +126,7 @@ pub fn write_run_folder(
     std::fs::write(dir.join("config.toml"), &config_toml)?;
     let trades_csv = run_tables::write_trades(dir, &trades)?;
     run_tables::write_equity(dir, equity)?;
+    run_tables::write_fills(dir, exchange.fills())?;
     std::fs::write(
         dir.join("prices.csv"),
         super::price_candles::prices_csv(inp.series),

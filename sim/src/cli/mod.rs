@@ -4,6 +4,7 @@ mod backtest;
 mod check;
 mod config_cmd;
 mod data;
+mod diff;
 mod exchange_info;
 mod explain;
 mod report;
@@ -43,6 +44,8 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Explain a run's funnel in plain sentences, worst blockage first.
     Explain(explain::ExplainArgs),
+    /// Compare two run folders decision by decision and name the first divergence.
+    Diff(diff::DiffArgs),
     /// Write a run folder's report.html and PNG charts again (sim backtest writes them too).
     Report(report::ReportArgs),
 }
@@ -71,5 +74,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Explain(args) => explain::run(args),
         Command::Report(args) => report::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
