@@ -102,6 +102,26 @@ fn diff_names_the_first_divergence_by_stage_and_bar() {
         sized.stdout
     );
 
+    // Saved into b as parity.json, the comparison becomes a section of b's report.
+    sb.sim(&["diff", "a", "b", "--json", "b/parity.json"]);
+    sb.sim(&["report", "b"]).ok();
+    let html = std::fs::read_to_string(sb.path("b/report.html")).expect("report");
+    let section = &html[html
+        .find("<section id=\"parity\">")
+        .expect("parity section")..];
+    assert!(section.contains("First divergence"), "{section}");
+    assert!(
+        section.contains(&format!("at {} BTCUSDT", fa[0])),
+        "{section}"
+    );
+    assert!(html.contains("href=\"#parity\""), "the nav links it");
+    sb.sim(&["report", "a"]).ok();
+    let plain = std::fs::read_to_string(sb.path("a/report.html")).expect("report");
+    assert!(
+        !plain.contains("id=\"parity\""),
+        "no comparison, no section"
+    );
+
     let missing = sb.sim(&["diff", "a", "nowhere"]);
     assert_ne!(missing.code, 0);
     assert!(

@@ -2,10 +2,12 @@
 //! no external URL) that opens from disk, reads on a laptop screen and prints.
 //! - this file: the page, its styles, the header with the SYNTHETIC banner, the summary and
 //!   the chart figures. [`tables`]: the metrics, funnel, rejection-reason, per-symbol and trade
-//!   tables. [`provenance`]: where the run came from.
+//!   tables. [`provenance`]: where the run came from. [`parity`]: the comparison with another
+//!   run, when the folder holds one.
 //!
 //! Must never live here: computation (that is `analysis`/`metrics`) or drawing (`charts`).
 
+pub mod parity;
 pub mod provenance;
 pub mod tables;
 
@@ -169,6 +171,10 @@ pub fn page(run: &RunFolder, d: &Derived, charts: &[Chart]) -> String {
     );
     out.push_str("<nav><div>");
     for (id, t) in SECTIONS {
+        if id == "provenance" && run.parity.is_some() {
+            let (pid, pt) = parity::SECTION;
+            let _ = write!(out, "<a href=\"#{pid}\">{}</a>", esc(pt));
+        }
         let _ = write!(out, "<a href=\"#{id}\">{}</a>", esc(t));
     }
     out.push_str("</div></nav>\n<header>\n");
@@ -262,6 +268,9 @@ pub fn page(run: &RunFolder, d: &Derived, charts: &[Chart]) -> String {
     heading(&mut out, "trades");
     tables::trades(&mut out, run, d);
     out.push_str("</section>\n");
+    if let Some(p) = &run.parity {
+        parity::section(&mut out, p);
+    }
     heading(&mut out, "provenance");
     provenance::section(&mut out, run);
     out.push_str("</section>\n</main>\n</body>\n</html>\n");

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use super::records::{Decision, STAGES};
 
 /// How one stage compares.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StageParity {
-    pub stage: &'static str,
+    pub stage: String,
     pub a: usize,
     pub b: usize,
     pub identical: usize,
@@ -29,9 +29,9 @@ impl StageParity {
 }
 
 /// The first place the two runs differ.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Divergence {
-    pub stage: &'static str,
+    pub stage: String,
     pub time_ms: i64,
     pub symbol: String,
     /// The field that differs (`record` when one side has no record there).
@@ -83,7 +83,7 @@ pub fn compare_stage(
                             None
                         }
                         Some(((name, va), (_, vb))) => Some(Divergence {
-                            stage: STAGES[stage],
+                            stage: STAGES[stage].to_string(),
                             time_ms: k.0,
                             symbol: k.1.clone(),
                             field: (*name).to_string(),
@@ -95,7 +95,7 @@ pub fn compare_stage(
                     }
                 }
                 (x, y) => Some(Divergence {
-                    stage: STAGES[stage],
+                    stage: STAGES[stage].to_string(),
                     time_ms: k.0,
                     symbol: k.1.clone(),
                     field: "record".into(),
@@ -111,7 +111,7 @@ pub fn compare_stage(
         }
     }
     let parity = StageParity {
-        stage: STAGES[stage],
+        stage: STAGES[stage].to_string(),
         a: a.len(),
         b: b.len(),
         identical,
@@ -174,7 +174,7 @@ mod tests {
         b[3].fields[0].1 = "BUY".into(); // signal at t=180
         let (stages, first) = compare(&a, &b);
         let first = first.expect("diverges");
-        assert_eq!((first.stage, first.time_ms), ("fill", 120));
+        assert_eq!((first.stage.as_str(), first.time_ms), ("fill", 120));
         assert_eq!((first.a.as_str(), first.b.as_str()), ("100", "100.5"));
         assert_eq!(stages[0].identical, 1);
         assert_eq!(stages[0].share(), 0.5);

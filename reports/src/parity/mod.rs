@@ -18,7 +18,7 @@ use crate::error::ReportError;
 use crate::run_folder::tables::parse_trades;
 
 /// The fill errors between paired fills (paired in order, per symbol).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FillErrors {
     pub paired: usize,
     pub mean_abs_bps: f64,
@@ -27,8 +27,11 @@ pub struct FillErrors {
 }
 
 /// The comparison of run `a` with run `b`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Parity {
+    /// The two run folders, as given.
+    pub a: String,
+    pub b: String,
     pub stages: Vec<StageParity>,
     pub fills: FillErrors,
     /// Sum of closed and open trades' net PnL (USDT), from `trades.csv`.
@@ -44,9 +47,9 @@ impl Parity {
     }
 
     /// Plain-text summary, one line per stage, then fills, PnL and the first divergence.
-    pub fn render(&self, a: &str, b: &str) -> String {
+    pub fn render(&self) -> String {
         use std::fmt::Write as _;
-        let mut s = format!("decisions per stage ({a} vs {b}):\n");
+        let mut s = format!("decisions per stage ({} vs {}):\n", self.a, self.b);
         for st in &self.stages {
             let _ = writeln!(
                 s,
@@ -152,6 +155,8 @@ pub fn compare_runs(a: &Path, b: &Path) -> Result<Parity, ReportError> {
     let ((da, fa), (db, fb)) = (decisions(a)?, decisions(b)?);
     let (stages, first_divergence) = align::compare(&da, &db);
     Ok(Parity {
+        a: a.display().to_string(),
+        b: b.display().to_string(),
         stages,
         fills: fill_errors(&fa, &fb),
         pnl_a: pnl(a)?,

@@ -1,5 +1,6 @@
 //! Reading a run folder: [`RunFolder::load`] reads `summary.json`, `trades.csv`, `equity.csv`,
-//! `prices.csv`, the `drop` and `result` records of the journals, and `config.toml`. Every read
+//! `prices.csv`, the `drop` and `result` records of the journals, `config.toml`, and
+//! `parity.json` when a comparison was saved there. Every read
 //! or parse error names the file (and the line).
 //! - [`tables`]: the CSV tables. [`journal`]: the JSON-lines journals.
 //!
@@ -105,6 +106,9 @@ pub struct RunFolder {
     pub results: Vec<ResultRow>,
     /// The resolved config as written (empty when missing).
     pub config_toml: String,
+    /// `parity.json` (`sim diff ... --json RUN/parity.json`, `sim replay`): this run compared
+    /// with another, decision by decision.
+    pub parity: Option<crate::parity::Parity>,
 }
 
 fn read(path: &Path) -> Result<String, ReportError> {
@@ -123,6 +127,16 @@ fn read_optional(path: &Path) -> Result<String, ReportError> {
             source,
         }),
     }
+}
+
+fn read_parity(path: &Path) -> Result<Option<crate::parity::Parity>, ReportError> {
+    let text = read_optional(path)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| ReportError::parse(path, e.line(), format!("not a parity comparison: {e}")))
 }
 
 impl RunFolder {
@@ -153,6 +167,7 @@ impl RunFolder {
             drops,
             results,
             config_toml: read_optional(&p("config.toml"))?,
+            parity: read_parity(&p("parity.json"))?,
         })
     }
 

@@ -14,7 +14,8 @@ pub struct DiffArgs {
     pub a: PathBuf,
     /// The second run folder.
     pub b: PathBuf,
-    /// Also write the comparison as JSON to this file.
+    /// Also write the comparison as JSON to this file. Written as `B/parity.json`, it becomes
+    /// a section of B's report (`sim report B`).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -27,10 +28,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
             args.b.display()
         )
     })?;
-    print!(
-        "{}",
-        parity.render(&args.a.display().to_string(), &args.b.display().to_string())
-    );
+    print!("{}", parity.render());
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&parity)?;
         std::fs::write(path, text + "\n")
