@@ -122,8 +122,18 @@ pub struct Funnel {
     pub by_symbol: BTreeMap<String, BTreeMap<Stage, PerEval<Counts>>>,
     pub venue: VenueCounts,
     pub ledger: LedgerCounts,
+    /// A sample of the sizing traces: the first [`SIZING_KEPT`] and the first
+    /// [`SIZING_KEPT_DROPPED`] dropped ones (every trace is in the journal, `orders.jsonl`).
     pub sizing: Vec<SizingTrace>,
+    /// How many traces there were in all.
+    #[serde(default)]
+    pub sizing_total: u64,
 }
+
+/// How many sizing traces a funnel keeps whatever their fate.
+pub const SIZING_KEPT: usize = 100;
+/// How many more it keeps of dropped intents (they explain a blockage).
+pub const SIZING_KEPT_DROPPED: usize = 100;
 
 impl Default for Funnel {
     fn default() -> Self {
@@ -138,6 +148,7 @@ impl Default for Funnel {
             venue: VenueCounts::default(),
             ledger: LedgerCounts::default(),
             sizing: Vec::new(),
+            sizing_total: 0,
         }
     }
 }
@@ -145,6 +156,17 @@ impl Default for Funnel {
 impl Funnel {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Counts a sizing trace and keeps it in the sample (see [`Funnel::sizing`]).
+    pub fn push_sizing(&mut self, trace: SizingTrace) {
+        self.sizing_total += 1;
+        let kept = self.sizing.len();
+        let dropped = trace.dropped.is_some();
+        let kept_dropped = || self.sizing.iter().filter(|t| t.dropped.is_some()).count();
+        if kept < SIZING_KEPT || (dropped && kept_dropped() < SIZING_KEPT_DROPPED) {
+            self.sizing.push(trace);
+        }
     }
 
     /// A stage's counts for one evaluation type.
@@ -221,6 +243,32 @@ impl Funnel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sizing_sample_keeps_the_first_traces_and_more_of_the_dropped_ones() {
+        let mut f = Funnel::new();
+        let trace = |seq: u64, dropped: bool| {
+            let mut t = SizingTrace::new(seq, crate::TimestampMs(0), "BTCUSDT", EvalType::Entry);
+            t.dropped = dropped.then_some(TraceDrop {
+                stage: Stage::Executor,
+                reason: Reason::NotionalBelowMin,
+            });
+            t
+        };
+        for seq in 0..1_000 {
+            f.push_sizing(trace(seq, seq % 2 == 1));
+        }
+        assert_eq!(f.sizing_total, 1_000);
+        let dropped = f.sizing.iter().filter(|t| t.dropped.is_some()).count();
+        assert_eq!(
+            f.sizing.len(),
+            SIZING_KEPT + (SIZING_KEPT_DROPPED - SIZING_KEPT / 2)
+        );
+        assert_eq!(dropped, SIZING_KEPT_DROPPED);
+        assert_eq!(f.sizing[0].seq, 0, "the first traces are kept in order");
+        let table = f.render_sizing(10);
+        assert!(table.contains("... 990 more"), "{table}");
+    }
 
     #[test]
     fn every_record_keeps_the_funnel_balanced_and_serializes_deterministically() {

@@ -164,8 +164,14 @@ impl Funnel {
                 t.outcome()
             );
         }
-        if self.sizing.len() > limit {
-            let _ = writeln!(out, "... {} more", self.sizing.len() - limit);
+        let total = self.sizing_total.max(self.sizing.len() as u64);
+        let shown = self.sizing.len().min(limit) as u64;
+        if total > shown {
+            let _ = writeln!(
+                out,
+                "... {} more (every trace is a `sizing` record in orders.jsonl)",
+                total - shown
+            );
         }
         out
     }

@@ -352,7 +352,7 @@ impl<J: Journal> Pipeline<J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Sizing(&trace));
         }
-        self.funnel.sizing.push(trace);
+        self.funnel.push_sizing(trace);
     }
 
     /// Applies the venue's fills to the ledger; forgets finished TP/SL orders.
