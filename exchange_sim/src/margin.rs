@@ -39,12 +39,16 @@ pub fn liquidation_price(
     } else {
         Decimal::NEGATIVE_ONE
     };
+    let held = s * qty * entry;
     let at = |mmr: Decimal, cum: Decimal| -> Option<Decimal> {
         let denom = qty * mmr - s * qty;
-        if denom.is_zero() {
+        let num = wallet + cum - held;
+        // Only a positive quotient is a price: skip the division when the signs say it is not
+        // (a well-funded long has no liquidation price in any tier).
+        if denom.is_zero() || num.is_zero() || num.is_sign_negative() != denom.is_sign_negative() {
             return None;
         }
-        let lp = (wallet + cum - s * qty * entry) / denom;
+        let lp = num / denom;
         (lp > Decimal::ZERO).then_some(lp)
     };
     let tiers = brackets.tiers();

@@ -49,7 +49,8 @@ impl Bar {
         if !value.is_finite() {
             return None;
         }
-        parse_decimal(&value.to_string()).and_then(|d| Price::new(d).ok())
+        let d = eight_decimals(value).or_else(|| parse_decimal(&value.to_string()))?;
+        Price::new(d).ok()
     }
 
     /// The bar's close as an exact `Price`.
@@ -61,6 +62,20 @@ impl Bar {
     pub fn open_price(&self) -> Option<Price> {
         Self::price(self.open)
     }
+}
+
+/// The decimal behind `x` without formatting text, when it has at most 8 decimals and is
+/// below 10^7 in size: `round(x * 10^8) / 10^8` is correctly rounded, so if it gives back `x`,
+/// that decimal (at most 15 significant digits) is the only one of 15 digits or fewer that maps
+/// to `x`, which is what the shortest round-trip text would say.
+fn eight_decimals(x: f64) -> Option<rust_decimal::Decimal> {
+    const POW: f64 = 100_000_000.0;
+    if x.abs() >= 10_000_000.0 {
+        return None;
+    }
+    let m = (x * POW).round();
+    // |m| < 10^15 fits an i64 exactly.
+    (m / POW == x).then(|| rust_decimal::Decimal::new(m as i64, 8).normalize())
 }
 
 impl From<&Kline> for Bar {
@@ -105,6 +120,19 @@ impl Kline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_integer_path_agrees_with_the_shortest_text(m in 1i64..999_999_999_999_999i64, s in 0u32..9) {
+            let x: f64 = rust_decimal::Decimal::new(m, s).to_string().parse().expect("f64");
+            let text = parse_decimal(&x.to_string());
+            match eight_decimals(x) {
+                Some(d) => prop_assert_eq!(Some(d), text),
+                None => prop_assert!(x.abs() >= 10_000_000.0 || text.is_some()),
+            }
+        }
+    }
 
     #[test]
     fn bar_prices_round_trip_exactly() {
