@@ -3,9 +3,12 @@
 
 mod backtest;
 mod check;
+mod conformance;
 mod diff;
 mod exchange_info;
+mod live;
 mod real_data;
 mod report;
 mod scenarios;
+mod serve;
 mod support;

@@ -17,6 +17,8 @@ pub struct FileJournal {
     results: BufWriter<File>,
     error: Option<std::io::Error>,
     lines: u64,
+    /// Flush after every record (live sessions: a line is on disk before the order is sent).
+    durable: bool,
 }
 
 impl FileJournal {
@@ -26,6 +28,15 @@ impl FileJournal {
             results: BufWriter::new(File::create(dir.join("results.jsonl"))?),
             error: None,
             lines: 0,
+            durable: false,
+        })
+    }
+
+    /// Like [`FileJournal::create`], but every record is flushed to the file as it is written.
+    pub fn create_durable(dir: &Path) -> std::io::Result<Self> {
+        Ok(FileJournal {
+            durable: true,
+            ..Self::create(dir)?
         })
     }
 
@@ -56,7 +67,8 @@ impl Journal for FileJournal {
         };
         let res = serde_json::to_writer(&mut *out, record)
             .map_err(std::io::Error::other)
-            .and_then(|()| out.write_all(b"\n"));
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| if self.durable { out.flush() } else { Ok(()) });
         match res {
             Ok(()) => self.lines += 1,
             Err(e) => self.error = Some(e),

@@ -7,8 +7,10 @@ mod data;
 mod diff;
 mod exchange_info;
 mod explain;
+mod live;
 mod report;
 mod run_inputs;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -44,10 +46,16 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Explain a run's funnel in plain sentences, worst blockage first.
     Explain(explain::ExplainArgs),
+    /// Run the pipeline on live closed bars: Binance testnet (default), --demo, --mainnet, a
+    /// Binance-compatible --base-url, or --paper against the simulated exchange.
+    Live(live::LiveArgs),
     /// Compare two run folders decision by decision and name the first divergence.
     Diff(diff::DiffArgs),
     /// Write a run folder's report.html and PNG charts again (sim backtest writes them too).
     Report(report::ReportArgs),
+    /// Serve a dataset as a local Binance-compatible USD-M exchange on 127.0.0.1 (REST,
+    /// kline websocket, signature checks, fault injection): a private testnet.
+    Serve(serve::ServeArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -73,7 +81,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Explain(args) => explain::run(args),
+        Command::Live(args) => live::run(args),
         Command::Report(args) => report::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

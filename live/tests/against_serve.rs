@@ -1,0 +1,218 @@
+//! The client and `LiveVenue` against `live::serve` on 127.0.0.1:0 (no internet): orders
+//! placed, queried, cancelled; positions from fills; and the faults: an order accepted behind
+//! a 503 or a dropped connection is read back, never doubled; 429 backoff; clock skew.
+
+mod support;
+
+use live::serve::{ErrorFault, Faults};
+use pipeline::exchange_info::{MarketContext, check_order};
+use pipeline::order::{CheckedOrder, OrderRequest, Side};
+use pipeline::venue::{OrderRef, OrderStatus, Venue, VenueEvent};
+use pipeline::{Price, Symbol};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use support::serve::{btc, client, set_faults, start, step, venue};
+
+fn checked(v: &live::LiveVenue, req: OrderRequest) -> CheckedOrder {
+    let spec = v.symbol_spec(&btc()).expect("BTCUSDT listed");
+    let mark = v.mark_price(&btc()).expect("mark price");
+    check_order(Some(&spec), &req, &MarketContext::at_mark(mark)).expect("order passes")
+}
+
+fn held(v: &mut live::LiveVenue, s: &Symbol) -> Decimal {
+    v.positions()
+        .expect("positions")
+        .iter()
+        .find(|p| &p.symbol == s)
+        .map_or(Decimal::ZERO, |p| p.position_amt)
+}
+
+#[test]
+fn limit_order_is_placed_queried_listed_and_cancelled() {
+    let server = start(Faults::default());
+    let mut v = venue(&server);
+    let mark = v.mark_price(&btc()).expect("mark").get();
+    let price = (mark * dec!(0.97)).round_dp(1);
+    let order = checked(
+        &v,
+        OrderRequest::limit("BTCUSDT", Side::Buy, dec!(0.002), price)
+            .with_client_order_id("t-limit-1"),
+    );
+    let placed = v.place_order(&order).expect("placed");
+    assert_eq!(placed.status, OrderStatus::New);
+    assert_eq!(placed.client_order_id, "t-limit-1");
+    let q = v
+        .query_order(&btc(), &OrderRef::ClientId("t-limit-1".into()))
+        .expect("query");
+    assert_eq!(q.order_id, placed.order_id);
+    let open = v.open_orders(Some(&btc())).expect("open");
+    assert!(
+        open.iter().any(|o| o.order_id == placed.order_id),
+        "{open:?}"
+    );
+    let c = v
+        .cancel_order(&btc(), &OrderRef::Id(placed.order_id))
+        .expect("cancel");
+    assert_eq!(c.status, OrderStatus::Canceled);
+    assert!(v.open_orders(Some(&btc())).expect("open").is_empty());
+    assert_eq!(held(&mut v, &btc()), Decimal::ZERO);
+}
+
+#[test]
+fn a_market_order_fills_and_shows_as_a_position_and_a_fill_event() {
+    let server = start(Faults::default());
+    let mut v = venue(&server);
+    let order = checked(
+        &v,
+        OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.003)).with_client_order_id("t-mkt-1"),
+    );
+    let s = v.place_order(&order).expect("placed");
+    step(&server, 2);
+    let events = v.drain_events().expect("events");
+    let filled: Decimal = events
+        .iter()
+        .filter_map(|e| match e {
+            VenueEvent::Fill(f) if f.order_id == s.order_id => Some(f.qty.get()),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(filled, dec!(0.003), "{events:?}");
+    assert_eq!(held(&mut v, &btc()), dec!(0.003));
+    assert!(v.balance().expect("balance").wallet_balance > Decimal::ZERO);
+}
+
+fn no_double_after(faults: Faults, cid: &str) {
+    let server = start(Faults::default());
+    let mut v = venue(&server);
+    let order = checked(
+        &v,
+        OrderRequest::market("BTCUSDT", Side::Sell, dec!(0.004)).with_client_order_id(cid),
+    );
+    set_faults(&server, &faults);
+    let s = v.place_order(&order).expect("read back after the fault");
+    assert_eq!(s.client_order_id, cid);
+    step(&server, 2);
+    let _ = v.drain_events().expect("events");
+    assert_eq!(
+        held(&mut v, &btc()),
+        dec!(-0.004),
+        "exactly one order executed"
+    );
+}
+
+#[test]
+fn an_order_accepted_behind_a_503_is_not_doubled() {
+    let faults = Faults {
+        errors: vec![ErrorFault {
+            path: "/fapi/v1/order".into(),
+            method: Some("POST".into()),
+            status: 503,
+            kind: Some("unknown".into()),
+            count: 1,
+            execute: true,
+        }],
+        ..Faults::default()
+    };
+    no_double_after(faults, "t-503-1");
+}
+
+#[test]
+fn an_order_whose_connection_dropped_is_not_doubled() {
+    let faults = Faults {
+        drop_after_order: 1,
+        ..Faults::default()
+    };
+    no_double_after(faults, "t-drop-1");
+}
+
+#[test]
+fn a_503_that_did_not_execute_is_sent_again_once() {
+    let faults = Faults {
+        errors: vec![ErrorFault {
+            path: "/fapi/v1/order".into(),
+            method: Some("POST".into()),
+            status: 503,
+            kind: Some("unknown".into()),
+            count: 1,
+            execute: false,
+        }],
+        ..Faults::default()
+    };
+    no_double_after(faults, "t-503-2");
+}
+
+#[test]
+fn a_429_is_backed_off_and_retried() {
+    let server = start(Faults::default());
+    let c = client(&server);
+    c.sync_time().expect("time");
+    set_faults(
+        &server,
+        &Faults {
+            force_429: 1,
+            ..Faults::default()
+        },
+    );
+    let b = c.balance("USDT").expect("retried after the 429");
+    assert!(b.wallet_balance > Decimal::ZERO);
+}
+
+#[test]
+fn clock_skew_is_recovered_by_a_resync() {
+    let server = start(Faults::default());
+    let c = client(&server);
+    c.sync_time().expect("time");
+    set_faults(
+        &server,
+        &Faults {
+            clock_skew_ms: 30_000,
+            ..Faults::default()
+        },
+    );
+    c.balance("USDT")
+        .expect("succeeds after -1021 and a re-sync");
+    assert!(
+        (c.clock_offset_ms() - 30_000).abs() < 2_000,
+        "{}",
+        c.clock_offset_ms()
+    );
+}
+
+#[test]
+fn conditional_orders_go_to_the_algo_service_and_can_be_cancelled() {
+    let server = start(Faults::default());
+    let mut v = venue(&server);
+    let entry = checked(
+        &v,
+        OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.002)).with_client_order_id("t-entry"),
+    );
+    v.place_order(&entry).expect("entry");
+    step(&server, 1);
+    let _ = v.drain_events().expect("events");
+    let mark = v.mark_price(&btc()).expect("mark").get();
+    let stop = Price::new((mark * dec!(0.9)).round_dp(1)).expect("price");
+    let sl = checked(
+        &v,
+        OrderRequest::conditional(
+            "BTCUSDT",
+            Side::Sell,
+            pipeline::order::OrderType::StopMarket,
+            dec!(0.002),
+            stop.get(),
+        )
+        .with_reduce_only(true)
+        .with_client_order_id("t-entry-sl"),
+    );
+    let placed = v.place_order(&sl).expect("stop placed");
+    assert_eq!(placed.status, OrderStatus::New);
+    assert!(
+        v.open_orders(Some(&btc()))
+            .expect("open")
+            .iter()
+            .any(|o| o.order_id == placed.order_id)
+    );
+    let c = v
+        .cancel_order(&btc(), &OrderRef::Id(placed.order_id))
+        .expect("cancel");
+    assert_eq!(c.status, OrderStatus::Canceled);
+}

@@ -1,0 +1,75 @@
+//! The end of a `sim live` session: the journals closed, `funnel.txt` and `summary.json`
+//! written (each under a temporary name, then renamed), the funnel printed.
+//! Must never live here: the loop itself (`session`).
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use live::Client;
+use live::stream::FeedStats;
+use pipeline::stages::pipeline::Pipeline;
+use pipeline::venue::PositionSnapshot;
+use sim::backtest::journal_files::FileJournal;
+
+use super::session::{SessionPlan, names, write_atomic};
+
+/// What the loop hands over when it stops.
+#[derive(Debug)]
+pub struct SessionEnd {
+    pub positions: Vec<PositionSnapshot>,
+    pub stats: FeedStats,
+    pub reason: &'static str,
+    pub bars: u64,
+    pub signals: u64,
+    pub started: Instant,
+}
+
+pub fn finish(
+    plan: &SessionPlan,
+    client: &Client,
+    pipeline: Pipeline<FileJournal>,
+    dir: &Path,
+    end: SessionEnd,
+) -> anyhow::Result<()> {
+    let (funnel, ledger, journal) = pipeline.into_parts();
+    let journal_lines = journal.finish().context("cannot write the journals")?;
+    let table = funnel.render_table();
+    write_atomic(&dir.join("funnel.txt"), table.as_bytes())?;
+    let stats = end.stats;
+    let summary = serde_json::json!({
+        "mode": if plan.paper { "paper" } else { client.environment().as_str() },
+        "base_url": client.base_url(),
+        "symbols": names(&plan.symbols),
+        "interval": plan.interval.as_str(),
+        "strategy": plan.spec.strategy,
+        "stopped": end.reason,
+        "bars": end.bars,
+        "signals": end.signals,
+        "journal_lines": journal_lines,
+        "ledger_mismatches": ledger.mismatches(),
+        "feed": {
+            "from_stream": stats.from_stream,
+            "backfilled": stats.backfilled,
+            "duplicates": stats.duplicates,
+            "reconnects": stats.reconnects,
+        },
+        "venue_positions_at_end": end.positions,
+        "wall_clock": {
+            "elapsed_ms": end.started.elapsed().as_millis() as u64,
+            "ended_at_server_ms": client.server_now_ms(),
+        },
+    });
+    write_atomic(
+        &dir.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
+    print!("\n{table}");
+    println!(
+        "\nstopped: {} after {} bar(s); session folder: {}",
+        end.reason,
+        end.bars,
+        dir.display()
+    );
+    Ok(())
+}
