@@ -182,9 +182,34 @@ fn live_session_against_a_local_server_opens_and_closes_positions() {
     for pair in kinds.chunks(2) {
         assert_eq!(pair, ["order", "venue_answer"], "{kinds:?}");
     }
-    for f in ["config.toml", "funnel.txt", "bars.csv"] {
+    for f in [
+        "config.toml",
+        "funnel.txt",
+        "bars.csv",
+        "exchange_info.json",
+    ] {
         assert!(dir.join(f).exists(), "{f}");
     }
+    // What a replay needs: every bar the stages saw (warm-up marked), and the fills and trades
+    // in the backtest's own format.
+    let bars = std::fs::read_to_string(dir.join("bars.csv")).expect("bars");
+    let warm = bars.lines().filter(|l| l.ends_with(",true")).count();
+    let acted = bars.lines().filter(|l| l.ends_with(",false")).count();
+    assert_eq!((warm, acted), (30, 40), "{bars}");
+    let fills = std::fs::read_to_string(dir.join("fills.csv")).expect("fills");
+    assert!(
+        fills.starts_with("time,symbol,side,qty,price,fee"),
+        "{fills}"
+    );
+    assert!(
+        fills.lines().count() > 2,
+        "entries and exits filled: {fills}"
+    );
+    let trades = std::fs::read_to_string(dir.join("trades.csv")).expect("trades");
+    assert!(
+        trades.lines().skip(1).any(|l| l.ends_with(",order")),
+        "{trades}"
+    );
     let all = format!("{}{}{orders}{results}", run.stdout, run.stderr);
     assert!(!all.contains("e2e-secret"), "the secret leaked");
 }
@@ -270,7 +295,8 @@ fn ctrl_c_stops_after_the_current_bar_and_finishes_the_folder() {
     let bars = sb.path("session/bars.csv");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while std::time::Instant::now() < deadline {
-        let n = std::fs::read_to_string(&bars).map_or(0, |t| t.lines().count());
+        let n = std::fs::read_to_string(&bars)
+            .map_or(0, |t| t.lines().filter(|l| l.ends_with(",false")).count());
         if n > 3 {
             break;
         }
@@ -294,11 +320,12 @@ fn ctrl_c_stops_after_the_current_bar_and_finishes_the_folder() {
     let lines = std::fs::read_to_string(&bars)
         .expect("bars")
         .lines()
+        .filter(|l| l.ends_with(",false"))
         .count() as u64;
     assert_eq!(
         summary["bars"].as_u64(),
-        Some(lines - 1),
-        "every bar counted is on disk"
+        Some(lines),
+        "every bar counted is on disk (warm-up bars apart)"
     );
     let leftovers: Vec<_> = std::fs::read_dir(sb.path("session"))
         .expect("dir")

@@ -7,6 +7,7 @@
 //! folder; `live/summary.rs`: the session's end (funnel, summary).
 //! Must never live here: stage logic or HTTP details (those are `pipeline` and `live`).
 
+mod recording;
 mod session;
 mod summary;
 

@@ -3,10 +3,11 @@
 //! strategy and `Pipeline::on_bar` exactly as the backtest loop does. Stops after `--bars`,
 //! `--duration` or Ctrl-C, always between two bars.
 //!
-//! The session folder: `config.toml` (resolved config), `orders.jsonl` / `results.jsonl` (every
-//! plan and order journaled and flushed before it is sent), `bars.csv` (the closed bars seen),
-//! and at the end `funnel.txt` and `summary.json`, each written under a temporary name and
-//! renamed, so nothing in the folder is ever half-written.
+//! The session folder: `config.toml` (resolved config), `exchange_info.json` (the rules traded
+//! against), `orders.jsonl` / `results.jsonl` (every plan and order journaled and flushed before
+//! it is sent), `bars.csv` (every closed bar the stages saw, warm-up bars marked), and at the
+//! end `fills.csv`, `trades.csv` (as a backtest writes them), `funnel.txt` and `summary.json`,
+//! each written under a temporary name and renamed, so nothing is ever half-written.
 //! Must never live here: stage logic, HTTP, or anything that prints a key.
 
 use std::collections::BTreeMap;
@@ -30,6 +31,8 @@ use pipeline::{Bar, Interval, Symbol, TimestampMs};
 use sim::backtest::journal_files::FileJournal;
 use sim::config::RunSpec;
 use strategies::StrategyFactory;
+
+use super::recording::Recording;
 
 /// Everything the CLI resolved.
 #[derive(Debug)]
@@ -159,6 +162,14 @@ fn drive<V: Venue>(
     stop: &AtomicBool,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    // The exchange info this session trades against, for `sim replay` (same rules, same checks).
+    let info = client.exchange_info()?;
+    write_atomic(
+        &dir.join("exchange_info.json"),
+        info.to_json_pretty().as_bytes(),
+    )?;
+    let mut venue = Recording::new(venue);
+    let venue = &mut venue;
     let factory = StrategyFactory::new(&plan.spec.strategy, plan.interval.as_ms())?;
     let mut sources: BTreeMap<Symbol, Box<dyn SignalSource + Send>> = plan
         .symbols
@@ -184,12 +195,18 @@ fn drive<V: Venue>(
     drop(tx);
     let mut feed = KlineFeed::new(rx, client.clone(), plan.interval, sockets);
     let mut bars_csv = File::create(dir.join("bars.csv"))?;
-    writeln!(bars_csv, "symbol,open_time,open,high,low,close,volume")?;
+    // Every bar the strategy and the stages saw, the warm-up ones first (marked): a replay
+    // feeds exactly these.
+    writeln!(
+        bars_csv,
+        "symbol,open_time,open,high,low,close,volume,warmup"
+    )?;
     let mut signals: Vec<Signal> = Vec::new();
     for s in &plan.symbols {
         let history = warmup_bars(client, s, plan.interval, plan.warmup)?;
         for b in &history {
-            hook(venue, s, b)?;
+            hook(venue.inner(), s, b)?;
+            write_bar(&mut bars_csv, s, b, true)?;
             signals.clear();
             if let Some(src) = sources.get_mut(s) {
                 src.on_bar(s, b, &mut signals);
@@ -222,7 +239,7 @@ fn drive<V: Venue>(
             continue;
         };
         (last_bar_at, stall_reported) = (Instant::now(), false);
-        hook(venue, &s, &bar)?;
+        hook(venue.inner(), &s, &bar)?;
         signals.clear();
         if let Some(src) = sources.get_mut(&s) {
             src.on_bar(&s, &bar, &mut signals);
@@ -230,17 +247,7 @@ fn drive<V: Venue>(
         pipeline.on_bar(&s, &bar, &signals, venue);
         bars += 1;
         signal_count += signals.len() as u64;
-        writeln!(
-            bars_csv,
-            "{s},{},{},{},{},{},{}",
-            bar.open_time.as_ms(),
-            bar.open,
-            bar.high,
-            bar.low,
-            bar.close,
-            bar.volume
-        )?;
-        bars_csv.flush()?;
+        write_bar(&mut bars_csv, &s, &bar, false)?;
         println!(
             "{} {s} close {} signals {} position {}",
             bar.open_time.to_minute_string(),
@@ -265,8 +272,25 @@ fn drive<V: Venue>(
         started,
     };
     drop(feed);
+    super::summary::write_fills_and_trades(dir, &venue.fills, &venue.account)?;
     super::summary::finish(plan, client, pipeline, dir, end)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line of `bars.csv`, flushed (a crash leaves every bar acted on in the file).
+fn write_bar(out: &mut File, s: &Symbol, bar: &Bar, warmup: bool) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{s},{},{},{},{},{},{},{warmup}",
+        bar.open_time.as_ms(),
+        bar.open,
+        bar.high,
+        bar.low,
+        bar.close,
+        bar.volume
+    )?;
+    out.flush()?;
+    Ok(())
 }
 
 /// The last `n` closed bars before now (REST), oldest first.
@@ -283,9 +307,12 @@ fn warmup_bars(
     let klines = client
         .klines(symbol, interval, None, None, n + 1)
         .with_context(|| format!("cannot read recent {symbol} klines"))?;
-    Ok(klines
+    let closed: Vec<Bar> = klines
         .iter()
         .filter(|k| k.close_time.as_ms() < now)
         .map(Bar::from)
-        .collect())
+        .collect();
+    // n + 1 were asked for in case the newest is still open; keep the last n closed ones.
+    let skip = closed.len().saturating_sub(n as usize);
+    Ok(closed[skip..].to_vec())
 }

@@ -25,6 +25,19 @@ pub struct SessionEnd {
     pub started: Instant,
 }
 
+/// `fills.csv` and `trades.csv` (+ `trades.parquet`) from what the venue reported, as a
+/// backtest's run folder has them.
+pub fn write_fills_and_trades(
+    dir: &Path,
+    fills: &[pipeline::venue::Fill],
+    account: &[pipeline::venue::VenueEvent],
+) -> anyhow::Result<()> {
+    use sim::backtest::{run_tables, trades};
+    run_tables::write_fills(dir, fills)?;
+    run_tables::write_trades(dir, &trades::from_history(fills, account))?;
+    Ok(())
+}
+
 pub fn finish(
     plan: &SessionPlan,
     client: &Client,

@@ -1,0 +1,134 @@
+//! A venue wrapper that keeps what the venue reported back (fills, funding, liquidations) so a
+//! session folder holds `fills.csv` and `trades.csv` like a backtest's run folder, for
+//! `sim diff` against a replay. It changes nothing the stages see.
+//! Must never live here: decisions, or anything the venue did not report.
+
+use pipeline::exchange_info::SymbolSpec;
+use pipeline::order::CheckedOrder;
+use pipeline::venue::{
+    Balance, Fill, OrderRef, OrderState, PositionSnapshot, Venue, VenueError, VenueEvent,
+};
+use pipeline::{Price, Symbol, TimestampMs};
+
+/// `V`, with every fill, funding payment and liquidation it reported kept in order.
+pub struct Recording<'a, V: Venue> {
+    inner: &'a mut V,
+    pub fills: Vec<Fill>,
+    /// Funding and liquidation events.
+    pub account: Vec<VenueEvent>,
+}
+
+impl<'a, V: Venue> Recording<'a, V> {
+    pub fn new(inner: &'a mut V) -> Self {
+        Recording {
+            inner,
+            fills: Vec::new(),
+            account: Vec::new(),
+        }
+    }
+
+    /// The wrapped venue (the paper exchange takes each bar through it).
+    pub fn inner(&mut self) -> &mut V {
+        self.inner
+    }
+}
+
+impl<V: Venue> Venue for Recording<'_, V> {
+    fn now(&self) -> TimestampMs {
+        self.inner.now()
+    }
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SymbolSpec> {
+        self.inner.symbol_spec(symbol)
+    }
+    fn mark_price(&self, symbol: &Symbol) -> Option<Price> {
+        self.inner.mark_price(symbol)
+    }
+    fn place_order(&mut self, order: &CheckedOrder) -> Result<OrderState, VenueError> {
+        self.inner.place_order(order)
+    }
+    fn cancel_order(
+        &mut self,
+        symbol: &Symbol,
+        order: &OrderRef,
+    ) -> Result<OrderState, VenueError> {
+        self.inner.cancel_order(symbol, order)
+    }
+    fn query_order(&mut self, symbol: &Symbol, order: &OrderRef) -> Result<OrderState, VenueError> {
+        self.inner.query_order(symbol, order)
+    }
+    fn open_orders(&mut self, symbol: Option<&Symbol>) -> Result<Vec<OrderState>, VenueError> {
+        self.inner.open_orders(symbol)
+    }
+    fn positions(&mut self) -> Result<Vec<PositionSnapshot>, VenueError> {
+        self.inner.positions()
+    }
+    fn balance(&mut self) -> Result<Balance, VenueError> {
+        self.inner.balance()
+    }
+    fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) -> Result<(), VenueError> {
+        self.inner.set_leverage(symbol, leverage)
+    }
+    fn drain_events(&mut self) -> Result<Vec<VenueEvent>, VenueError> {
+        let events = self.inner.drain_events()?;
+        for e in &events {
+            match e {
+                VenueEvent::Fill(f) => self.fills.push(f.clone()),
+                VenueEvent::Funding { .. } | VenueEvent::Liquidation { .. } => {
+                    self.account.push(e.clone())
+                }
+                VenueEvent::OrderUpdate(_) => {}
+            }
+        }
+        Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use exchange_sim::{SimConfig, SimExchange};
+    use pipeline::exchange_info::{Environment, snapshot};
+    use pipeline::order::{OrderRequest, Side};
+    use pipeline::{Bar, Interval};
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    #[test]
+    fn fills_the_stages_drain_are_kept_and_passed_on_unchanged() {
+        let info = snapshot(Environment::Mainnet).expect("snapshot");
+        let mut ex = SimExchange::new(info, SimConfig::default(), Interval::M1).expect("exchange");
+        let btc = ex.symbol_id("BTCUSDT").expect("listed");
+        let t = TimestampMs::from_utc(2026, 1, 1, 0, 0, 0);
+        let bar = |k: i64| Bar {
+            open_time: t.plus_ms(k * 60_000),
+            open: 70_000.0,
+            high: 70_100.0,
+            low: 69_900.0,
+            close: 70_050.0,
+            volume: 10.0,
+        };
+        ex.on_bar(btc, &bar(0)).expect("bar");
+        let mut rec = Recording::new(&mut ex);
+        let order = OrderRequest::market("BTCUSDT", Side::Buy, Decimal::new(1, 2));
+        let ctx = pipeline::exchange_info::MarketContext::at_mark(
+            Price::new(Decimal::from(70_050)).expect("price"),
+        );
+        let spec = rec
+            .symbol_spec(&Symbol::new("BTCUSDT").expect("s"))
+            .expect("spec");
+        let checked = pipeline::exchange_info::check_order(Some(&spec), &order, &ctx).expect("ok");
+        rec.place_order(&checked).expect("placed");
+        rec.inner().on_bar(btc, &bar(1)).expect("bar");
+        let events = rec.drain_events().expect("events");
+        let passed: Vec<&Fill> = events
+            .iter()
+            .filter_map(|e| match e {
+                VenueEvent::Fill(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(passed.len(), 1);
+        assert_eq!(rec.fills.len(), 1);
+        assert_eq!(&rec.fills[0], passed[0]);
+    }
+}
