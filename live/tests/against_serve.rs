@@ -79,6 +79,37 @@ fn a_market_order_fills_and_shows_as_a_position_and_a_fill_event() {
     assert_eq!(filled, dec!(0.003), "{events:?}");
     assert_eq!(held(&mut v, &btc()), dec!(0.003));
     assert!(v.balance().expect("balance").wallet_balance > Decimal::ZERO);
+    // The fee comes from the order's userTrades: the taker rate (0.05%) of the notional.
+    let fill = events
+        .iter()
+        .find_map(|e| match e {
+            VenueEvent::Fill(f) if f.order_id == s.order_id => Some(f.clone()),
+            _ => None,
+        })
+        .expect("the fill");
+    let notional = fill.price.get() * fill.qty.get();
+    assert_eq!(fill.fee, (notional * dec!(0.0005)).round_dp(8), "{fill:?}");
+    assert!(!fill.is_maker);
+    // Closing it realises PnL, also read from the trades.
+    let close = checked(
+        &v,
+        OrderRequest::market("BTCUSDT", Side::Sell, dec!(0.003))
+            .with_reduce_only(true)
+            .with_client_order_id("t-mkt-2"),
+    );
+    let c = v.place_order(&close).expect("placed");
+    step(&server, 2);
+    let events = v.drain_events().expect("events");
+    let closing = events
+        .iter()
+        .find_map(|e| match e {
+            VenueEvent::Fill(f) if f.order_id == c.order_id => Some(f.clone()),
+            _ => None,
+        })
+        .expect("the closing fill");
+    let expected = (closing.price.get() - fill.price.get()) * dec!(0.003);
+    assert_eq!(closing.realized_pnl, expected, "{closing:?}");
+    assert!(closing.fee > Decimal::ZERO);
 }
 
 fn no_double_after(faults: Faults, cid: &str) {

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use super::convert::{AlgoOrderState, algo_state};
 use super::transport::{Client, Request};
-use crate::wire::{WireAlgoOrder, WireOrder};
+use crate::wire::{WireAlgoOrder, WireOrder, WireTrade};
 
 /// Decimals as Binance wants them: no exponent, no trailing zeros.
 fn plain(d: Decimal) -> String {
@@ -84,6 +84,18 @@ impl Client {
             order,
         );
         Ok(self.call::<WireOrder>(&req)?.to_state()?)
+    }
+
+    /// `GET /fapi/v1/userTrades` of one order: its executions with fee and realised PnL.
+    pub fn user_trades(
+        &self,
+        symbol: &Symbol,
+        order_id: i64,
+    ) -> Result<Vec<WireTrade>, VenueError> {
+        let req = Request::signed(Method::GET, "/fapi/v1/userTrades")
+            .param("symbol", symbol.as_str())
+            .param("orderId", order_id);
+        self.call(&req)
     }
 
     /// `DELETE /fapi/v1/order`.

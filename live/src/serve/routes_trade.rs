@@ -188,19 +188,27 @@ fn user_trades(app: &App, p: &Params) -> Answer {
     let start: Option<i64> = p.parsed("startTime")?;
     let end: Option<i64> = p.parsed("endTime")?;
     let limit = p.parsed::<usize>("limit")?.unwrap_or(500).clamp(1, 1000);
+    // A triggered conditional order's fills carry its algo id in the simulator; Binance lists
+    // them under the regular order the trigger created.
+    let order_of =
+        |f: &pipeline::venue::Fill| m.ex.actual_order_id(f.order_id).unwrap_or(f.order_id);
     let rows: Vec<WireTrade> =
         m.ex.fills()
             .iter()
             .zip(1_i64..)
             .filter(|(f, id)| {
                 f.symbol.as_str() == symbol
-                    && order_id.is_none_or(|o| f.order_id == o)
+                    && order_id.is_none_or(|o| order_of(f) == o)
                     && from_id.is_none_or(|from| *id >= from)
                     && start.is_none_or(|t| f.time.as_ms() >= t)
                     && end.is_none_or(|t| f.time.as_ms() <= t)
             })
             .take(limit)
-            .map(|(f, id)| WireTrade::from_fill(id, f))
+            .map(|(f, id)| {
+                let mut row = WireTrade::from_fill(id, f);
+                row.order_id = order_of(f);
+                row
+            })
             .collect();
     to_json(rows)
 }

@@ -6,10 +6,12 @@
 //! run placed (the ledger de-duplicates against the executor's result) and from the quantity
 //! already executed for orders adopted at start. A conditional order is polled on the Algo
 //! service; once triggered, the regular order it created gives the fill, reported under the
-//! algoId the pipeline knows.
+//! algoId the pipeline knows. Each fill then takes its fee, realised PnL, maker flag and
+//! execution time from the order's `userTrades` rows not yet seen (trades executed between the
+//! status poll and that read land on this fill; the totals stay exact).
 //! Must never live here: HTTP details (the client) or decisions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pipeline::venue::{Fill, OrderRef, OrderState, OrderStatus, VenueError, VenueEvent};
 use pipeline::{Price, Qty, Symbol, TimestampMs};
@@ -38,6 +40,10 @@ pub(super) struct Tracker {
     orders: BTreeMap<i64, Seen>,
     algos: BTreeMap<i64, AlgoSeen>,
     pending: Vec<VenueEvent>,
+    /// The regular order a triggered conditional order became (its trades are listed there).
+    actual: BTreeMap<i64, i64>,
+    /// Trade ids already turned into fees, by the order they belong to.
+    trades_seen: BTreeMap<i64, BTreeSet<i64>>,
 }
 
 impl Tracker {
@@ -180,7 +186,50 @@ impl LiveVenue {
                 warn!(algo_id = id, error = %e, "conditional order poll failed");
             }
         }
-        Ok(self.tracker.take_pending())
+        let mut events = self.tracker.take_pending();
+        for e in &mut events {
+            if let VenueEvent::Fill(f) = e {
+                self.add_trade_details(f);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Fee, realised PnL, maker flag and time of `f` from its order's new `userTrades` rows.
+    fn add_trade_details(&mut self, f: &mut Fill) {
+        let order = self
+            .tracker
+            .actual
+            .get(&f.order_id)
+            .copied()
+            .unwrap_or(f.order_id);
+        let rows = match self.client.user_trades(&f.symbol, order) {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(order_id = order, error = %e, "trades of a fill unread: fee and PnL left at 0");
+                return;
+            }
+        };
+        let seen = self.tracker.trades_seen.entry(order).or_default();
+        let (mut fee, mut pnl, mut maker, mut time, mut any) =
+            (Decimal::ZERO, Decimal::ZERO, true, f.time, false);
+        for r in rows
+            .iter()
+            .filter(|r| r.order_id == order && seen.insert(r.id))
+        {
+            let Ok(t) = r.to_fill(&f.client_order_id) else {
+                warn!(trade_id = r.id, "unreadable trade row skipped");
+                continue;
+            };
+            fee += t.fee;
+            pnl += t.realized_pnl;
+            maker &= t.is_maker;
+            time = t.time;
+            any = true;
+        }
+        if any {
+            (f.fee, f.realized_pnl, f.is_maker, f.time) = (fee, pnl, maker, time);
+        }
     }
 
     fn poll_algo(&mut self, id: i64, seen: &AlgoSeen) -> Result<(), VenueError> {
@@ -199,6 +248,7 @@ impl LiveVenue {
                 state.avg_price = o.avg_price;
                 state.status = o.status;
                 state.update_time = o.update_time;
+                self.tracker.actual.insert(id, actual);
                 if let (false, Some(p)) = (o.executed_qty.is_zero(), o.avg_price) {
                     let f = fill(&state, o.executed_qty, p, o.update_time);
                     self.tracker.pending.push(VenueEvent::Fill(f));
