@@ -16,3 +16,4 @@ pub mod backtest;
 pub mod check;
 pub mod config;
 pub mod exchange_info_store;
+pub mod replay;

@@ -7,6 +7,7 @@ mod conformance;
 mod diff;
 mod exchange_info;
 mod live;
+mod parity;
 mod real_data;
 mod report;
 mod scenarios;

@@ -13,6 +13,7 @@ pub mod run_tables;
 pub mod summary;
 pub mod trades;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -53,17 +54,44 @@ pub fn run(
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
+    let series = select_series(spec, dataset)?;
+    let label = (dataset.name(), dataset.is_synthetic());
+    run_series(
+        spec,
+        label,
+        &series,
+        &BTreeMap::new(),
+        info,
+        info_name,
+        out,
+        progress,
+    )
+}
+
+/// [`run`] over given series: `label` is the data's (name, synthetic); a symbol in
+/// `trade_from` gets no signal before that open time (a live session's warm-up bars: the
+/// strategy and the stages see them, nothing trades on them).
+#[allow(clippy::too_many_arguments)]
+pub fn run_series(
+    spec: &RunSpec,
+    label: (&str, bool),
+    series: &[&BarSeries],
+    trade_from: &BTreeMap<Symbol, i64>,
+    info: ExchangeInfo,
+    info_name: &str,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<BacktestOutcome> {
     let problems = spec.topology.problems();
     if let Some(p) = problems.first() {
         bail!("{}: topology: {}", spec.source, p.message);
     }
-    let series = select_series(spec, dataset)?;
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
 
     let tmp = temp_dir_for(out)?;
     let journal = FileJournal::create(&tmp)
         .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
-    let sim = match simulate_with_progress(spec, &series, info, journal, progress) {
+    let sim = match simulate_from(spec, series, info, journal, trade_from, progress) {
         Ok(sim) => sim,
         Err(e) => {
             // Nothing half-written is left behind.
@@ -74,8 +102,9 @@ pub fn run(
     let journal_lines = sim.journal.finish().context("cannot write the journals")?;
     let inputs = RunInputs {
         spec,
-        dataset,
-        series: &series,
+        dataset_name: label.0,
+        synthetic: label.1,
+        series,
         info_name,
         info_hash,
         bars: sim.bars,
@@ -96,8 +125,6 @@ pub fn run(
     })
 }
 
-/// What the simulation leaves: the exchange (account, fills), the funnel, the journal, the
-/// equity curve and the bar count, with the wall-clock time of the loop itself.
 #[derive(Debug)]
 pub struct Simulation<J> {
     pub exchange: SimExchange,
@@ -128,6 +155,19 @@ pub fn simulate_with_progress<J: Journal>(
     journal: J,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<Simulation<J>> {
+    simulate_from(spec, series, info, journal, &BTreeMap::new(), progress)
+}
+
+/// [`simulate_with_progress`] where a symbol in `trade_from` gets no signal before that open
+/// time (see [`run_series`]).
+pub fn simulate_from<J: Journal>(
+    spec: &RunSpec,
+    series: &[&BarSeries],
+    info: ExchangeInfo,
+    journal: J,
+    trade_from: &BTreeMap<Symbol, i64>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<Simulation<J>> {
     let interval = series
         .first()
         .context("the run has no bar series")?
@@ -155,6 +195,7 @@ pub fn simulate_with_progress<J: Journal>(
             intents: recorded.take(s.symbol().as_str()),
             series: s,
             next: 0,
+            trade_from: trade_from.get(s.symbol()).copied().unwrap_or(i64::MIN),
         })
         .collect();
     let started = Instant::now();
@@ -178,6 +219,8 @@ struct Lane<'a> {
     intents: SymbolIntents,
     series: &'a BarSeries,
     next: usize,
+    /// Signals before this open time are dropped (warm-up bars).
+    trade_from: i64,
 }
 
 /// How often (in bars) the loop reports progress.
@@ -219,6 +262,9 @@ fn event_loop<J: Journal>(
             }
             signals.clear();
             lane.source.on_bar(&lane.symbol, &bar, &mut signals);
+            if bar.open_time.as_ms() < lane.trade_from {
+                signals.clear();
+            }
             pipeline.on_bar(&lane.symbol, &bar, &signals, exchange);
             if !lane.intents.is_empty() {
                 let due = lane.intents.take_before(bar.open_time.plus_ms(interval_ms));

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use datasets::{BarSeries, Dataset};
+use datasets::BarSeries;
 use exchange_sim::AccountSnapshot;
 use exchange_sim::SimExchange;
 use pipeline::funnel::Funnel;
@@ -24,7 +24,9 @@ use crate::config::RunSpec;
 #[derive(Debug)]
 pub struct RunInputs<'a> {
     pub spec: &'a RunSpec,
-    pub dataset: &'a Dataset,
+    /// The dataset's name, and whether it is synthetic (a replay names its session).
+    pub dataset_name: &'a str,
+    pub synthetic: bool,
     pub series: &'a [&'a BarSeries],
     pub info_name: &'a str,
     pub info_hash: String,
@@ -164,14 +166,9 @@ pub fn write_run_folder(
     let secs = inp.elapsed.as_secs_f64();
     let summary = Summary {
         dataset: DatasetInfo {
-            name: inp.dataset.name().to_string(),
-            kind: if inp.dataset.is_synthetic() {
-                "synthetic"
-            } else {
-                "real"
-            }
-            .to_string(),
-            synthetic: inp.dataset.is_synthetic(),
+            name: inp.dataset_name.to_string(),
+            kind: if inp.synthetic { "synthetic" } else { "real" }.to_string(),
+            synthetic: inp.synthetic,
             symbols: inp.series.iter().map(|s| s.symbol().to_string()).collect(),
             interval: interval.to_string(),
             first_bar: pipeline::TimestampMs(first).to_string(),

@@ -8,6 +8,7 @@ mod diff;
 mod exchange_info;
 mod explain;
 mod live;
+mod replay;
 mod report;
 mod run_inputs;
 mod serve;
@@ -51,6 +52,8 @@ pub enum Command {
     Live(live::LiveArgs),
     /// Compare two run folders decision by decision and name the first divergence.
     Diff(diff::DiffArgs),
+    /// Run a recorded `sim live` session again through the backtest and diff the two.
+    Replay(replay::ReplayArgs),
     /// Write a run folder's report.html and PNG charts again (sim backtest writes them too).
     Report(report::ReportArgs),
     /// Serve a dataset as a local Binance-compatible USD-M exchange on 127.0.0.1 (REST,
@@ -84,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Live(args) => live::run(args),
         Command::Report(args) => report::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

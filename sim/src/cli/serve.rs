@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// REQUEST_WEIGHT allowed per minute before 429/-1003 (Binance: 2400).
     #[arg(long, default_value_t = 2400)]
     pub weight_limit: u32,
+    /// No request-weight or order-rate limits: for clocks far faster than real time, where
+    /// Binance's per-minute limits would refuse what a real-time session never sends that fast.
+    #[arg(long)]
+    pub no_rate_limits: bool,
     /// The API key clients must send (else SIM_SERVE_API_KEY, else generated).
     #[arg(long)]
     pub api_key: Option<String>,
@@ -98,6 +102,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     cfg.clock = clock;
     cfg.warmup_steps = args.warmup;
     cfg.weight_limit = args.weight_limit;
+    if args.no_rate_limits {
+        cfg.weight_limit = u32::MAX;
+        cfg.order_limits = (u32::MAX, u32::MAX);
+    }
     cfg.addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     if let Some(json) = &args.faults {
         cfg.faults = serde_json::from_str::<Faults>(json)
