@@ -210,6 +210,14 @@ fn live_session_against_a_local_server_opens_and_closes_positions() {
         trades.lines().skip(1).any(|l| l.ends_with(",order")),
         "{trades}"
     );
+    // Each order sent has its measured round trip; the summary gives the percentiles.
+    let latency = std::fs::read_to_string(dir.join("latency.csv")).expect("latency");
+    let sent = kinds.iter().filter(|k| *k == "order").count();
+    assert_eq!(latency.lines().count() - 1, sent, "{latency}");
+    assert_eq!(summary["latency"]["orders"], sent, "{summary}");
+    let p50 = summary["latency"]["answer_ms_p50"].as_f64().expect("p50");
+    let max = summary["latency"]["answer_ms_max"].as_f64().expect("max");
+    assert!(p50 > 0.0 && p50 <= max, "{summary}");
     let all = format!("{}{}{orders}{results}", run.stdout, run.stderr);
     assert!(!all.contains("e2e-secret"), "the secret leaked");
 }

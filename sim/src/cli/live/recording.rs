@@ -1,6 +1,7 @@
 //! A venue wrapper that keeps what the venue reported back (fills, funding, liquidations) so a
 //! session folder holds `fills.csv` and `trades.csv` like a backtest's run folder, for
-//! `sim diff` against a replay. It changes nothing the stages see.
+//! `sim diff` against a replay, and times each order's round trip (send to the venue's answer,
+//! wall clock: this is the live side) for `latency.csv`. It changes nothing the stages see.
 //! Must never live here: decisions, or anything the venue did not report.
 
 use pipeline::exchange_info::SymbolSpec;
@@ -10,12 +11,23 @@ use pipeline::venue::{
 };
 use pipeline::{Price, Symbol, TimestampMs};
 
+/// One order sent: what it was and how long the venue took to answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundTrip {
+    pub client_order_id: String,
+    pub order_type: &'static str,
+    /// Send to answer (or error), microseconds.
+    pub answer_us: u64,
+    pub accepted: bool,
+}
+
 /// `V`, with every fill, funding payment and liquidation it reported kept in order.
 pub struct Recording<'a, V: Venue> {
     inner: &'a mut V,
     pub fills: Vec<Fill>,
     /// Funding and liquidation events.
     pub account: Vec<VenueEvent>,
+    pub round_trips: Vec<RoundTrip>,
 }
 
 impl<'a, V: Venue> Recording<'a, V> {
@@ -24,6 +36,7 @@ impl<'a, V: Venue> Recording<'a, V> {
             inner,
             fills: Vec::new(),
             account: Vec::new(),
+            round_trips: Vec::new(),
         }
     }
 
@@ -44,7 +57,15 @@ impl<V: Venue> Venue for Recording<'_, V> {
         self.inner.mark_price(symbol)
     }
     fn place_order(&mut self, order: &CheckedOrder) -> Result<OrderState, VenueError> {
-        self.inner.place_order(order)
+        let sent = std::time::Instant::now();
+        let answer = self.inner.place_order(order);
+        self.round_trips.push(RoundTrip {
+            client_order_id: order.client_order_id().unwrap_or_default().to_string(),
+            order_type: order.order_type().as_str(),
+            answer_us: u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX),
+            accepted: answer.is_ok(),
+        });
+        answer
     }
     fn cancel_order(
         &mut self,
@@ -130,5 +151,8 @@ mod tests {
         assert_eq!(passed.len(), 1);
         assert_eq!(rec.fills.len(), 1);
         assert_eq!(&rec.fills[0], passed[0]);
+        assert_eq!(rec.round_trips.len(), 1);
+        assert_eq!(rec.round_trips[0].order_type, "MARKET");
+        assert!(rec.round_trips[0].accepted);
     }
 }

@@ -6,7 +6,8 @@
 //! The session folder: `config.toml` (resolved config), `exchange_info.json` (the rules traded
 //! against), `orders.jsonl` / `results.jsonl` (every plan and order journaled and flushed before
 //! it is sent), `bars.csv` (every closed bar the stages saw, warm-up bars marked), and at the
-//! end `fills.csv`, `trades.csv` (as a backtest writes them), `funnel.txt` and `summary.json`,
+//! end `fills.csv`, `trades.csv` (as a backtest writes them), `latency.csv` (each order's
+//! round trip), `funnel.txt` and `summary.json`,
 //! each written under a temporary name and renamed, so nothing is ever half-written.
 //! Must never live here: stage logic, HTTP, or anything that prints a key.
 
@@ -273,7 +274,8 @@ fn drive<V: Venue>(
     };
     drop(feed);
     super::summary::write_fills_and_trades(dir, &venue.fills, &venue.account)?;
-    super::summary::finish(plan, client, pipeline, dir, end)?;
+    let latency = super::summary::write_latency(dir, &venue.round_trips)?;
+    super::summary::finish(plan, client, pipeline, dir, end, latency)?;
     Ok(ExitCode::SUCCESS)
 }
 

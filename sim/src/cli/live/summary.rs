@@ -38,12 +38,43 @@ pub fn write_fills_and_trades(
     Ok(())
 }
 
+/// `latency.csv` (one row per order sent) and its summary for `summary.json`: the venue's
+/// answer times in ms (p50, p95, max) — the measured delays a backtest can be compared with.
+pub fn write_latency(
+    dir: &Path,
+    trips: &[super::recording::RoundTrip],
+) -> anyhow::Result<serde_json::Value> {
+    use std::fmt::Write as _;
+    let mut csv = String::from("client_order_id,order_type,answer_us,accepted\n");
+    for t in trips {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{}",
+            t.client_order_id, t.order_type, t.answer_us, t.accepted
+        );
+    }
+    write_atomic(&dir.join("latency.csv"), csv.as_bytes())?;
+    let mut us: Vec<u64> = trips.iter().map(|t| t.answer_us).collect();
+    us.sort_unstable();
+    let at = |q: f64| -> Option<f64> {
+        let i = ((us.len() as f64 - 1.0) * q).round() as usize;
+        us.get(i).map(|v| *v as f64 / 1000.0)
+    };
+    Ok(serde_json::json!({
+        "orders": us.len(),
+        "answer_ms_p50": at(0.5),
+        "answer_ms_p95": at(0.95),
+        "answer_ms_max": us.last().map(|v| *v as f64 / 1000.0),
+    }))
+}
+
 pub fn finish(
     plan: &SessionPlan,
     client: &Client,
     pipeline: Pipeline<FileJournal>,
     dir: &Path,
     end: SessionEnd,
+    latency: serde_json::Value,
 ) -> anyhow::Result<()> {
     let (funnel, ledger, journal) = pipeline.into_parts();
     let journal_lines = journal.finish().context("cannot write the journals")?;
@@ -68,6 +99,8 @@ pub fn finish(
             "reconnects": stats.reconnects,
         },
         "venue_positions_at_end": end.positions,
+        // Wall-clock measurements: they differ between sessions by nature.
+        "latency": latency,
         "wall_clock": {
             "elapsed_ms": end.started.elapsed().as_millis() as u64,
             "ended_at_server_ms": client.server_now_ms(),
