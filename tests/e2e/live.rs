@@ -344,56 +344,22 @@ fn ctrl_c_stops_after_the_current_bar_and_finishes_the_folder() {
     server.stop();
 }
 
-/// Kills the child on drop, so a failing test leaves no server behind.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn sim_live_against_sim_serve_opens_and_closes_a_position() {
-    use std::io::{BufRead, BufReader};
     let sb = Sandbox::new();
-    let mut serve = Child(
-        Command::new(env!("CARGO_BIN_EXE_sim"))
-            .args([
-                "serve",
-                "--dataset",
-                "btc_2026q1",
-                "--port",
-                "0",
-                "--speed",
-                "20",
-                "--warmup",
-                "200",
-                "--api-key",
-                "cli-key",
-                "--api-secret",
-                "cli-secret",
-            ])
-            .env("SIM_HOME", sb.path("home"))
-            .env_remove("SIM_LOG")
-            .current_dir(sb.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sim serve starts"),
-    );
-    let stdout = serve.0.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a line").expect("utf8");
-    // Keep reading, so the server never writes into a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_string();
+    let served = sb.serve(&[
+        "--dataset",
+        "btc_2026q1",
+        "--speed",
+        "20",
+        "--warmup",
+        "200",
+        "--api-key",
+        "cli-key",
+        "--api-secret",
+        "cli-secret",
+    ]);
+    let url = served.url.clone();
     std::fs::write(sb.path("live.toml"), LIVE_TOML).expect("config");
     let run = sim_live(
         &sb,
@@ -416,7 +382,7 @@ fn sim_live_against_sim_serve_opens_and_closes_a_position() {
         Some(("cli-key", "cli-secret")),
         "",
     );
-    drop(serve);
+    drop(served);
     assert_eq!(
         run.code, 0,
         "stdout:\n{}\nstderr:\n{}",

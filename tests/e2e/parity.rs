@@ -6,12 +6,12 @@
 //! well under a minute is far above Binance's request and order rates, so the server's rate
 //! limits are off (`--no-rate-limits`).
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::Sandbox;
+use crate::support::{Child, Sandbox};
 
 /// One week of 1m bars.
 const BARS: u64 = 7 * 24 * 60;
@@ -22,15 +22,6 @@ const CONFIG: &str = r#"
 [exchange.funding]
 enabled = false
 "#;
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One HTTP/1.1 request to the server at `addr` (host:port); returns the whole answer.
 fn http(addr: &str, method: &str, path: &str) -> String {
@@ -74,42 +65,21 @@ fn acted_bars(path: &std::path::Path, offset: &mut u64, count: &mut u64) {
 /// Serves the dataset `week` with `serve_config`, trades `bars` bars of it with `sim live
 /// --config live_config` into `session/`, closing one bar at a time.
 fn record_session(sb: &Sandbox, serve_config: &str, live_config: &str, bars: u64) {
-    let mut serve = Child(
-        Command::new(env!("CARGO_BIN_EXE_sim"))
-            .args([
-                "serve",
-                "--dataset",
-                "week",
-                "--config",
-                serve_config,
-                "--port",
-                "0",
-                "--step",
-                "--warmup",
-                "100",
-                "--no-rate-limits",
-                "--api-key",
-                "p-key",
-                "--api-secret",
-                "p-secret",
-            ])
-            .env("SIM_HOME", sb.path("home"))
-            .env_remove("SIM_LOG")
-            .current_dir(sb.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sim serve starts"),
-    );
-    let mut lines = BufReader::new(serve.0.stdout.take().expect("stdout")).lines();
-    let first = lines.next().expect("a line").expect("utf8");
-    std::thread::spawn(move || lines.for_each(drop));
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_string();
+    let served = sb.serve(&[
+        "--dataset",
+        "week",
+        "--config",
+        serve_config,
+        "--step",
+        "--warmup",
+        "100",
+        "--no-rate-limits",
+        "--api-key",
+        "p-key",
+        "--api-secret",
+        "p-secret",
+    ]);
+    let url = served.url.clone();
     let addr = url.trim_start_matches("http://").to_string();
 
     let mut live = Child(
@@ -177,7 +147,7 @@ fn record_session(sb: &Sandbox, serve_config: &str, live_config: &str, bars: u64
     }
     let status = live.0.wait().expect("sim live ends");
     assert!(status.success(), "sim live failed: {status}");
-    drop(serve);
+    drop(served);
 }
 
 /// The week of synthetic bars, and the config both sides share.

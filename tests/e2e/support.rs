@@ -69,3 +69,56 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("json")
 }
+
+/// A process that is killed (and reaped) when dropped, so a failing test leaves none behind.
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `sim serve ARGS --port 0` started in the sandbox; `url` is the base URL it printed. The
+/// server stops when this is dropped.
+pub struct Served {
+    _server: Child,
+    pub url: String,
+}
+
+impl Sandbox {
+    /// Starts `sim serve` with `args` (plus `--port 0`) and waits for its URL.
+    pub fn serve(&self, args: &[&str]) -> Served {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut process = Child(
+            Command::new(env!("CARGO_BIN_EXE_sim"))
+                .arg("serve")
+                .args(args)
+                .args(["--port", "0"])
+                .env("SIM_HOME", self.path("home"))
+                .env_remove("SIM_LOG")
+                .current_dir(self.dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("sim serve starts"),
+        );
+        let stdout = process.0.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("a line").expect("utf8");
+        // Keep reading, so the server never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_string();
+        Served {
+            _server: process,
+            url,
+        }
+    }
+}
