@@ -6,19 +6,7 @@ use crate::support::Sandbox;
 /// A week of synthetic 1m bars, backtested three ways: as is, again, and with 2 bps slippage
 /// (a different fill model), and with a larger position (a different sizing decision).
 fn runs(sb: &Sandbox) {
-    sb.sim(&[
-        "data",
-        "synth",
-        "--symbols",
-        "BTCUSDT",
-        "--start",
-        "2026-01-01",
-        "--end",
-        "2026-01-07",
-        "--name",
-        "week",
-    ])
-    .ok();
+    sb.synth("BTCUSDT", "2026-01-01", "2026-01-07", "week");
     let base = ["backtest", "--dataset", "week", "--no-report", "--out"];
     sb.sim(&[&base[..], &["a"]].concat()).ok();
     sb.sim(&[&base[..], &["again"]].concat()).ok();

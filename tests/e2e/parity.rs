@@ -153,19 +153,7 @@ fn record_session(sb: &Sandbox, serve_config: &str, live_config: &str, bars: u64
 /// The week of synthetic bars, and the config both sides share.
 fn setup() -> Sandbox {
     let sb = Sandbox::new();
-    sb.sim(&[
-        "data",
-        "synth",
-        "--symbols",
-        "BTCUSDT",
-        "--start",
-        "2026-01-01",
-        "--end",
-        "2026-01-09",
-        "--name",
-        "week",
-    ])
-    .ok();
+    sb.synth("BTCUSDT", "2026-01-01", "2026-01-09", "week");
     std::fs::write(sb.path("parity.toml"), CONFIG).expect("config");
     sb
 }

@@ -185,19 +185,7 @@ fn a_run_where_every_order_is_blocked_reports_why() {
 #[test]
 fn no_report_skips_it_and_sim_report_writes_it_later_with_a_chart_per_symbol() {
     let sb = Sandbox::new();
-    sb.sim(&[
-        "data",
-        "synth",
-        "--symbols",
-        "BTCUSDT,ETHUSDT",
-        "--start",
-        "2026-01-01",
-        "--end",
-        "2026-01-02",
-        "--name",
-        "pair",
-    ])
-    .ok();
+    sb.synth("BTCUSDT,ETHUSDT", "2026-01-01", "2026-01-02", "pair");
     sb.sim(&[
         "backtest",
         "--dataset",

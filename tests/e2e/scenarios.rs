@@ -12,19 +12,7 @@ const HOUR: i64 = 3_600_000;
 
 /// Registers a one-day synthetic 1m dataset `name` of `symbols`.
 fn one_day(sb: &Sandbox, symbols: &str, name: &str) {
-    sb.sim(&[
-        "data",
-        "synth",
-        "--symbols",
-        symbols,
-        "--start",
-        "2026-01-01",
-        "--end",
-        "2026-01-01",
-        "--name",
-        name,
-    ])
-    .ok();
+    sb.synth(symbols, "2026-01-01", "2026-01-01", name);
 }
 
 /// A run that sees no strategy signals, only what the test feeds it.

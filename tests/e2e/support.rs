@@ -88,6 +88,24 @@ pub struct Served {
 }
 
 impl Sandbox {
+    /// Registers the synthetic 1m dataset `name` of `symbols` (comma-separated) from `start` to
+    /// `end` (dates, inclusive) with `sim data synth`.
+    pub fn synth(&self, symbols: &str, start: &str, end: &str, name: &str) {
+        self.sim(&[
+            "data",
+            "synth",
+            "--symbols",
+            symbols,
+            "--start",
+            start,
+            "--end",
+            end,
+            "--name",
+            name,
+        ])
+        .ok();
+    }
+
     /// Starts `sim serve` with `args` (plus `--port 0`) and waits for its URL.
     pub fn serve(&self, args: &[&str]) -> Served {
         use std::io::{BufRead, BufReader};

@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use pipeline::stages::executor::{STOP_LOSS_SUFFIX, TAKE_PROFIT_SUFFIX};
 use pipeline::venue::{Fill, OrderRef, OrderState, OrderStatus, VenueError, VenueEvent};
 use pipeline::{Price, Qty, Symbol, TimestampMs};
 use rust_decimal::Decimal;
@@ -85,8 +86,8 @@ impl Tracker {
             OrderRef::Id(id) => self.algos.contains_key(id),
             OrderRef::ClientId(c) => {
                 self.algos.values().any(|a| &a.client_id == c)
-                    || c.ends_with("-tp")
-                    || c.ends_with("-sl")
+                    || c.ends_with(TAKE_PROFIT_SUFFIX)
+                    || c.ends_with(STOP_LOSS_SUFFIX)
             }
         }
     }

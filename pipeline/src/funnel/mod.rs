@@ -105,6 +105,19 @@ pub struct VenueCounts {
     pub fill_events: u64,
 }
 
+impl VenueCounts {
+    /// `sent 3, accepted 3, refused 0, filled 2` for one evaluation type.
+    pub fn orders_line(&self, eval: EvalType) -> String {
+        format!(
+            "sent {}, accepted {}, refused {}, filled {}",
+            self.orders_sent.get(eval),
+            self.orders_accepted.get(eval),
+            self.orders_refused.get(eval),
+            self.orders_filled.get(eval)
+        )
+    }
+}
+
 /// Ledger/venue agreement (F7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerCounts {

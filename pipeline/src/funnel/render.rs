@@ -64,13 +64,10 @@ impl Funnel {
         for eval in EvalType::BOTH {
             let _ = writeln!(
                 out,
-                "{:<9} {:<5} sent {}, accepted {}, refused {}, filled {}",
+                "{:<9} {:<5} {}",
                 "venue",
                 eval.as_str(),
-                v.orders_sent.get(eval),
-                v.orders_accepted.get(eval),
-                v.orders_refused.get(eval),
-                v.orders_filled.get(eval)
+                v.orders_line(eval)
             );
         }
         let _ = writeln!(

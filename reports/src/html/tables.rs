@@ -164,14 +164,11 @@ pub fn funnel(out: &mut String, f: &Funnel) {
         let v = &f.venue;
         let _ = writeln!(
             out,
-            "<tr><td>venue</td><td>{eval}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>sent {}, accepted {}, refused {}, filled {}</td></tr>",
+            "<tr><td>venue</td><td>{eval}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             v.orders_sent.get(eval),
             v.orders_filled.get(eval),
             v.orders_refused.get(eval),
-            v.orders_sent.get(eval),
-            v.orders_accepted.get(eval),
-            v.orders_refused.get(eval),
-            v.orders_filled.get(eval)
+            v.orders_line(eval)
         );
     }
     let _ = writeln!(

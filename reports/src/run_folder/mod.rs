@@ -15,17 +15,19 @@ pub mod tables;
 use std::path::{Path, PathBuf};
 
 use pipeline::funnel::Funnel;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ReportError;
 use crate::metrics::{EquityPoint, Metrics};
 pub use journal::{DropRow, ResultRow};
 pub use tables::{Candle, TradeRow};
 
-/// `summary.json`'s `dataset`.
-#[derive(Debug, Clone, Deserialize)]
+/// `summary.json`'s `dataset` (the backtest writes these shapes, the report reads them: one
+/// schema for both sides).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DatasetInfo {
     pub name: String,
+    /// "real" or "synthetic".
     pub kind: String,
     pub synthetic: bool,
     pub symbols: Vec<String>,
@@ -50,7 +52,7 @@ pub struct Account {
 }
 
 /// `summary.json`'s `fingerprint`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Fingerprint {
     pub data_sha256: String,
@@ -58,11 +60,12 @@ pub struct Fingerprint {
     pub exchange_info_sha256: String,
     pub seed: u64,
     pub trades_sha256: String,
+    /// sha256 of the five above: equal for identical runs.
     pub run: String,
 }
 
 /// `summary.json`'s `wall_clock`: the only part that differs between identical runs.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WallClock {
     pub elapsed_ms: f64,

@@ -161,11 +161,7 @@ fn trades_csv(trades: &[Trade]) -> String {
 
 /// Writes `fills.csv`: every execution in venue order (what `sim diff` pairs across runs).
 pub fn write_fills(dir: &Path, fills: &[Fill]) -> anyhow::Result<()> {
-    let path = dir.join("fills.csv");
-    let fail = || format!("cannot write {}", path.display());
-    let mut w = std::io::BufWriter::new(File::create(&path).with_context(fail)?);
-    (|| -> std::io::Result<()> {
-        w.write_all(FILLS_HEADER.as_bytes())?;
+    stream_csv(&dir.join("fills.csv"), FILLS_HEADER, |w| {
         for f in fills {
             writeln!(
                 w,
@@ -182,21 +178,17 @@ pub fn write_fills(dir: &Path, fills: &[Fill]) -> anyhow::Result<()> {
                 f.client_order_id
             )?;
         }
-        w.flush()
-    })()
-    .with_context(fail)
+        Ok(())
+    })
 }
 
 /// The header of `fills.csv`.
-pub const FILLS_HEADER: &str =
+const FILLS_HEADER: &str =
     "time,symbol,side,qty,price,fee,realized_pnl,is_maker,order_id,client_order_id\n";
 
-/// Streams `equity.csv` (a year of 1m bars is 25 MB of text: never held in memory at once).
+/// `equity.csv` (a year of 1m bars is 25 MB of text: streamed, never held in memory at once).
 fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
-    let fail = || format!("cannot write {}", path.display());
-    let mut w = std::io::BufWriter::new(File::create(path).with_context(fail)?);
-    (|| -> std::io::Result<()> {
-        w.write_all(b"time,equity,in_market\n")?;
+    stream_csv(path, "time,equity,in_market\n", |w| {
         for p in equity {
             writeln!(
                 w,
@@ -206,9 +198,22 @@ fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
                 p.in_market
             )?;
         }
-        w.flush()
-    })()
-    .with_context(fail)
+        Ok(())
+    })
+}
+
+/// Writes `header` and then the rows `rows` writes, through a buffer; errors name the file.
+fn stream_csv(
+    path: &Path,
+    header: &str,
+    rows: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let fail = || format!("cannot write {}", path.display());
+    let mut w = std::io::BufWriter::new(File::create(path).with_context(fail)?);
+    w.write_all(header.as_bytes())
+        .and_then(|()| rows(&mut w))
+        .and_then(|()| w.flush())
+        .with_context(fail)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use exchange_sim::AccountSnapshot;
 use exchange_sim::SimExchange;
 use pipeline::funnel::Funnel;
 use reports::metrics::{self, EquityPoint, Metrics, TradeOutcome};
+pub use reports::run_folder::{DatasetInfo, Fingerprint, WallClock};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
@@ -33,36 +34,6 @@ pub struct RunInputs<'a> {
     pub bars: u64,
     pub journal_lines: u64,
     pub elapsed: Duration,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DatasetInfo {
-    pub name: String,
-    /// "real" or "synthetic".
-    pub kind: String,
-    pub synthetic: bool,
-    pub symbols: Vec<String>,
-    pub interval: String,
-    pub first_bar: String,
-    pub last_bar: String,
-    pub bars: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Fingerprint {
-    pub data_sha256: String,
-    pub config_sha256: String,
-    pub exchange_info_sha256: String,
-    pub seed: u64,
-    pub trades_sha256: String,
-    /// sha256 of the five above: equal for identical runs.
-    pub run: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct WallClock {
-    pub elapsed_ms: f64,
-    pub bars_per_second: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use pipeline::Symbol;
+use pipeline::stages::executor::{STOP_LOSS_SUFFIX, TAKE_PROFIT_SUFFIX};
 use pipeline::venue::{Fill, VenueEvent};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -30,7 +31,7 @@ pub struct Trade {
     pub net_pnl: Decimal,
     pub liquidated: bool,
     /// What closed it: `order` (an exit the pipeline sent), `take_profit`, `stop_loss` (its
-    /// protective orders, named `...-tp` / `...-sl` by the executor) or `liquidation`; `None`
+    /// protective orders, named with the executor's suffixes) or `liquidation`; `None`
     /// while open.
     pub exit_by: Option<&'static str>,
 }
@@ -73,9 +74,9 @@ const LIQUIDATION_PREFIX: &str = "autoclose-";
 fn closed_by(client_order_id: &str) -> &'static str {
     if client_order_id.starts_with(LIQUIDATION_PREFIX) {
         "liquidation"
-    } else if client_order_id.ends_with("-tp") {
+    } else if client_order_id.ends_with(TAKE_PROFIT_SUFFIX) {
         "take_profit"
-    } else if client_order_id.ends_with("-sl") {
+    } else if client_order_id.ends_with(STOP_LOSS_SUFFIX) {
         "stop_loss"
     } else {
         "order"

@@ -143,6 +143,10 @@ struct Numbers {
     sent: bool,
 }
 
+/// Client order id suffixes of the protective legs: `sim-<plan_id>-tp` and `sim-<plan_id>-sl`.
+pub const TAKE_PROFIT_SUFFIX: &str = "-tp";
+pub const STOP_LOSS_SUFFIX: &str = "-sl";
+
 /// The drop for a venue call that gave no usable answer.
 pub(crate) fn venue_drop(e: VenueError) -> Dropped {
     match e {
@@ -371,8 +375,12 @@ impl Executor {
         let p = plan.plan();
         let side = plan.permit().side.opposite();
         let legs = [
-            (OrderType::StopMarket, p.sl_price(), "sl"),
-            (OrderType::TakeProfitMarket, p.tp_price(), "tp"),
+            (OrderType::StopMarket, p.sl_price(), STOP_LOSS_SUFFIX),
+            (
+                OrderType::TakeProfitMarket,
+                p.tp_price(),
+                TAKE_PROFIT_SUFFIX,
+            ),
         ];
         let mut placed = Vec::new();
         for (order_type, price, tag) in legs {
@@ -385,7 +393,7 @@ impl Executor {
                 stop_price.get(),
             )
             .with_reduce_only(true)
-            .with_client_order_id(format!("sim-{}-{tag}", p.plan_id()));
+            .with_client_order_id(format!("sim-{}{tag}", p.plan_id()));
             let answer = check_order(Some(spec), &req, ctx)
                 .map_err(VenueError::Rejected)
                 .and_then(|c: CheckedOrder| {
