@@ -44,6 +44,8 @@ pub struct SimConfig {
     pub leverage_brackets: BTreeMap<String, Vec<BracketConfig>>,
     /// Treat a symbol as not listed (-1121) before its exchange-info `onboardDate`.
     pub respect_onboard_date: bool,
+    /// How long an order takes from the bot to the matching engine (default: no delay).
+    pub latency: LatencyConfig,
 }
 
 impl Default for SimConfig {
@@ -63,7 +65,56 @@ impl Default for SimConfig {
             leverage: BTreeMap::new(),
             leverage_brackets: BTreeMap::new(),
             respect_onboard_date: true,
+            latency: LatencyConfig::default(),
         }
+    }
+}
+
+/// The delay between sending an order and the exchange acting on it (see the crate doc,
+/// assumption 18). At most one of `order_ms` and `samples_ms` is set; neither means none.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LatencyConfig {
+    /// A fixed delay in milliseconds for every order.
+    pub order_ms: u32,
+    /// Measured delays in milliseconds (e.g. a `sim live` session's round trips); each order
+    /// draws one, uniformly, from a generator of its own seeded by the run seed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub samples_ms: Vec<u32>,
+    /// Where `samples_ms` came from, for the record (free text).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// The longest delay accepted: one hour.
+const MAX_LATENCY_MS: u32 = 3_600_000;
+
+impl LatencyConfig {
+    /// True when orders reach the exchange at the instant they are sent.
+    pub fn is_none(&self) -> bool {
+        self.order_ms == 0 && self.samples_ms.iter().all(|&ms| ms == 0)
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        if self.order_ms > 0 && !self.samples_ms.is_empty() {
+            return Err(SimError::Config(
+                "latency: set either order_ms (a fixed delay) or samples_ms (measured delays), not both"
+                    .to_string(),
+            ));
+        }
+        let worst = self
+            .samples_ms
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(self.order_ms);
+        if worst > MAX_LATENCY_MS {
+            return Err(SimError::Config(format!(
+                "latency: {worst} ms is above the {MAX_LATENCY_MS} ms (one hour) limit; delays are in milliseconds"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -225,11 +276,49 @@ impl SimConfig {
                 ));
             }
         }
+        self.latency.validate()?;
         for (symbol, tiers) in &self.leverage_brackets {
             crate::brackets::BracketTable::from_config(tiers)
                 .map_err(|e| SimError::Config(format!("leverage_brackets.{symbol}: {e}")))?;
         }
         Ok(())
+    }
+
+    /// The execution model in one line, for summaries and reports: when MARKET orders fill,
+    /// slippage, and latency.
+    pub fn execution_summary(&self) -> String {
+        let market = match self.market_fill {
+            MarketFill::NextOpen => "MARKET orders fill at the next bar's open",
+            MarketFill::CurrentClose => "MARKET orders fill at the last close",
+        };
+        let slippage = match self.slippage {
+            SlippageModel::None => "no slippage".to_string(),
+            SlippageModel::FixedBps { bps } => format!("slippage {bps} bps"),
+            SlippageModel::BarRange { fraction } => {
+                format!("slippage up to {fraction} of the bar's range")
+            }
+        };
+        let l = &self.latency;
+        let latency = if l.is_none() {
+            "no latency".to_string()
+        } else if l.samples_ms.is_empty() {
+            format!("latency {} ms per order", l.order_ms)
+        } else {
+            let mut v = l.samples_ms.clone();
+            v.sort_unstable();
+            let source = if l.source.is_empty() {
+                String::new()
+            } else {
+                format!(" from {}", l.source)
+            };
+            format!(
+                "latency drawn per order from {} measured delays (median {} ms, max {} ms){source}",
+                v.len(),
+                v[(v.len() - 1) / 2],
+                v[v.len() - 1]
+            )
+        };
+        format!("{market}; {slippage}; {latency}")
     }
 
     /// `funding.interval_hours` in milliseconds.
@@ -299,5 +388,29 @@ mod tests {
         c.fees.taker = dec!(0.0005);
         c.funding.interval_hours = 3;
         assert!(c.validate().is_err());
+        c.funding.interval_hours = 8;
+        c.latency.order_ms = 250;
+        assert_eq!(c.validate(), Ok(()));
+        assert!(c.execution_summary().ends_with("latency 250 ms per order"));
+        c.latency.samples_ms = vec![100, 200];
+        assert!(
+            c.validate()
+                .expect_err("both")
+                .to_string()
+                .contains("not both")
+        );
+        c.latency.order_ms = 0;
+        c.latency.samples_ms = vec![100, 4_000_000];
+        assert!(
+            c.validate()
+                .expect_err("long")
+                .to_string()
+                .contains("4000000 ms")
+        );
+        c.latency.samples_ms = vec![300, 100, 200];
+        assert_eq!(
+            c.execution_summary(),
+            "MARKET orders fill at the next bar's open; no slippage; latency drawn per order from 3 measured delays (median 200 ms, max 300 ms)"
+        );
     }
 }

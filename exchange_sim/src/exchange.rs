@@ -26,6 +26,9 @@ use crate::matching::Hit;
 use crate::orders::{OpenOrder, OrderStore};
 use crate::schedule::{InfoSchedule, SymId};
 
+/// Mixed into the seed of the latency generator.
+const LATENCY_STREAM: u64 = 0x6c61_7465_6e63_7921;
+
 /// The per-symbol state read on every bar.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hot {
@@ -41,7 +44,8 @@ pub(crate) struct Hot {
     pub liq_down: f64,
     /// A short is checked for liquidation when the close is at or above this (+inf: none).
     pub liq_up: f64,
-    pub pending_market: bool,
+    /// A MARKET order waits for the next open, or an order is in flight (latency).
+    pub pending: bool,
     /// Cross margin with several positions: every bar needs the account-level check.
     pub every_bar: bool,
     /// The position's signed size and signed cost as f64 (for the equity curve; the
@@ -63,7 +67,7 @@ impl Hot {
             up_min: f64::INFINITY,
             liq_down: f64::NEG_INFINITY,
             liq_up: f64::INFINITY,
-            pending_market: false,
+            pending: false,
             every_bar: false,
             amt_f64: 0.0,
             cost_f64: 0.0,
@@ -109,6 +113,9 @@ pub struct SimExchange {
     /// Every funding payment and liquidation since the start (rare: kept for run folders).
     pub(crate) account_history: Vec<VenueEvent>,
     pub(crate) rng: SmallRng,
+    /// Draws each order's delay from `latency.samples_ms`; apart from `rng` so that turning a
+    /// latency model on leaves the slippage draws as they were.
+    pub(crate) latency_rng: SmallRng,
     pub(crate) scratch: Vec<Hit>,
     /// Number of non-flat cross-margin positions.
     pub(crate) cross_positions: usize,
@@ -188,6 +195,7 @@ impl SimExchange {
             fills: Vec::new(),
             account_history: Vec::new(),
             rng: SmallRng::seed_from_u64(config.seed),
+            latency_rng: SmallRng::seed_from_u64(config.seed ^ LATENCY_STREAM),
             scratch: Vec::new(),
             cross_positions: 0,
             dirty: false,
@@ -218,7 +226,7 @@ impl SimExchange {
             return Err(self.bar_error(i, bar));
         }
         let close_time = bar.open_time.0 + self.interval_ms - 1;
-        let busy = h.pending_market
+        let busy = h.pending
             || h.every_bar
             || bar.low <= h.down_max
             || bar.high >= h.up_min
@@ -290,6 +298,17 @@ impl SimExchange {
         let spec = self.syms.get(i)?.spec.as_ref()?;
         let listed = !self.cfg.respect_onboard_date || self.now >= spec.onboard_date.0;
         listed.then(|| Arc::clone(spec))
+    }
+
+    /// The delay of the next order sent (0 without a latency model).
+    pub(crate) fn order_delay(&mut self) -> i64 {
+        use rand::Rng;
+        let l = &self.cfg.latency;
+        let ms = match l.samples_ms.len() {
+            0 => l.order_ms,
+            n => l.samples_ms[self.latency_rng.random_range(0..n)],
+        };
+        i64::from(ms)
     }
 
     /// The mark of symbol `i` (its last close), exact.
@@ -386,10 +405,10 @@ impl SimExchange {
         s.orders_dirty = false;
         let mut down_max = f64::NEG_INFINITY;
         let mut up_min = f64::INFINITY;
-        let mut pending_market = false;
+        let mut pending = false;
         for o in s.open.iter().filter(|o| !o.done) {
-            if o.order_type == pipeline::order::OrderType::Market {
-                pending_market = true;
+            if o.order_type == pipeline::order::OrderType::Market || o.arrive_at.is_some() {
+                pending = true;
             } else if o.dir() == crate::orders::Dir::Down {
                 down_max = down_max.max(o.level);
             } else {
@@ -399,6 +418,6 @@ impl SimExchange {
         let h = &mut self.hot[i];
         h.down_max = down_max;
         h.up_min = up_min;
-        h.pending_market = pending_market;
+        h.pending = pending;
     }
 }

@@ -34,6 +34,7 @@
 //! - [`schedule`]: point-in-time exchange info (`InfoSchedule`) and symbol ids (`SymId`).
 //! - [`exchange`]: `SimExchange` and `on_bar` (the hot path); `read`: the read side (equity,
 //!   positions, fills, events, account totals).
+//! - `latency`: orders in flight under a latency model, delivered at the bar they arrive in.
 //! - `submit`: order placement and its stateful checks, cancel, query, leverage, margin mode.
 //! - `matching`: what a bar does to open orders; `fills`: fill prices, fees and booking.
 //! - [`margin`]: initial/maintenance margin, available balance, the liquidation price formula;
@@ -109,6 +110,13 @@
 //!     Xoshiro256++ on 64-bit targets: identical for the same rand version and pointer width);
 //!     iteration is over vectors and ordered maps; there is no wall clock. Same inputs, same
 //!     events byte for byte. `SimExchange` is `Clone`, so a run can be forked.
+//! 18. **Latency** (off by default; `latency.order_ms`, or `latency.samples_ms` drawn per
+//!     order from its own seeded generator): an order reaches the exchange that long after it
+//!     was sent and is handled at the open of the bar its arrival falls in (MARKET fills
+//!     there; a LIMIT that crosses the open takes; other orders rest from there), at the
+//!     arrival time. A delay shorter than a bar moves no price except `current_close` MARKET
+//!     fills (they become the next open); longer delays move orders to later bars. Checks and
+//!     the answer stay at send time, and cancels act at once. See `latency`.
 //!
 //! Left out: hedge mode (LONG/SHORT position sides), STOP/TAKE_PROFIT limit variants, trailing
 //! stops, GTD, `priceMatch`, self-trade prevention, `workingType=MARK_PRICE` (triggers use bar
@@ -129,6 +137,7 @@ pub mod schedule;
 mod account;
 mod convert;
 mod fills;
+mod latency;
 mod liquidation;
 mod matching;
 mod read;
@@ -137,8 +146,8 @@ mod venue_impl;
 
 pub use brackets::{Bracket, BracketConfig, BracketTable};
 pub use config::{
-    FeeConfig, FundingConfig, IntrabarPath, LimitFill, MarginMode, MarketFill, SimConfig,
-    SlippageModel,
+    FeeConfig, FundingConfig, IntrabarPath, LatencyConfig, LimitFill, MarginMode, MarketFill,
+    SimConfig, SlippageModel,
 };
 pub use error::SimError;
 pub use exchange::SimExchange;

@@ -58,9 +58,10 @@ impl SimExchange {
         self.hot[i].last_open = open_time;
         self.hot[i].bar = *bar;
         let h = self.hot[i];
-        let may_fill = h.pending_market || bar.low <= h.down_max || bar.high >= h.up_min;
+        let may_fill = h.pending || bar.low <= h.down_max || bar.high >= h.up_min;
         if may_fill && let Some(mut ctx) = BarCtx::new(bar, self.cfg.max_participation) {
-            if h.pending_market {
+            if h.pending {
+                self.deliver_arrivals(i, &ctx, open_time, close_time);
                 self.fill_pending_markets(i, &ctx, open_time);
             }
             self.match_resting(i, bar, &mut ctx, open_time, close_time);
@@ -75,24 +76,8 @@ impl SimExchange {
     fn fill_pending_markets(&mut self, i: usize, ctx: &BarCtx, t: i64) {
         for k in 0..self.syms[i].open.len() {
             let o = &self.syms[i].open[k];
-            if o.done || o.order_type != OrderType::Market {
-                continue;
-            }
-            let (id, side, want, reduce_only) = (o.id, o.side, o.remaining, o.reduce_only);
-            self.syms[i].open[k].done = true;
-            let qty = if reduce_only {
-                self.syms[i].position.reducing_qty(side, want)
-            } else {
-                want
-            };
-            if qty.is_zero() {
-                self.set_status(id, OrderStatus::Expired, t);
-                continue;
-            }
-            let price = self.taker_price(i, ctx.open, side, ctx);
-            self.execute_fill(i, Exec::taker(id, qty, price, t));
-            if qty < want {
-                self.set_status(id, OrderStatus::Expired, t);
+            if !o.done && o.order_type == OrderType::Market && o.arrive_at.is_none() {
+                self.take_at_open(i, k, None, ctx, t);
             }
         }
     }
@@ -118,7 +103,7 @@ impl SimExchange {
         let mut hits = std::mem::take(&mut self.scratch);
         hits.clear();
         for (seq, o) in self.syms[i].open.iter().enumerate() {
-            if o.done || o.order_type == OrderType::Market {
+            if o.done || o.order_type == OrderType::Market || o.arrive_at.is_some() {
                 continue;
             }
             let strict = strict_limits && o.order_type == OrderType::Limit;

@@ -145,6 +145,9 @@ pub(crate) struct OpenOrder {
     pub margin: Decimal,
     /// Set once the order reached a final status; swept out after the bar.
     pub done: bool,
+    /// While the order is in flight (a latency model is on): when it reaches the exchange.
+    /// It is not on the book before; see `matching::deliver_arrivals`.
+    pub arrive_at: Option<i64>,
 }
 
 impl OpenOrder {

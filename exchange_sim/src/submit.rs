@@ -100,11 +100,46 @@ impl SimExchange {
             close_position: o.close_position(),
             margin: Decimal::ZERO,
             done: false,
+            arrive_at: None,
         };
         let push = |ex: &mut SimExchange, mut order: OpenOrder| {
             order.margin = ex.resting_margin(i, &order, mark);
             ex.syms[i].open.push(order);
         };
+        let delay = self.order_delay();
+        if delay > 0 {
+            // In flight: the bar its arrival falls in decides what happens to it.
+            let price = o
+                .price()
+                .or(o.stop_price())
+                .map_or(Decimal::ZERO, Price::get);
+            let order = OpenOrder {
+                arrive_at: Some(t + delay),
+                ..rest(price)
+            };
+            push(self, order);
+        } else {
+            self.place_now(i, id, o, mark, push, rest);
+        }
+        self.refresh_if_dirty();
+        self.orders
+            .get(id)
+            .map(|r| r.state.clone())
+            .ok_or_else(|| Reject::unknown_error("order vanished"))
+    }
+
+    /// What an order does the instant it reaches the exchange: MARKET fills (now, or at the
+    /// next open), a marketable LIMIT takes, the rest waits on the book.
+    fn place_now(
+        &mut self,
+        i: usize,
+        id: i64,
+        o: &CheckedOrder,
+        mark: Decimal,
+        push: impl Fn(&mut SimExchange, OpenOrder),
+        rest: impl Fn(Decimal) -> OpenOrder,
+    ) {
+        let t = self.now;
         match o.order_type() {
             OrderType::Market => match self.cfg.market_fill {
                 MarketFill::NextOpen => push(self, rest(Decimal::ZERO)),
@@ -125,11 +160,6 @@ impl SimExchange {
                 push(self, rest(stop));
             }
         }
-        self.refresh_if_dirty();
-        self.orders
-            .get(id)
-            .map(|r| r.state.clone())
-            .ok_or_else(|| Reject::unknown_error("order vanished"))
     }
 
     fn stateful_checks(
@@ -377,7 +407,7 @@ impl SimExchange {
 
 /// A LIMIT order crosses the (spread-less) book when a BUY is at or above the last price or a
 /// SELL at or below it.
-fn is_marketable(side: Side, price: Decimal, mark: Decimal) -> bool {
+pub(crate) fn is_marketable(side: Side, price: Decimal, mark: Decimal) -> bool {
     match side {
         Side::Buy => price >= mark,
         Side::Sell => price <= mark,

@@ -218,6 +218,13 @@ fn live_session_against_a_local_server_opens_and_closes_positions() {
     let p50 = summary["latency"]["answer_ms_p50"].as_f64().expect("p50");
     let max = summary["latency"]["answer_ms_max"].as_f64().expect("max");
     assert!(p50 > 0.0 && p50 <= max, "{summary}");
+    // sim serve stamps fills with the dataset's time, not the server clock the client syncs
+    // to: no send-to-fill delay is believed from it.
+    assert!(
+        latency.starts_with(sim::config::latency_import::HEADER),
+        "{latency}"
+    );
+    assert_eq!(summary["latency"]["market_fills"], 0, "{summary}");
     let all = format!("{}{}{orders}{results}", run.stdout, run.stderr);
     assert!(!all.contains("e2e-secret"), "the secret leaked");
 }
@@ -260,6 +267,31 @@ fn paper_runs_live_bars_against_the_simulated_exchange_without_keys() {
     assert!(
         results.contains("\"kind\":\"result\""),
         "paper trades: {results}"
+    );
+    // The paper exchange fills MARKET orders at the next open: 1 ms after the close they were
+    // sent at, on the exchange's clock. A backtest can take those delays as its latency model.
+    let latency = std::fs::read_to_string(sb.path("paper/latency.csv")).expect("latency");
+    let market: Vec<&str> = latency.lines().filter(|l| l.contains(",MARKET,")).collect();
+    assert!(!market.is_empty(), "{latency}");
+    assert!(market.iter().all(|l| l.ends_with(",1")), "{latency}");
+    assert_eq!(summary["latency"]["send_to_fill_ms_max"], 1.0, "{summary}");
+    sb.synth("BTCUSDT", "2026-01-01", "2026-01-02", "day");
+    let backtest = sb
+        .sim(&[
+            "backtest",
+            "--dataset",
+            "day",
+            "--no-report",
+            "--set",
+            "exchange.latency.session=\"paper\"",
+        ])
+        .ok();
+    assert!(
+        backtest
+            .stdout
+            .contains("measured delays (median 1 ms, max 1 ms) from paper/latency.csv"),
+        "{}",
+        backtest.stdout
     );
     let cfg = live::ClientConfig::new(live::Environment::Testnet)
         .with_base_url(&base)

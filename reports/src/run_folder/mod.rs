@@ -82,6 +82,9 @@ pub struct Summary {
     pub exchange_info: String,
     #[serde(default)]
     pub config_source: String,
+    /// The execution model (fills, slippage, latency); empty in older run folders.
+    #[serde(default)]
+    pub execution: String,
     pub metrics: Metrics,
     #[serde(default)]
     pub account: Account,

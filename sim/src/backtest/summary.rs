@@ -42,6 +42,8 @@ pub struct Summary {
     pub strategy: serde_json::Value,
     pub exchange_info: String,
     pub config_source: String,
+    /// The simulated exchange's execution model in one line (fills, slippage, latency).
+    pub execution: String,
     pub metrics: Metrics,
     pub account: AccountSnapshot,
     pub orders: u64,
@@ -149,6 +151,7 @@ pub fn write_run_folder(
         strategy: serde_json::to_value(&inp.spec.strategy)?,
         exchange_info: inp.info_name.to_string(),
         config_source: inp.spec.source.clone(),
+        execution: inp.spec.exchange.execution_summary(),
         metrics: m,
         account: exchange.account(),
         orders: funnel.orders(pipeline::stages::EvalType::Entry)

@@ -135,6 +135,7 @@ fn render_summary(o: &backtest::BacktestOutcome) -> String {
         d.bars,
         s.exchange_info
     ));
+    out.push_str(&format!("execution: {}\n", s.execution));
     out.push_str(&format!(
         "return {}  max drawdown {}  sharpe {}  trades {}  win rate {}  fees {:.2}  funding {:.2}  final equity {:.2}\n",
         pct(m.total_return),

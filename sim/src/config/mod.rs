@@ -4,10 +4,12 @@
 //!
 //! Sections: `[run]` (dataset, exchange info, seed, symbols), `[strategy]`, `[trader]`,
 //! `[bridge]`, `[governor]`, `[executor]` (the stages' own config types from `pipeline`),
-//! `[exchange]` (the simulated exchange's `SimConfig`) and `[topology]` (stream wiring).
+//! `[exchange]` (the simulated exchange's `SimConfig`; `exchange.latency.session` is read
+//! into measured delays by `latency_import`) and `[topology]` (stream wiring).
 //! Must never live here: running anything; this module only reads and checks.
 
 pub mod env_import;
+pub mod latency_import;
 pub mod topology;
 
 use std::path::{Path, PathBuf};
@@ -112,6 +114,7 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec
     for o in overrides {
         apply_override(&mut table, o)?;
     }
+    latency_import::resolve_session(&mut table).with_context(|| format!("config {source}"))?;
     let raw: RawRunConfig = toml::Value::Table(table)
         .try_into()
         .map_err(|e: toml::de::Error| anyhow::anyhow!("{source}: {}", e.message().trim()))
@@ -121,7 +124,11 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec
 
 /// Parses a whole config from text (for tests and `sim config import-env`).
 pub fn parse(text: &str, source: &str) -> anyhow::Result<RunSpec> {
-    let raw: RawRunConfig = toml::from_str(text)
+    let mut table: toml::Table =
+        toml::from_str(text).with_context(|| format!("config {source} is not valid TOML"))?;
+    latency_import::resolve_session(&mut table).with_context(|| format!("config {source}"))?;
+    let raw: RawRunConfig = toml::Value::Table(table)
+        .try_into()
         .with_context(|| format!("config {source} is not a valid run config"))?;
     validate(raw, source.to_string())
 }

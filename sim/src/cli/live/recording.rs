@@ -1,7 +1,9 @@
 //! A venue wrapper that keeps what the venue reported back (fills, funding, liquidations) so a
 //! session folder holds `fills.csv` and `trades.csv` like a backtest's run folder, for
-//! `sim diff` against a replay, and times each order's round trip (send to the venue's answer,
-//! wall clock: this is the live side) for `latency.csv`. It changes nothing the stages see.
+//! `sim diff` against a replay, and times each order's round trip for `latency.csv`: send to
+//! the venue's answer (wall clock: this is the live side) and, for MARKET orders, send to the
+//! first fill (the venue's clock at send against the fill's execution time). It changes
+//! nothing the stages see.
 //! Must never live here: decisions, or anything the venue did not report.
 
 use pipeline::exchange_info::SymbolSpec;
@@ -19,7 +21,16 @@ pub struct RoundTrip {
     /// Send to answer (or error), microseconds.
     pub answer_us: u64,
     pub accepted: bool,
+    /// The venue's clock when the order was sent (ms).
+    pub sent_ms: i64,
+    /// MARKET orders: the first fill's execution time minus `sent_ms`, when it is a plausible
+    /// delay (0 to 1 hour; venue clock and fill times from different clocks give none).
+    pub send_to_fill_ms: Option<i64>,
 }
+
+/// Longest send-to-fill delay believed: anything longer means the two times come from
+/// different clocks (e.g. `sim serve` stamps fills with the dataset's time).
+const MAX_SEND_TO_FILL_MS: i64 = 3_600_000;
 
 /// `V`, with every fill, funding payment and liquidation it reported kept in order.
 pub struct Recording<'a, V: Venue> {
@@ -28,6 +39,8 @@ pub struct Recording<'a, V: Venue> {
     /// Funding and liquidation events.
     pub account: Vec<VenueEvent>,
     pub round_trips: Vec<RoundTrip>,
+    /// MARKET orders waiting for their first fill: order id -> index in `round_trips`.
+    awaiting_fill: std::collections::HashMap<i64, usize>,
 }
 
 impl<'a, V: Venue> Recording<'a, V> {
@@ -37,6 +50,7 @@ impl<'a, V: Venue> Recording<'a, V> {
             fills: Vec::new(),
             account: Vec::new(),
             round_trips: Vec::new(),
+            awaiting_fill: std::collections::HashMap::new(),
         }
     }
 
@@ -57,13 +71,23 @@ impl<V: Venue> Venue for Recording<'_, V> {
         self.inner.mark_price(symbol)
     }
     fn place_order(&mut self, order: &CheckedOrder) -> Result<OrderState, VenueError> {
+        let sent_ms = self.inner.now().0;
         let sent = std::time::Instant::now();
         let answer = self.inner.place_order(order);
+        let client_order_id = order.client_order_id().unwrap_or_default().to_string();
+        if let Ok(state) = &answer
+            && order.order_type() == pipeline::order::OrderType::Market
+        {
+            self.awaiting_fill
+                .insert(state.order_id, self.round_trips.len());
+        }
         self.round_trips.push(RoundTrip {
-            client_order_id: order.client_order_id().unwrap_or_default().to_string(),
+            client_order_id,
             order_type: order.order_type().as_str(),
             answer_us: u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX),
             accepted: answer.is_ok(),
+            sent_ms,
+            send_to_fill_ms: None,
         });
         answer
     }
@@ -93,7 +117,15 @@ impl<V: Venue> Venue for Recording<'_, V> {
         let events = self.inner.drain_events()?;
         for e in &events {
             match e {
-                VenueEvent::Fill(f) => self.fills.push(f.clone()),
+                VenueEvent::Fill(f) => {
+                    if let Some(k) = self.awaiting_fill.remove(&f.order_id) {
+                        let trip = &mut self.round_trips[k];
+                        let delay = f.time.0 - trip.sent_ms;
+                        trip.send_to_fill_ms =
+                            (0..=MAX_SEND_TO_FILL_MS).contains(&delay).then_some(delay);
+                    }
+                    self.fills.push(f.clone())
+                }
                 VenueEvent::Funding { .. } | VenueEvent::Liquidation { .. } => {
                     self.account.push(e.clone())
                 }
@@ -154,5 +186,8 @@ mod tests {
         assert_eq!(rec.round_trips.len(), 1);
         assert_eq!(rec.round_trips[0].order_type, "MARKET");
         assert!(rec.round_trips[0].accepted);
+        // Sent after bar 0 closed (its close time), filled at bar 1's open: 1 ms later.
+        assert_eq!(rec.round_trips[0].sent_ms, t.0 + 59_999);
+        assert_eq!(rec.round_trips[0].send_to_fill_ms, Some(1));
     }
 }

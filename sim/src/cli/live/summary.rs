@@ -39,33 +39,50 @@ pub fn write_fills_and_trades(
 }
 
 /// `latency.csv` (one row per order sent) and its summary for `summary.json`: the venue's
-/// answer times in ms (p50, p95, max) — the measured delays a backtest can be compared with.
+/// answer times and MARKET orders' send-to-fill delays in ms (p50, p95, max) — the measured
+/// delays a backtest can take as its latency model (`exchange.latency.session`).
 pub fn write_latency(
     dir: &Path,
     trips: &[super::recording::RoundTrip],
 ) -> anyhow::Result<serde_json::Value> {
     use std::fmt::Write as _;
-    let mut csv = String::from("client_order_id,order_type,answer_us,accepted\n");
+    let mut csv = String::from(sim::config::latency_import::HEADER);
+    csv.push('\n');
     for t in trips {
+        let fill = t.send_to_fill_ms.map(|v| v.to_string()).unwrap_or_default();
         let _ = writeln!(
             csv,
-            "{},{},{},{}",
-            t.client_order_id, t.order_type, t.answer_us, t.accepted
+            "{},{},{},{},{},{fill}",
+            t.client_order_id, t.order_type, t.answer_us, t.accepted, t.sent_ms
         );
     }
     write_atomic(&dir.join("latency.csv"), csv.as_bytes())?;
-    let mut us: Vec<u64> = trips.iter().map(|t| t.answer_us).collect();
-    us.sort_unstable();
-    let at = |q: f64| -> Option<f64> {
-        let i = ((us.len() as f64 - 1.0) * q).round() as usize;
-        us.get(i).map(|v| *v as f64 / 1000.0)
-    };
+    let answers: Vec<f64> = trips.iter().map(|t| t.answer_us as f64 / 1000.0).collect();
+    let fills: Vec<f64> = trips
+        .iter()
+        .filter_map(|t| t.send_to_fill_ms.map(|v| v as f64))
+        .collect();
+    let (a, f) = (quantiles(answers), quantiles(fills));
     Ok(serde_json::json!({
-        "orders": us.len(),
-        "answer_ms_p50": at(0.5),
-        "answer_ms_p95": at(0.95),
-        "answer_ms_max": us.last().map(|v| *v as f64 / 1000.0),
+        "orders": trips.len(),
+        "answer_ms_p50": a[0],
+        "answer_ms_p95": a[1],
+        "answer_ms_max": a[2],
+        "market_fills": trips.iter().filter(|t| t.send_to_fill_ms.is_some()).count(),
+        "send_to_fill_ms_p50": f[0],
+        "send_to_fill_ms_p95": f[1],
+        "send_to_fill_ms_max": f[2],
     }))
+}
+
+/// p50, p95 and max of `v` (nearest rank), `None` when empty.
+fn quantiles(mut v: Vec<f64>) -> [Option<f64>; 3] {
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| -> Option<f64> {
+        let i = ((v.len() as f64 - 1.0) * q).round() as usize;
+        v.get(i).copied()
+    };
+    [at(0.5), at(0.95), v.last().copied()]
 }
 
 pub fn finish(
