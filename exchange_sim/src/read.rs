@@ -112,8 +112,15 @@ impl SimExchange {
 
     /// Every non-flat position, in symbol order.
     pub fn open_positions(&self) -> Vec<PositionSnapshot> {
-        (0..self.syms.len())
-            .filter_map(|i| self.snapshot_of(i))
+        if self.dirty {
+            return (0..self.syms.len())
+                .filter_map(|i| self.snapshot_of(i))
+                .collect();
+        }
+        // Clean: `open_syms` lists exactly the symbols with a position, in index order.
+        self.open_syms
+            .iter()
+            .filter_map(|&i| self.snapshot_of(i))
             .collect()
     }
 

@@ -35,9 +35,9 @@ impl Venue for SimExchange {
         SimExchange::now(self)
     }
 
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<SymbolSpec> {
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
         let id = self.symbol_id(symbol.as_str())?;
-        self.spec(id).map(|s| (*s).clone())
+        self.spec(id)
     }
 
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {

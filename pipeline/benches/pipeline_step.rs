@@ -21,7 +21,7 @@ const BARS: usize = 10_000;
 /// Fills MARKET orders at the mark, accepts conditional orders, reports one position.
 struct BenchVenue {
     symbol: Symbol,
-    spec: SymbolSpec,
+    spec: std::sync::Arc<SymbolSpec>,
     mark: Option<Price>,
     pos: Decimal,
     next_id: i64,
@@ -54,8 +54,8 @@ impl Venue for BenchVenue {
     fn now(&self) -> TimestampMs {
         TimestampMs(0)
     }
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<SymbolSpec> {
-        (symbol == &self.symbol).then(|| self.spec.clone())
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
+        (symbol == &self.symbol).then(|| std::sync::Arc::clone(&self.spec))
     }
     fn mark_price(&self, _symbol: &Symbol) -> Option<Price> {
         self.mark
@@ -144,6 +144,7 @@ fn venue(f: &Fixture) -> BenchVenue {
         .get("BTCUSDT")
         .expect("btc")
         .clone();
+    let spec = std::sync::Arc::new(spec);
     BenchVenue {
         symbol: f.symbol.clone(),
         spec,

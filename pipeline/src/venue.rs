@@ -141,8 +141,9 @@ pub enum VenueError {
 pub trait Venue {
     /// The venue's clock (bar time in a backtest, server time live).
     fn now(&self) -> TimestampMs;
-    /// The symbol's rules as they are now (`None`: not listed now).
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<SymbolSpec>;
+    /// The symbol's rules as they are now (`None`: not listed now). Shared, not copied: the
+    /// stages ask for it on every plan and order.
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>>;
     /// The current mark price.
     fn mark_price(&self, symbol: &Symbol) -> Option<Price>;
     /// Sends an order that passed the order check. The venue checks again with its own rules.

@@ -10,12 +10,12 @@ use crate::indicators::Sma;
 pub struct SmaCross {
     fast: Sma,
     slow: Sma,
-    fast_period: usize,
-    slow_period: usize,
     /// Sign of (fast - slow) at the previous bar: +1, -1, or 0 before both are ready.
     last_side: i8,
     confidence: f64,
     interval_ms: i64,
+    /// `sma_cross(fast,slow)`, made once: every signal carries it.
+    name: String,
 }
 
 impl SmaCross {
@@ -23,11 +23,10 @@ impl SmaCross {
         SmaCross {
             fast: Sma::new(fast),
             slow: Sma::new(slow),
-            fast_period: fast,
-            slow_period: slow,
             last_side: 0,
             confidence,
             interval_ms,
+            name: format!("sma_cross({fast},{slow})"),
         }
     }
 }
@@ -60,6 +59,6 @@ impl SignalSource for SmaCross {
     }
 
     fn name(&self) -> String {
-        format!("sma_cross({},{})", self.fast_period, self.slow_period)
+        self.name.clone()
     }
 }

@@ -18,8 +18,15 @@ pub struct SymbolError {
 }
 
 /// A cheaply clonable, validated symbol name.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Eq, PartialOrd, Ord, Hash)]
 pub struct Symbol(Arc<str>);
+
+/// Equal text; clones of one symbol (the usual case) are equal without reading the text.
+impl PartialEq for Symbol {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
 
 impl Symbol {
     pub fn new(text: &str) -> Result<Self, SymbolError> {

@@ -392,7 +392,18 @@ pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> String {
         h ^= u64::from(b);
         h = h.wrapping_mul(PRIME);
     }
-    format!("{h:016x}")
+    hex16(h)
+}
+
+/// `h` as 16 lower-case hex digits (what `format!("{h:016x}")` gives, without the formatter:
+/// this runs once per plan).
+fn hex16(h: u64) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let text: String = (0..16)
+        .rev()
+        .map(|k| char::from(DIGITS[((h >> (k * 4)) & 0xf) as usize]))
+        .collect();
+    text
 }
 
 #[cfg(test)]

@@ -171,4 +171,8 @@ fn plan_ids_are_deterministic_16_hex() {
     assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(a, plan_id(&s, TimestampMs(1), 2));
     assert_ne!(a, plan_id(&sym("ETHUSDT"), TimestampMs(1), 1));
+    // Plan ids are client order ids on the venue: the text must never change.
+    for h in [0, 1, 0xabc, 0x0123_4567_89ab_cdef, u64::MAX] {
+        assert_eq!(hex16(h), format!("{h:016x}"));
+    }
 }

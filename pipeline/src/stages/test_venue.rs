@@ -160,8 +160,11 @@ impl Venue for FakeVenue {
         self.now
     }
 
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<SymbolSpec> {
-        self.info.get(symbol.as_str()).cloned()
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
+        self.info
+            .get(symbol.as_str())
+            .cloned()
+            .map(std::sync::Arc::new)
     }
 
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {

@@ -145,6 +145,16 @@ struct Numbers {
 
 /// Client order id suffixes of the protective legs: `sim-<plan_id>-tp` and `sim-<plan_id>-sl`.
 pub const TAKE_PROFIT_SUFFIX: &str = "-tp";
+
+/// `sim-<plan id><suffix>`: the client order id of a plan's order (suffix empty) or of one of
+/// its TP/SL legs. Built without the formatter: it runs for every order.
+pub fn client_id(plan_id: &str, suffix: &str) -> String {
+    let mut id = String::with_capacity(4 + plan_id.len() + suffix.len());
+    id.push_str("sim-");
+    id.push_str(plan_id);
+    id.push_str(suffix);
+    id
+}
 pub const STOP_LOSS_SUFFIX: &str = "-sl";
 
 /// The drop for a venue call that gave no usable answer.
@@ -256,7 +266,7 @@ impl Executor {
         (n.final_qty, n.notional, n.upsized) = (Some(f.qty), Some(f.notional), f.upsized);
         let req = OrderRequest::market(sym.as_str(), permit.side, f.qty.get())
             .with_reduce_only(p.reduce_only())
-            .with_client_order_id(format!("sim-{}", p.plan_id()));
+            .with_client_order_id(client_id(p.plan_id(), ""));
         let ctx = MarketContext::at_mark(mark);
         let checked = match check_order(Some(&spec), &req, &ctx) {
             Ok(c) => c,
@@ -393,7 +403,7 @@ impl Executor {
                 stop_price.get(),
             )
             .with_reduce_only(true)
-            .with_client_order_id(format!("sim-{}{tag}", p.plan_id()));
+            .with_client_order_id(client_id(p.plan_id(), tag));
             let answer = check_order(Some(spec), &req, ctx)
                 .map_err(VenueError::Rejected)
                 .and_then(|c: CheckedOrder| {

@@ -209,3 +209,10 @@ fn entries_get_reduce_only_tp_and_sl_on_the_tick() {
             .all(|o| o.reduce_only && o.side == Side::Sell && o.orig_qty.get() == dec!(0.008))
     );
 }
+
+#[test]
+fn client_ids_are_sim_plan_id_and_the_leg_suffix() {
+    assert_eq!(client_id("00ff", ""), "sim-00ff");
+    assert_eq!(client_id("00ff", TAKE_PROFIT_SUFFIX), "sim-00ff-tp");
+    assert_eq!(client_id("00ff", STOP_LOSS_SUFFIX), "sim-00ff-sl");
+}

@@ -64,7 +64,7 @@ impl<V: Venue> Venue for Recording<'_, V> {
     fn now(&self) -> TimestampMs {
         self.inner.now()
     }
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<SymbolSpec> {
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
         self.inner.symbol_spec(symbol)
     }
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {
