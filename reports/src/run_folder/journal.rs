@@ -4,9 +4,11 @@
 //! after an entry). Other kinds are skipped without being parsed.
 //! Must never live here: aggregation (that is `analysis`), or the journal's writer.
 
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::ReportError;
 
@@ -86,29 +88,43 @@ fn price_of(evidence: &serde_json::Value) -> Option<f64> {
         .ok()
 }
 
-/// Lines of `text` whose kind is `kind`, parsed as `T` (errors name `path` and the line).
-fn lines_of_kind<'a, T: Deserialize<'a>>(
-    path: &'a Path,
-    text: &'a str,
-    kind: &'a str,
-) -> impl Iterator<Item = Result<T, ReportError>> + 'a {
+/// Calls `each` with every line of `lines` whose kind is `kind`, parsed as `T` (errors name
+/// `path` and the line). `lines` is read one line at a time: a year's journal is tens of MB
+/// and only a few of its records are wanted.
+fn each_of_kind<T: DeserializeOwned>(
+    path: &Path,
+    mut lines: impl BufRead,
+    kind: &str,
+    mut each: impl FnMut(T),
+) -> Result<(), ReportError> {
     let needle = format!("\"kind\":\"{kind}\"");
-    text.lines()
-        .enumerate()
-        .filter(move |(_, l)| l.contains(&needle))
-        .map(move |(i, l)| {
-            serde_json::from_str::<T>(l)
-                .map_err(|e| ReportError::parse(path, i + 1, format!("bad `{kind}` record: {e}")))
-        })
+    let mut line = String::new();
+    for n in 1.. {
+        line.clear();
+        let read = lines
+            .read_line(&mut line)
+            .map_err(|source| ReportError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if read == 0 {
+            break;
+        }
+        if line.contains(&needle) {
+            let record = serde_json::from_str::<T>(line.trim_end())
+                .map_err(|e| ReportError::parse(path, n, format!("bad `{kind}` record: {e}")))?;
+            each(record);
+        }
+    }
+    Ok(())
 }
 
-/// The `drop` records of `orders.jsonl`.
-pub fn parse_drops(path: &Path, text: &str) -> Result<Vec<DropRow>, ReportError> {
+/// The `drop` records of `orders.jsonl` (`lines`: its content).
+pub fn parse_drops(path: &Path, lines: impl BufRead) -> Result<Vec<DropRow>, ReportError> {
     let mut out = Vec::new();
-    for raw in lines_of_kind::<RawDrop>(path, text, "drop") {
-        let raw = raw?;
+    each_of_kind::<RawDrop>(path, lines, "drop", |raw| {
         if raw.kind != "drop" {
-            continue;
+            return;
         }
         let ev = raw.evidence.unwrap_or(serde_json::Value::Null);
         out.push(DropRow {
@@ -121,17 +137,16 @@ pub fn parse_drops(path: &Path, text: &str) -> Result<Vec<DropRow>, ReportError>
             binance: binance_of(&ev),
             price: price_of(&ev),
         });
-    }
+    })?;
     Ok(out)
 }
 
-/// The `result` records of `results.jsonl`.
-pub fn parse_results(path: &Path, text: &str) -> Result<Vec<ResultRow>, ReportError> {
+/// The `result` records of `results.jsonl` (`lines`: its content).
+pub fn parse_results(path: &Path, lines: impl BufRead) -> Result<Vec<ResultRow>, ReportError> {
     let mut out = Vec::new();
-    for raw in lines_of_kind::<RawResult>(path, text, "result") {
-        let raw = raw?;
+    each_of_kind::<RawResult>(path, lines, "result", |raw| {
         if raw.kind != "result" {
-            continue;
+            return;
         }
         let stop = |t: &str| {
             raw.protective
@@ -146,7 +161,7 @@ pub fn parse_results(path: &Path, text: &str) -> Result<Vec<ResultRow>, ReportEr
             symbol: raw.symbol,
             eval_type: raw.eval_type,
         });
-    }
+    })?;
     Ok(out)
 }
 
@@ -166,7 +181,7 @@ mod tests {
             r#"{"kind":"drop","stage":"trader","eval_type":"EXIT","time":5,"symbol":"ETHUSDT","seq":3,"plan_id":null,"decision":"BLOCKED","reason":"no_position_to_close","detail":"x"}"#,
             "\n"
         );
-        let d = parse_drops(Path::new("orders.jsonl"), text).expect("parse");
+        let d = parse_drops(Path::new("orders.jsonl"), text.as_bytes()).expect("parse");
         assert_eq!(d.len(), 3);
         assert_eq!(
             d[0].binance,
@@ -186,12 +201,15 @@ mod tests {
             r#"{"kind":"result","time":20,"symbol":"BTCUSDT","eval_type":"EXIT","protective":[]}"#,
             "\n"
         );
-        let r = parse_results(Path::new("results.jsonl"), text).expect("parse");
+        let r = parse_results(Path::new("results.jsonl"), text.as_bytes()).expect("parse");
         assert_eq!(r[0].sl, Some(86481.2));
         assert_eq!(r[0].tp, None, "not placed");
         assert_eq!(r[1].eval_type, "EXIT");
-        let bad = parse_results(Path::new("results.jsonl"), "\n{\"kind\":\"result\"}\n")
-            .expect_err("bad");
+        let bad = parse_results(
+            Path::new("results.jsonl"),
+            "\n{\"kind\":\"result\"}\n".as_bytes(),
+        )
+        .expect_err("bad");
         assert!(
             bad.to_string()
                 .starts_with("results.jsonl:2: bad `result` record"),

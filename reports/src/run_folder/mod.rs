@@ -135,6 +135,18 @@ fn read_optional(path: &Path) -> Result<String, ReportError> {
     }
 }
 
+/// A file to read line by line; a missing file reads as empty.
+fn open_optional(path: &Path) -> Result<Box<dyn std::io::BufRead>, ReportError> {
+    match std::fs::File::open(path) {
+        Ok(f) => Ok(Box::new(std::io::BufReader::new(f))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Box::new(std::io::empty())),
+        Err(source) => Err(ReportError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 fn read_parity(path: &Path) -> Result<Option<crate::parity::Parity>, ReportError> {
     let text = read_optional(path)?;
     if text.is_empty() {
@@ -161,9 +173,9 @@ impl RunFolder {
         } else {
             tables::parse_prices(&p("prices.csv"), &prices_text)?
         };
-        let drops = journal::parse_drops(&p("orders.jsonl"), &read_optional(&p("orders.jsonl"))?)?;
+        let drops = journal::parse_drops(&p("orders.jsonl"), open_optional(&p("orders.jsonl"))?)?;
         let results =
-            journal::parse_results(&p("results.jsonl"), &read_optional(&p("results.jsonl"))?)?;
+            journal::parse_results(&p("results.jsonl"), open_optional(&p("results.jsonl"))?)?;
         Ok(RunFolder {
             dir: dir.to_path_buf(),
             summary,
