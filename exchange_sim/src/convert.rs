@@ -11,22 +11,13 @@
 use pipeline::Bar;
 use rust_decimal::Decimal;
 
-const SCALE: u32 = 8;
-const POW: f64 = 100_000_000.0;
-
 /// The decimal behind a bar's `f64` value (`None` when not finite or not representable).
 pub fn bar_decimal(x: f64) -> Option<Decimal> {
-    if x.is_finite() && x.abs() < 10_000_000.0 {
-        let m = (x * POW).round();
-        // `m / 10^8` is correctly rounded, so equality means the 8-decimal value maps to `x`;
-        // below 10^7 it has at most 15 significant digits, so it is the only such decimal.
-        if m / POW == x {
-            // |m| < 10^15 fits an i64 exactly.
-            return Some(Decimal::new(m as i64, SCALE).normalize());
-        }
-    }
     if !x.is_finite() {
         return None;
+    }
+    if let Some(d) = pipeline::domain::kline::eight_decimals(x) {
+        return Some(d);
     }
     Bar::price(x.abs()).map(|p| if x < 0.0 { -p.get() } else { p.get() })
 }

@@ -68,14 +68,28 @@ impl Bar {
 /// below 10^7 in size: `round(x * 10^8) / 10^8` is correctly rounded, so if it gives back `x`,
 /// that decimal (at most 15 significant digits) is the only one of 15 digits or fewer that maps
 /// to `x`, which is what the shortest round-trip text would say.
-fn eight_decimals(x: f64) -> Option<rust_decimal::Decimal> {
+/// Normalised (no trailing zeros), as `Decimal::normalize` would give it. Shared with the
+/// simulated exchange, which converts bar prices on its fill path.
+pub fn eight_decimals(x: f64) -> Option<rust_decimal::Decimal> {
     const POW: f64 = 100_000_000.0;
     if x.abs() >= 10_000_000.0 {
         return None;
     }
     let m = (x * POW).round();
     // |m| < 10^15 fits an i64 exactly.
-    (m / POW == x).then(|| rust_decimal::Decimal::new(m as i64, 8).normalize())
+    (m / POW == x).then(|| trimmed(m as i64, 8))
+}
+
+/// `m / 10^scale` without trailing zeros: `Decimal::normalize`'s result, on an `i64`.
+fn trimmed(mut m: i64, mut scale: u32) -> rust_decimal::Decimal {
+    if m == 0 {
+        return rust_decimal::Decimal::ZERO;
+    }
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    rust_decimal::Decimal::new(m, scale)
 }
 
 impl From<&Kline> for Bar {
@@ -131,6 +145,15 @@ mod tests {
                 Some(d) => prop_assert_eq!(Some(d), text),
                 None => prop_assert!(x.abs() >= 10_000_000.0 || text.is_some()),
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn trimming_is_normalize(m in -999_999_999_999_999i64..999_999_999_999_999i64, s in 0u32..9) {
+            let want = rust_decimal::Decimal::new(m, s).normalize();
+            let got = trimmed(m, s);
+            prop_assert_eq!((got.mantissa(), got.scale()), (want.mantissa(), want.scale()));
         }
     }
 

@@ -145,8 +145,51 @@ fn check_params(req: &OrderRequest) -> Result<(), Reject> {
     Ok(())
 }
 
-fn decimals(d: Decimal) -> u32 {
+/// The decimals `d` really carries (trailing zeros do not count).
+pub(crate) fn decimals(d: Decimal) -> u32 {
+    // Normalising only lowers the scale: a scale already within any precision needs none.
+    if d.scale() == 0 || d.mantissa() % 10 != 0 {
+        return d.scale();
+    }
     d.normalize().scale()
+}
+
+/// `value % step == 0` for `step > 0`, exactly. The filters' grids (tick, step) are checked on
+/// every order: on the integer mantissas brought to one scale when they fit in `u64`, with
+/// `Decimal`'s remainder otherwise.
+pub fn is_multiple(value: Decimal, step: Decimal) -> bool {
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut k = 1;
+        while k < 20 {
+            t[k] = t[k - 1] * 10;
+            k += 1;
+        }
+        t
+    };
+    let (sv, ss) = (value.scale(), step.scale());
+    let scale = sv.max(ss);
+    let widen = |m: i128, by: u32| {
+        let m = u64::try_from(m.unsigned_abs()).ok()?;
+        m.checked_mul(*POW10.get(by as usize)?)
+    };
+    match (
+        widen(value.mantissa(), scale - sv),
+        widen(step.mantissa(), scale - ss),
+    ) {
+        (Some(v), Some(s)) if s != 0 => v % s == 0,
+        _ => (value % step).is_zero(),
+    }
+}
+
+/// `(value - origin) % step == 0`, without the subtraction when `origin` is on the grid
+/// itself (Binance's minQty and minPrice usually are).
+pub(crate) fn on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool {
+    if is_multiple(origin, step) {
+        is_multiple(value, step)
+    } else {
+        is_multiple(value - origin, step)
+    }
 }
 
 fn positive_price(p: Option<Decimal>) -> Result<Option<Price>, Reject> {
@@ -162,7 +205,7 @@ pub fn check_price_filter(f: &PriceFilter, price: Decimal) -> Result<(), Reject>
     if !f.max_price.is_zero() && price > f.max_price {
         return Err(Reject::price_above_max());
     }
-    if !f.tick_size.is_zero() && !((price - f.min_price) % f.tick_size).is_zero() {
+    if !f.tick_size.is_zero() && !on_grid(price, f.min_price, f.tick_size) {
         return Err(Reject::price_not_on_tick());
     }
     Ok(())
@@ -176,7 +219,7 @@ pub fn check_lot(f: &LotSize, qty: Decimal) -> Result<(), Reject> {
     if !f.max_qty.is_zero() && qty > f.max_qty {
         return Err(Reject::qty_above_max());
     }
-    if !f.step_size.is_zero() && !((qty - f.min_qty) % f.step_size).is_zero() {
+    if !f.step_size.is_zero() && !on_grid(qty, f.min_qty, f.step_size) {
         return Err(Reject::qty_not_on_step());
     }
     Ok(())

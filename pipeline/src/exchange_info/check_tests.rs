@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
+use super::check::{decimals, is_multiple, on_grid};
 use super::*;
 use crate::domain::Price;
 use crate::order::{OrderRequest, OrderType, Side, TimeInForce};
@@ -255,4 +256,33 @@ proptest! {
         let accepted = check_order(Some(&s), &req, &mark(mark_px)).is_ok();
         prop_assert_eq!(accepted, passes_every_filter(&s, &req, mark_px), "{:?} at {}", req, mark_px);
     }
+}
+
+proptest! {
+    /// The integer fast paths agree with `Decimal`'s own arithmetic everywhere.
+    #[test]
+    fn multiple_and_decimals_fast_paths_match_decimal(
+        v in -10_000_000_000i64..10_000_000_000,
+        vs in 0u32..12,
+        step in 1i64..1_000_000,
+        ss in 0u32..12,
+    ) {
+        let value = Decimal::new(v, vs);
+        let step = Decimal::new(step, ss);
+        prop_assert_eq!(is_multiple(value, step), (value % step).is_zero());
+        prop_assert_eq!(decimals(value), value.normalize().scale());
+        let origin = Decimal::new(step.mantissa() as i64 * 3 + (v % 2), ss);
+        prop_assert_eq!(on_grid(value, origin, step), ((value - origin) % step).is_zero());
+    }
+}
+
+#[test]
+fn multiple_falls_back_when_the_mantissas_do_not_fit() {
+    let huge = Decimal::from_i128_with_scale(79_228_162_514_264_337_593_543_950_335, 0);
+    let tiny = Decimal::new(1, 28);
+    assert!(is_multiple(huge, tiny));
+    assert!(is_multiple(dec!(0.010), dec!(0.001)));
+    assert!(!is_multiple(dec!(0.0105), dec!(0.001)));
+    assert_eq!(decimals(dec!(1.2300)), 2);
+    assert_eq!(decimals(dec!(100)), 0);
 }
