@@ -18,8 +18,15 @@ pub struct SymbolError {
 }
 
 /// A cheaply clonable, validated symbol name.
-#[derive(Clone, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Eq, PartialOrd, Ord)]
 pub struct Symbol(Arc<str>);
+
+/// Hashes the text, consistent with the equality below.
+impl std::hash::Hash for Symbol {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 /// Equal text; clones of one symbol (the usual case) are equal without reading the text.
 impl PartialEq for Symbol {
