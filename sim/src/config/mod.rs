@@ -115,6 +115,7 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec
         apply_override(&mut table, o)?;
     }
     latency_import::resolve_session(&mut table).with_context(|| format!("config {source}"))?;
+    fill_strategy_defaults(&mut table);
     let raw: RawRunConfig = toml::Value::Table(table)
         .try_into()
         .map_err(|e: toml::de::Error| anyhow::anyhow!("{source}: {}", e.message().trim()))
@@ -127,6 +128,7 @@ pub fn parse(text: &str, source: &str) -> anyhow::Result<RunSpec> {
     let mut table: toml::Table =
         toml::from_str(text).with_context(|| format!("config {source} is not valid TOML"))?;
     latency_import::resolve_session(&mut table).with_context(|| format!("config {source}"))?;
+    fill_strategy_defaults(&mut table);
     let raw: RawRunConfig = toml::Value::Table(table)
         .try_into()
         .with_context(|| format!("config {source} is not a valid run config"))?;
@@ -164,6 +166,30 @@ fn validate(raw: RawRunConfig, source: String) -> anyhow::Result<RunSpec> {
         topology: raw.topology,
         source,
     })
+}
+
+/// A `[strategy]` table that names no strategy, or the default one, takes the default's
+/// missing keys: `--set strategy.fast=20` alone means `sma_cross` 20/30. Another strategy's
+/// parameters must all be given.
+fn fill_strategy_defaults(table: &mut toml::Table) {
+    let Some(given) = table
+        .get_mut("strategy")
+        .and_then(toml::Value::as_table_mut)
+    else {
+        return;
+    };
+    let Ok(toml::Value::Table(defaults)) = toml::Value::try_from(StrategyConfig::default()) else {
+        return;
+    };
+    if given
+        .get("name")
+        .is_some_and(|n| Some(n) != defaults.get("name"))
+    {
+        return;
+    }
+    for (key, value) in defaults {
+        given.entry(key).or_insert(value);
+    }
 }
 
 /// `a.b.c=value`: sets the nested key; the value is read as TOML (number, bool, array,
@@ -227,6 +253,31 @@ mod tests {
         assert!(spec.pipeline.executor.allow_upsize);
         assert_eq!(spec.run.symbols[0].as_str(), "ETHUSDT");
         assert_eq!(spec.run.exchange_info, "mainnet");
+    }
+
+    #[test]
+    fn a_strategy_parameter_alone_keeps_the_default_strategy() {
+        let spec = load(None, &["strategy.fast=20".into()]).expect("fast only");
+        assert_eq!(
+            spec.strategy,
+            StrategyConfig::SmaCross {
+                fast: 20,
+                slow: 30,
+                confidence: 0.75
+            }
+        );
+        let spec = parse("[strategy]\nslow = 50\n", "t.toml").expect("slow only");
+        assert!(matches!(
+            spec.strategy,
+            StrategyConfig::SmaCross {
+                fast: 10,
+                slow: 50,
+                ..
+            }
+        ));
+        // Another strategy's parameters are not guessed.
+        let err = load(None, &["strategy.name=\"rsi_reversion\"".into()]).expect_err("incomplete");
+        assert!(format!("{err:#}").contains("period"), "{err:#}");
     }
 
     #[test]
