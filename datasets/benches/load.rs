@@ -1,13 +1,14 @@
 //! Loading one year of 1m bars (525,600 rows): from a Binance-layout CSV (parse + validate),
-//! from the Parquet cache (what every load after the first does), and iterating the loaded
-//! series as `Bar`s (the backtest hot path). Results read as rows/s.
+//! from the Parquet cache (what every load after the first does; `parquet_cache_decode_only` is
+//! the same read without validation, so the difference is the validation's share), and
+//! iterating the loaded series as `Bar`s (the backtest hot path). Results read as rows/s.
 //! The input is generated once per run, in a temp dir.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datasets::text::write_binance_csv;
-use datasets::{DataHome, FileOptions, generate, load_file, read_file};
+use datasets::{DataHome, FileOptions, generate, load_file, read_file, read_parquet};
 use pipeline::{Interval, Symbol, TimestampMs};
 
 fn one_year() -> datasets::BarSeries {
@@ -41,6 +42,9 @@ fn bench_load(c: &mut Criterion) {
     });
     g.bench_function("parquet_cache", |b| {
         b.iter(|| black_box(read_file(&cache, &opts).expect("parquet").series.len()))
+    });
+    g.bench_function("parquet_cache_decode_only", |b| {
+        b.iter(|| black_box(read_parquet(&cache).expect("parquet").len()))
     });
     g.bench_function("load_file_cache_hit_incl_sha256", |b| {
         b.iter(|| black_box(load_file(&home, &csv, &opts).expect("hit").series.len()))

@@ -23,8 +23,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{DatasetError, Result};
 use crate::home::DataHome;
 
-/// Version of the cached layout; part of every key.
-pub const CACHE_FORMAT: &str = "sim-bars-v1";
+/// Version of the cached layout; part of every key. v2: one row group, uncompressed, no
+/// statistics (v1 files were LZ4-compressed in row groups of 262,144 rows).
+pub const CACHE_FORMAT: &str = "sim-bars-v2";
 
 /// Lower-case hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {

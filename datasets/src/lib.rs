@@ -32,6 +32,7 @@ pub mod fetch;
 pub mod file;
 pub mod home;
 mod parquet;
+mod row_check;
 pub mod series;
 pub mod stats;
 pub mod synth;

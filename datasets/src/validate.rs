@@ -2,7 +2,8 @@
 //! `BarSeries`. Checks order (sorted, no duplicates, on the interval's grid), OHLC sanity, and
 //! values (finite, prices > 0, volume >= 0); finds gaps and applies the `GapPolicy`.
 //!
-//! Every refusal names the file, the 1-based line (or Parquet row) and what to do.
+//! Every refusal names the file, the 1-based line (or Parquet row) and what to do. The
+//! row-level pass itself lives in `crate::row_check`.
 //! Must never live here: parsing text or reading files (loaders hand in columns and a
 //! `Locator` that turns a row index into a line number).
 
@@ -13,6 +14,7 @@ use pipeline::{Interval, Symbol, TimestampMs};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DatasetError, Result};
+use crate::row_check::check_rows;
 use crate::series::{BarSeries, Columns, bitset};
 
 /// What to do with missing bars.
@@ -100,7 +102,7 @@ impl Locator<'_> {
         }
     }
 
-    fn row_err(&self, i: usize, what: String, fix: &str) -> DatasetError {
+    pub(crate) fn row_err(&self, i: usize, what: String, fix: &str) -> DatasetError {
         DatasetError::Row {
             file: self.file.to_string(),
             place: self.place(i),
@@ -110,7 +112,7 @@ impl Locator<'_> {
     }
 }
 
-const FIX_ROW: &str = "fix or delete the row";
+pub(crate) const FIX_ROW: &str = "fix or delete the row";
 
 /// The interval most deltas among the first 1,000 rows agree on.
 pub fn infer_interval(open_times: &[i64]) -> Option<Interval> {
@@ -221,93 +223,6 @@ pub(crate) fn validate_and_apply(
     let (series, mut report) = validate(cols, symbol, interval, policy, loc)?;
     let series = apply_policy(series, &mut report, policy);
     Ok((series, report))
-}
-
-/// Row-level checks in one pass; returns the gaps.
-fn check_rows(cols: &Columns, interval: Interval, loc: Locator<'_>) -> Result<Vec<Gap>> {
-    let step = interval.as_ms();
-    let on_grid = interval != Interval::Mo1;
-    let mut gaps = Vec::new();
-    for i in 0..cols.len() {
-        let (o, h, l, c, v) = (
-            cols.open[i],
-            cols.high[i],
-            cols.low[i],
-            cols.close[i],
-            cols.volume[i],
-        );
-        for (name, x) in [("open", o), ("high", h), ("low", l), ("close", c)] {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(loc.row_err(i, format!("{name} {x} is not a positive price"), FIX_ROW));
-            }
-        }
-        if !v.is_finite() || v < 0.0 {
-            let what = if v.is_nan() {
-                "not a number"
-            } else {
-                "negative"
-            };
-            return Err(loc.row_err(i, format!("volume {v} is {what}"), FIX_ROW));
-        }
-        if h < l {
-            return Err(loc.row_err(i, format!("high {h} is below low {l}"), FIX_ROW));
-        }
-        for (name, x) in [("open", o), ("close", c)] {
-            if h < x {
-                return Err(loc.row_err(i, format!("high {h} is below {name} {x}"), FIX_ROW));
-            }
-            if l > x {
-                return Err(loc.row_err(i, format!("low {l} is above {name} {x}"), FIX_ROW));
-            }
-        }
-        if i == 0 {
-            continue;
-        }
-        let (prev, t) = (cols.open_time[i - 1], cols.open_time[i]);
-        let d = t - prev;
-        if d == 0 {
-            return Err(loc.row_err(
-                i,
-                format!("open time {} repeats {}", TimestampMs(t), loc.place(i - 1)),
-                "delete the duplicate row",
-            ));
-        }
-        if d < 0 {
-            return Err(loc.row_err(
-                i,
-                format!(
-                    "open time {} is earlier than {} ({})",
-                    TimestampMs(t),
-                    loc.place(i - 1),
-                    TimestampMs(prev)
-                ),
-                "sort the rows by open time",
-            ));
-        }
-        if !on_grid {
-            continue;
-        }
-        if d % step != 0 {
-            return Err(loc.row_err(
-                i,
-                format!(
-                    "open time {} is not a whole number of {interval} bars after {} ({})",
-                    TimestampMs(t),
-                    loc.place(i - 1),
-                    TimestampMs(prev)
-                ),
-                "check the bar interval (--interval) or fix the time",
-            ));
-        }
-        if d > step {
-            gaps.push(Gap {
-                start: TimestampMs(prev + step),
-                end: TimestampMs(t - step),
-                missing: (d / step - 1) as u64,
-            });
-        }
-    }
-    Ok(gaps)
 }
 
 /// Inserts flat bars at the previous close (volume 0) into every gap.
