@@ -11,7 +11,7 @@ use pipeline::venue::{OrderRef, OrderStatus, Venue, VenueEvent};
 use pipeline::{Price, Symbol};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use support::serve::{btc, client, set_faults, start, step, venue};
+use support::serve::{btc, client, set_faults, start, start_with, step, venue};
 
 fn checked(v: &live::LiveVenue, req: OrderRequest) -> CheckedOrder {
     let spec = v.symbol_spec(&btc()).expect("BTCUSDT listed");
@@ -246,4 +246,60 @@ fn conditional_orders_go_to_the_algo_service_and_can_be_cancelled() {
         .cancel_order(&btc(), &OrderRef::Id(placed.order_id))
         .expect("cancel");
     assert_eq!(c.status, OrderStatus::Canceled);
+}
+
+/// Funding every hour (01:00 is bar 60; the server starts at bar 50): a long held across it
+/// pays size x mark x 0.01 %, which the venue reads from `/fapi/v1/income` once, as a funding
+/// event, and the income endpoint lists like Binance (`FUNDING_FEE` rows, oldest first).
+#[test]
+fn funding_paid_while_holding_arrives_as_one_funding_event() {
+    let mut exchange = exchange_sim::SimConfig::default();
+    exchange.funding.interval_hours = 1;
+    let server = start_with(Faults::default(), exchange);
+    let mut v = venue(&server);
+    let order = checked(
+        &v,
+        OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.003)).with_client_order_id("t-fund-1"),
+    );
+    v.place_order(&order).expect("placed");
+    step(&server, 2);
+    let opened = v.drain_events().expect("events");
+    assert!(opened.iter().any(|e| matches!(e, VenueEvent::Fill(_))));
+    assert!(
+        !opened
+            .iter()
+            .any(|e| matches!(e, VenueEvent::Funding { .. }))
+    );
+    step(&server, 12);
+    let events = v.drain_events().expect("events");
+    let paid: Vec<(Decimal, i64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            VenueEvent::Funding { amount, time, .. } => Some((*amount, time.as_ms())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(paid.len(), 1, "{events:?}");
+    let (amount, time) = paid[0];
+    assert_eq!(time % 3_600_000, 0, "on the hour");
+    assert!(
+        amount < Decimal::ZERO && amount > dec!(-0.03),
+        "a long pays: {amount}"
+    );
+    step(&server, 2);
+    assert!(
+        !v.drain_events()
+            .expect("events")
+            .iter()
+            .any(|e| matches!(e, VenueEvent::Funding { .. })),
+        "reported once"
+    );
+    let rows = client(&server).funding_income(0).expect("income");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].income_type.as_str(), rows[0].time),
+        ("FUNDING_FEE", time)
+    );
+    let none = client(&server).funding_income(time + 1).expect("income");
+    assert!(none.is_empty());
 }

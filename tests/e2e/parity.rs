@@ -16,11 +16,11 @@ use crate::support::{Child, Sandbox};
 /// One week of 1m bars.
 const BARS: u64 = 7 * 24 * 60;
 
-/// Funding is off on both sides: the live venue does not read funding payments yet, so the
-/// trades' funding would differ for that reason alone.
+/// The shared config: the defaults, funding included (every 8 h at 0.01 %: the live venue
+/// reads the payments from `/fapi/v1/income`, the replay charges them itself).
 const CONFIG: &str = r#"
 [exchange.funding]
-enabled = false
+enabled = true
 "#;
 
 /// One HTTP/1.1 request to the server at `addr` (host:port); returns the whole answer.
@@ -194,6 +194,19 @@ fn a_week_traded_live_against_sim_serve_replays_with_identical_decisions() {
     };
     let (a, b) = (trades("session"), trades("session/replay"));
     assert!(a.len() > 10, "{a:?}");
+    let funding_col = a[0]
+        .split(',')
+        .position(|c| c == "funding")
+        .expect("funding column");
+    let funded = a
+        .iter()
+        .skip(1)
+        .filter(|l| l.split(',').nth(funding_col).is_some_and(|c| c != "0"))
+        .count();
+    assert!(
+        funded > 0,
+        "some trade was held across a funding time: {a:?}"
+    );
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
         assert_eq!(x, y, "trades.csv line {}", i + 1);
     }

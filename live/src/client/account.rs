@@ -1,5 +1,6 @@
 //! Account calls: positions (`/fapi/v2/positionRisk`, which carries leverage and margin type),
-//! the USDT balance (`/fapi/v2/balance`), leverage and margin type.
+//! the USDT balance (`/fapi/v2/balance`), funding payments (`/fapi/v1/income`), leverage and
+//! margin type.
 //! Must never live here: orders.
 
 use pipeline::Symbol;
@@ -8,7 +9,8 @@ use pipeline::venue::{Balance, PositionSnapshot, VenueError};
 use reqwest::Method;
 
 use super::transport::{Client, Request};
-use crate::wire::{BalanceRow, PositionRiskV2};
+use crate::wire::income::FUNDING_FEE;
+use crate::wire::{BalanceRow, IncomeRow, PositionRiskV2};
 
 /// A symbol's margin mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,16 @@ impl Client {
             VenueError::Unavailable(format!("the account has no {asset} balance"))
         })?;
         Ok(row.to_balance()?)
+    }
+
+    /// `GET /fapi/v1/income` of type `FUNDING_FEE` from `start_ms` (inclusive), oldest first,
+    /// at most 1,000 rows (Binance's cap; weight 30).
+    pub fn funding_income(&self, start_ms: i64) -> Result<Vec<IncomeRow>, VenueError> {
+        let req = Request::signed(Method::GET, "/fapi/v1/income")
+            .param("incomeType", FUNDING_FEE)
+            .param("startTime", start_ms)
+            .param("limit", 1000);
+        self.call(&req)
     }
 
     /// `POST /fapi/v1/leverage`.

@@ -30,6 +30,7 @@ mod auth;
 mod clock;
 pub mod faults;
 mod http;
+mod income;
 mod limits;
 mod market;
 mod routes_account;

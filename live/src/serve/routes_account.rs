@@ -1,6 +1,6 @@
 //! Account endpoints: leverage, marginType, positionSide/dual, symbolConfig, accountConfig,
-//! positionRisk v2/v3, balance v2/v3, account v2/v3, commissionRate, leverageBracket (signed),
-//! and listenKey (key only).
+//! positionRisk v2/v3, balance v2/v3, account v2/v3, income (the simulator's funding payments
+//! as `FUNDING_FEE` rows), commissionRate, leverageBracket (signed), and listenKey (key only).
 //! Must never live here: margin arithmetic (the simulator computes every number).
 
 use std::sync::Arc;
@@ -59,6 +59,10 @@ pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
         get(ep(Endpoint::signed(five, position_risk_v3))),
     )
     .route("/fapi/v2/balance", get(ep(Endpoint::signed(five, balance))))
+    .route(
+        "/fapi/v1/income",
+        get(ep(Endpoint::signed(|_| 30, super::income::income))),
+    )
     .route("/fapi/v3/balance", get(ep(Endpoint::signed(five, balance))))
     .route(
         "/fapi/v2/account",

@@ -86,7 +86,7 @@ fn exchange_info(app: &App, _: &Params) -> Answer {
     Ok(serde_json::to_value(raw).unwrap_or(Value::Null))
 }
 
-fn limit_param(p: &Params, default: u32, max: u32) -> Result<u32, Reject> {
+pub(crate) fn limit_param(p: &Params, default: u32, max: u32) -> Result<u32, Reject> {
     let limit = p.parsed::<u32>("limit")?.unwrap_or(default);
     if limit == 0 || limit > max {
         return Err(Reject {

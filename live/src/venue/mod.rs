@@ -5,13 +5,16 @@
 //!   orders adopted for tracking) and the trait's read calls.
 //! - `orders`: placing and cancelling: the deterministic `newClientOrderId`, and the read-back
 //!   by that id after an unknown outcome (timeout, 503), so a retry never doubles an order.
-//! - `tracking`: orders out at the venue, polled by `drain_events` into fills and updates.
+//! - `tracking`: orders out at the venue, polled by `drain_events` into fills (fee, realised
+//!   PnL and time from the order's `userTrades`) and updates.
+//! - `funding`: the account's `FUNDING_FEE` income, read by `drain_events` while a position is
+//!   held, as funding events.
 //!
 //! The venue is the truth: positions come from `/fapi/v2/positionRisk` each time they are asked
-//! for. Fills derived from polling carry no fee (Binance reports fees per trade, which this
-//! adapter does not read yet).
+//! for.
 //! Must never live here: stage logic, and never the keys (they stay inside the client).
 
+mod funding;
 mod orders;
 mod tracking;
 
@@ -65,6 +68,7 @@ pub struct LiveVenue {
     info: ExchangeInfo,
     cfg: LiveVenueConfig,
     tracker: Tracker,
+    funding: funding::FundingWatch,
 }
 
 impl LiveVenue {
@@ -91,6 +95,7 @@ impl LiveVenue {
             info,
             cfg,
             tracker: Tracker::default(),
+            funding: funding::FundingWatch::default(),
         };
         let adopted = venue.adopt_open_orders()?;
         info!(

@@ -191,6 +191,13 @@ impl LiveVenue {
         for e in &mut events {
             if let VenueEvent::Fill(f) = e {
                 self.add_trade_details(f);
+                self.funding.on_fill(f);
+            }
+        }
+        if let Some(since) = self.funding.due() {
+            match self.client.funding_income(since) {
+                Ok(rows) => events.extend(self.funding.take(&rows)),
+                Err(e) => warn!(error = %e, "funding payments unread; read again next time"),
             }
         }
         Ok(events)

@@ -4,7 +4,7 @@
 //! - [`sign`]: HMAC-SHA256 hex signatures (sign and verify).
 //! - [`params`]: request parameters from the raw query and/or form body, with the raw text
 //!   kept for the signature check.
-//! - [`order`], [`trade`], [`account`], [`market`]: the JSON shapes (serde both ways, decimals as strings)
+//! - [`order`], [`trade`], [`account`], [`market`], [`income`]: the JSON shapes (serde both ways, decimals as strings)
 //!   and their conversions to and from `pipeline::venue` / `pipeline::order` types.
 //! - [`order_params`]: order parameters both ways (`OrderRequest` <-> query), with
 //!   Binance's codes for what does not parse.
@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod error;
+pub mod income;
 pub mod market;
 pub mod order;
 pub mod order_params;
@@ -31,6 +32,7 @@ pub use account::{
     PositionRiskV2, PositionRiskV3,
 };
 pub use error::{ErrorBody, http_status, venue_error};
+pub use income::IncomeRow;
 pub use market::{Depth, KlineEvent, KlineRow, PremiumIndex, ServerTime, TickerPrice};
 pub use order::{AlgoCancelAnswer, WireAlgoOrder, WireOrder};
 pub use order_params::{order_query, order_request};

@@ -40,10 +40,15 @@ pub fn bars(n: usize) -> Vec<(Symbol, Bar)> {
 }
 
 pub fn start(faults: Faults) -> ServerHandle {
+    start_with(faults, SimConfig::default())
+}
+
+/// `start` with an exchange config of the test's own.
+pub fn start_with(faults: Faults, exchange: SimConfig) -> ServerHandle {
     let info = snapshot(Snap::Testnet).expect("embedded testnet info");
     let mut cfg = ServeConfig::new(
         info,
-        SimConfig::default(),
+        exchange,
         Interval::M1,
         bars(400),
         vec![ApiKey {
