@@ -59,6 +59,31 @@ impl SimExchange {
         result
     }
 
+    /// Places an order already checked: when it was checked against this exchange's rules for
+    /// the symbol as they are now (the very same shared spec) and its mark now, checking again
+    /// would give the same answer, so the stateful checks follow at once; otherwise it goes
+    /// through [`SimExchange::submit`] and is checked again with the rules valid now.
+    pub(crate) fn submit_checked(&mut self, order: &CheckedOrder) -> Result<OrderState, Reject> {
+        let i = self
+            .schedule
+            .symbol_id(order.symbol().as_str())
+            .map(SymId::index);
+        let spec = i.and_then(|i| self.spec_now(i));
+        let mark = i
+            .and_then(|i| self.mark_dec(i))
+            .and_then(|d| Price::new(d).ok());
+        if let (Some(i), Some(spec), Some(mark)) = (i, spec, mark)
+            && order.checked_against(&spec, &MarketContext::at_mark(mark))
+        {
+            let result = self.place(i, &spec, order, mark.get());
+            if let Err(r) = &result {
+                tracing::debug!(symbol = %order.symbol(), code = r.code, msg = %r.msg, "order rejected");
+            }
+            return result;
+        }
+        self.submit(&crate::venue_impl::request_of(order))
+    }
+
     fn place(
         &mut self,
         i: usize,

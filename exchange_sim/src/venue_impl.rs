@@ -2,7 +2,8 @@
 //! exchange, a thin mapping onto the inherent methods.
 //!
 //! `place_order` re-runs the order check with the spec valid at the venue's clock (the
-//! `CheckedOrder` may have been checked against another snapshot), exactly like `submit`.
+//! `CheckedOrder` may have been checked against another snapshot), exactly like `submit`,
+//! unless the order was checked against this very spec and mark (`submit_checked`).
 //! Must never live here: behaviour of its own.
 
 use pipeline::exchange_info::SymbolSpec;
@@ -45,8 +46,7 @@ impl Venue for SimExchange {
     }
 
     fn place_order(&mut self, order: &CheckedOrder) -> Result<OrderState, VenueError> {
-        self.submit(&request_of(order))
-            .map_err(VenueError::Rejected)
+        self.submit_checked(order).map_err(VenueError::Rejected)
     }
 
     fn cancel_order(

@@ -520,3 +520,30 @@ fn bars_out_of_order_and_malformed_bars_are_errors() {
     assert!(e.to_string().contains("malformed"));
     assert!(ex.on_bar(b, &bar(3, f64::NAN, 1.0, 1.0, 1.0)).is_err());
 }
+
+/// An order checked against this exchange's own shared spec and its current mark is taken as
+/// checked; once the mark has moved (a new bar) the exchange checks it again, and the band of
+/// PERCENT_PRICE at the new mark refuses a limit that was fine before (-4016).
+#[test]
+fn a_stale_check_is_checked_again_at_the_venue() {
+    use pipeline::exchange_info::check_order_shared;
+    let place = |move_market: bool| {
+        let mut ex = exchange(SimConfig::default());
+        let b = btc(&ex);
+        ex.on_bar(b, &flat(0, 70_000.0)).expect("bar");
+        let spec = ex.spec(b).expect("listed");
+        let mark = ex.mark(b).expect("mark");
+        let req = limit(Side::Buy, dec!(0.01), dec!(69_000));
+        let checked = check_order_shared(&spec, &req, &MarketContext::at_mark(mark)).expect("ok");
+        assert!(checked.checked_against(&spec, &MarketContext::at_mark(mark)));
+        if move_market {
+            ex.on_bar(b, &flat(1, 60_000.0)).expect("bar");
+        }
+        Venue::place_order(&mut ex, &checked).map(|s| s.status)
+    };
+    assert_eq!(place(false).expect("accepted"), OrderStatus::New);
+    match place(true) {
+        Err(pipeline::venue::VenueError::Rejected(r)) => assert_eq!(r.code, -4016, "{r:?}"),
+        other => panic!("expected -4016, got {other:?}"),
+    }
+}

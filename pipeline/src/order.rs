@@ -6,11 +6,13 @@
 //! `CheckedOrder` carries validated `Price`/`Qty` values; a venue accepts nothing else.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Notional, Price, Qty, Symbol};
+use crate::exchange_info::{MarketContext, SymbolSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -199,7 +201,25 @@ pub struct CheckedOrder {
     pub(crate) client_order_id: Option<String>,
     /// The notional the MIN_NOTIONAL check used (price or mark price x quantity).
     pub(crate) notional: Notional,
+    /// What the check was given, when its rules were shared ones (see [`CheckStamp`]).
+    #[serde(skip)]
+    pub(crate) stamp: CheckStamp,
 }
+
+/// The rules (the very shared `SymbolSpec`, not a copy) and the market an order was checked
+/// against. The check is a pure function of the request, the rules and the market, so a venue
+/// holding the same rules and market may take the order as checked instead of checking it a
+/// second time. Provenance, not content: it never makes two orders unequal.
+#[derive(Debug, Clone, Default)]
+pub struct CheckStamp(pub(crate) Option<(Arc<SymbolSpec>, MarketContext)>);
+
+impl PartialEq for CheckStamp {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for CheckStamp {}
 
 impl CheckedOrder {
     pub fn symbol(&self) -> &Symbol {
@@ -235,5 +255,13 @@ impl CheckedOrder {
     }
     pub fn notional(&self) -> Notional {
         self.notional
+    }
+    /// True when this order was checked against exactly `spec` (the same shared rules) and
+    /// `market`: checking it again there would give the same answer.
+    pub fn checked_against(&self, spec: &Arc<SymbolSpec>, market: &MarketContext) -> bool {
+        self.stamp
+            .0
+            .as_ref()
+            .is_some_and(|(s, m)| Arc::ptr_eq(s, spec) && m == market)
     }
 }

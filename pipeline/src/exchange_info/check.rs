@@ -96,7 +96,21 @@ pub fn check_order(
         close_position: req.close_position,
         client_order_id: req.client_order_id.clone(),
         notional: Notional::new(notional.get()).unwrap_or(Notional::ZERO),
+        stamp: crate::order::CheckStamp::default(),
     })
+}
+
+/// [`check_order`] against shared rules: the order remembers them and `market`, so a venue
+/// holding the very same rules and market can take it as checked
+/// ([`CheckedOrder::checked_against`]).
+pub fn check_order_shared(
+    spec: &std::sync::Arc<SymbolSpec>,
+    req: &OrderRequest,
+    market: &MarketContext,
+) -> Result<CheckedOrder, Reject> {
+    let mut checked = check_order(Some(spec), req, market)?;
+    checked.stamp = crate::order::CheckStamp(Some((std::sync::Arc::clone(spec), *market)));
+    Ok(checked)
 }
 
 fn check_params(req: &OrderRequest) -> Result<(), Reject> {

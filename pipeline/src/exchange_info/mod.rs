@@ -15,7 +15,7 @@ pub mod spec;
 #[cfg(test)]
 mod check_tests;
 
-pub use check::{MarketContext, check_lot, check_order, check_price_filter};
+pub use check::{MarketContext, check_lot, check_order, check_order_shared, check_price_filter};
 pub use raw::{RawExchangeInfo, RawFilter, RawSymbol};
 pub use reject::Reject;
 pub use spec::{

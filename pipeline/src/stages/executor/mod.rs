@@ -28,7 +28,7 @@ use super::journal::{Journal, JournalRecord, note};
 use super::permit::{PermitInfo, PermittedPlan};
 use super::{EvalType, Outcome};
 use crate::domain::{Notional, Price, Qty, Symbol, TimestampMs};
-use crate::exchange_info::{MarketContext, Reject, SymbolSpec, check_order};
+use crate::exchange_info::{MarketContext, Reject, SymbolSpec, check_order_shared};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use crate::reason::{Dropped, Reason};
 use crate::venue::{OrderStatus, Venue, VenueError};
@@ -268,7 +268,7 @@ impl Executor {
             .with_reduce_only(p.reduce_only())
             .with_client_order_id(client_id(p.plan_id(), ""));
         let ctx = MarketContext::at_mark(mark);
-        let checked = match check_order(Some(&spec), &req, &ctx) {
+        let checked = match check_order_shared(&spec, &req, &ctx) {
             Ok(c) => c,
             Err(r) => return Outcome::Drop(check_drop(sym, r)),
         };
@@ -376,7 +376,7 @@ impl Executor {
     fn protect<V: Venue + ?Sized>(
         &self,
         plan: &PermittedPlan,
-        spec: &SymbolSpec,
+        spec: &std::sync::Arc<SymbolSpec>,
         ctx: &MarketContext,
         qty: Qty,
         venue: &mut V,
@@ -404,7 +404,7 @@ impl Executor {
             )
             .with_reduce_only(true)
             .with_client_order_id(client_id(p.plan_id(), tag));
-            let answer = check_order(Some(spec), &req, ctx)
+            let answer = check_order_shared(spec, &req, ctx)
                 .map_err(VenueError::Rejected)
                 .and_then(|c: CheckedOrder| {
                     note(
