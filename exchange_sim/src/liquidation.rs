@@ -130,7 +130,7 @@ impl SimExchange {
         let id = self.orders.next_id(false);
         let state = OrderState {
             order_id: id,
-            client_order_id: client_id.to_string(),
+            client_order_id: client_id.into(),
             symbol: self.syms[i].symbol.clone(),
             side,
             order_type: OrderType::Market,

@@ -169,7 +169,7 @@ impl OpenOrder {
 pub(crate) fn new_state(
     order_id: i64,
     checked: &pipeline::order::CheckedOrder,
-    client_order_id: String,
+    client_order_id: pipeline::ClientOrderId,
     time: pipeline::TimestampMs,
 ) -> OrderState {
     OrderState {

@@ -95,16 +95,13 @@ impl SimExchange {
         let algo = o.order_type().is_conditional();
         let t = self.now;
         let id = self.orders.next_id(algo);
-        let client_id = o.client_order_id().map_or_else(
-            || {
-                if algo {
-                    format!("simalgo{id}")
-                } else {
-                    format!("sim{id}")
-                }
-            },
-            str::to_string,
-        );
+        let client_id = o.client_id().cloned().unwrap_or_else(|| {
+            if algo {
+                format!("simalgo{id}").into()
+            } else {
+                format!("sim{id}").into()
+            }
+        });
         let state = new_state(id, o, client_id, TimestampMs(t));
         self.events.push(VenueEvent::OrderUpdate(state.clone()));
         self.orders.push(OrderRecord {

@@ -32,7 +32,7 @@ impl BenchVenue {
         self.next_id += 1;
         OrderState {
             order_id: self.next_id,
-            client_order_id: String::new(),
+            client_order_id: Default::default(),
             symbol: order.symbol().clone(),
             side: order.side(),
             order_type: order.order_type(),

@@ -29,4 +29,6 @@ pub mod signal;
 pub mod stages;
 pub mod venue;
 
-pub use domain::{Bar, Interval, Kline, Notional, Price, Qty, Rounding, Symbol, TimestampMs};
+pub use domain::{
+    Bar, ClientOrderId, Interval, Kline, Notional, Price, Qty, Rounding, Symbol, TimestampMs,
+};

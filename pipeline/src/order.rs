@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Notional, Price, Qty, Symbol};
+use crate::domain::{ClientOrderId, Notional, Price, Qty, Symbol};
 use crate::exchange_info::{MarketContext, SymbolSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -198,7 +198,7 @@ pub struct CheckedOrder {
     pub(crate) stop_price: Option<Price>,
     pub(crate) reduce_only: bool,
     pub(crate) close_position: bool,
-    pub(crate) client_order_id: Option<String>,
+    pub(crate) client_order_id: Option<ClientOrderId>,
     /// The notional the MIN_NOTIONAL check used (price or mark price x quantity).
     pub(crate) notional: Notional,
     /// What the check was given, when its rules were shared ones (see [`CheckStamp`]).
@@ -252,6 +252,10 @@ impl CheckedOrder {
     }
     pub fn client_order_id(&self) -> Option<&str> {
         self.client_order_id.as_deref()
+    }
+    /// The client id, shared (cloning it does not copy the text).
+    pub fn client_id(&self) -> Option<&ClientOrderId> {
+        self.client_order_id.as_ref()
     }
     pub fn notional(&self) -> Notional {
         self.notional

@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Price, Qty, Symbol, TimestampMs};
+use crate::domain::{ClientOrderId, Price, Qty, Symbol, TimestampMs};
 use crate::exchange_info::{Reject, SymbolSpec};
 use crate::order::{CheckedOrder, OrderType, Side, TimeInForce};
 
@@ -36,7 +36,7 @@ impl OrderStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderState {
     pub order_id: i64,
-    pub client_order_id: String,
+    pub client_order_id: ClientOrderId,
     pub symbol: Symbol,
     pub side: Side,
     pub order_type: OrderType,
@@ -64,7 +64,7 @@ pub enum OrderRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fill {
     pub order_id: i64,
-    pub client_order_id: String,
+    pub client_order_id: ClientOrderId,
     pub symbol: Symbol,
     pub side: Side,
     pub qty: Qty,

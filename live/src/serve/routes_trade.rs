@@ -162,7 +162,7 @@ fn cancel_algo_order(app: &App, p: &Params) -> Answer {
     let canceled = m.ex.cancel(&symbol, &OrderRef::Id(state.order_id))?;
     to_json(AlgoCancelAnswer {
         algo_id: canceled.order_id,
-        client_algo_id: canceled.client_order_id,
+        client_algo_id: canceled.client_order_id.to_string(),
         code: "200".to_string(),
         msg: "success".to_string(),
     })

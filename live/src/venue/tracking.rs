@@ -71,7 +71,7 @@ impl Tracker {
             s.order_id,
             AlgoSeen {
                 symbol: s.symbol,
-                client_id: s.client_order_id,
+                client_id: s.client_order_id.to_string(),
             },
         );
     }
@@ -284,7 +284,7 @@ mod tests {
     fn state(id: i64, exec: Decimal, avg: Option<Decimal>, status: OrderStatus) -> OrderState {
         OrderState {
             order_id: id,
-            client_order_id: format!("c{id}"),
+            client_order_id: format!("c{id}").into(),
             symbol: Symbol::new("BTCUSDT").expect("symbol"),
             side: Side::Buy,
             order_type: OrderType::Limit,
@@ -359,7 +359,7 @@ mod tests {
     fn conditional_orders_are_recognised_by_id_and_client_id() {
         let mut t = Tracker::default();
         let mut s = state(42, dec!(0), None, OrderStatus::New);
-        s.client_order_id = "tp-by-hand".to_string();
+        s.client_order_id = "tp-by-hand".into();
         t.adopt_algo(s);
         assert!(t.is_algo(&OrderRef::Id(42)));
         assert!(t.is_algo(&OrderRef::ClientId("tp-by-hand".into())));

@@ -128,7 +128,7 @@ impl WireOrder {
             order_id: o.order_id,
             symbol: o.symbol.to_string(),
             status: status_str(o.status).to_string(),
-            client_order_id: o.client_order_id.clone(),
+            client_order_id: o.client_order_id.to_string(),
             price: price_text(o.price),
             avg_price: avg.to_string(),
             orig_qty: o.orig_qty.to_string(),
@@ -167,7 +167,7 @@ impl WireOrder {
         };
         Ok(OrderState {
             order_id: self.order_id,
-            client_order_id: self.client_order_id.clone(),
+            client_order_id: self.client_order_id.as_str().into(),
             symbol: symbol(&self.symbol)?,
             side: parse_side(&self.side).ok_or_else(|| WireError::new("side", &self.side))?,
             order_type: parse_order_type(&self.order_type)
@@ -258,7 +258,7 @@ impl WireAlgoOrder {
         let t = o.update_time.as_ms();
         WireAlgoOrder {
             algo_id: o.order_id,
-            client_algo_id: o.client_order_id.clone(),
+            client_algo_id: o.client_order_id.to_string(),
             algo_type: "CONDITIONAL".to_string(),
             order_type: o.order_type.as_str().to_string(),
             symbol: o.symbol.to_string(),
@@ -293,7 +293,7 @@ impl WireAlgoOrder {
         let orig_qty = qty("quantity", &self.quantity)?;
         Ok(OrderState {
             order_id: self.algo_id,
-            client_order_id: self.client_algo_id.clone(),
+            client_order_id: self.client_algo_id.as_str().into(),
             symbol: symbol(&self.symbol)?,
             side: parse_side(&self.side).ok_or_else(|| WireError::new("side", &self.side))?,
             order_type: parse_order_type(&self.order_type)
@@ -335,7 +335,7 @@ mod tests {
     fn state(status: OrderStatus) -> OrderState {
         OrderState {
             order_id: 7,
-            client_order_id: "plan-1".to_string(),
+            client_order_id: "plan-1".into(),
             symbol: Symbol::new("BTCUSDT").expect("valid"),
             side: Side::Buy,
             order_type: OrderType::Limit,

@@ -62,7 +62,7 @@ impl WireTrade {
         let qty = dec("qty", &self.qty)?;
         Ok(Fill {
             order_id: self.order_id,
-            client_order_id: client_order_id.to_string(),
+            client_order_id: client_order_id.into(),
             symbol: symbol(&self.symbol)?,
             side: parse_side(&self.side).ok_or_else(|| WireError::new("side", &self.side))?,
             qty: pipeline::Qty::new(qty).map_err(|_| WireError::new("qty", &self.qty))?,
@@ -88,7 +88,7 @@ mod tests {
     fn trade_row_round_trips() {
         let f = Fill {
             order_id: 3,
-            client_order_id: "plan-3".to_string(),
+            client_order_id: "plan-3".into(),
             symbol: pipeline::Symbol::new("BTCUSDT").expect("symbol"),
             side: Side::Sell,
             qty: pipeline::Qty::new(dec!(0.01)).expect("qty"),

@@ -1,12 +1,15 @@
-//! Domain value types shared by every crate: money, time, symbols, intervals and klines.
+//! Domain value types shared by every crate: money, time, symbols, client order ids,
+//! intervals and klines.
 //! Must never live here: behaviour of a stage or of a venue.
 
+pub mod client_id;
 pub mod interval;
 pub mod kline;
 pub mod money;
 pub mod symbol;
 pub mod time;
 
+pub use client_id::ClientOrderId;
 pub use interval::Interval;
 pub use kline::{Bar, Kline};
 pub use money::{MoneyError, Notional, Price, Qty, Rounding, round_to_increment};

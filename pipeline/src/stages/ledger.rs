@@ -272,7 +272,7 @@ mod tests {
     fn fill(order_id: i64, side: Side, qty: Decimal, price: Decimal) -> VenueEvent {
         VenueEvent::Fill(Fill {
             order_id,
-            client_order_id: format!("o{order_id}"),
+            client_order_id: format!("o{order_id}").into(),
             symbol: sym(),
             side,
             qty: Qty::new(qty).expect("q"),

@@ -189,7 +189,7 @@ impl Venue for FakeVenue {
         self.next_id += 1;
         let mut state = OrderState {
             order_id,
-            client_order_id: order.client_order_id().unwrap_or("fake").to_string(),
+            client_order_id: order.client_order_id().unwrap_or("fake").into(),
             symbol: order.symbol().clone(),
             side: order.side(),
             order_type: order.order_type(),

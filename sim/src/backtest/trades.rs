@@ -184,7 +184,7 @@ mod tests {
     fn fill(side: Side, qty: i64, price: i64, t: i64, client: &str, pnl: i64) -> Fill {
         Fill {
             order_id: t,
-            client_order_id: client.to_string(),
+            client_order_id: client.into(),
             symbol: Symbol::new("BTCUSDT").expect("symbol"),
             side,
             qty: Qty::new(Decimal::new(qty, 3)).expect("qty"),

@@ -55,7 +55,7 @@ pub struct ExecResult {
     source: String,
     executed: bool,
     order_id: i64,
-    client_order_id: String,
+    client_order_id: crate::domain::ClientOrderId,
     order_status: OrderStatus,
     qty: Qty,
     filled_qty: Qty,
