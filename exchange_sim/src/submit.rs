@@ -110,24 +110,6 @@ impl SimExchange {
             actual_order_id: None,
         });
         self.touch_orders(i);
-        let qty = o.quantity().get();
-        let rest = |price: Decimal| OpenOrder {
-            id,
-            order_type: o.order_type(),
-            side: o.side(),
-            remaining: qty,
-            price,
-            level: level_f64(price),
-            reduce_only: o.reduce_only(),
-            close_position: o.close_position(),
-            margin: Decimal::ZERO,
-            done: false,
-            arrive_at: None,
-        };
-        let push = |ex: &mut SimExchange, mut order: OpenOrder| {
-            order.margin = ex.resting_margin(i, &order, mark);
-            ex.syms[i].open.push(order);
-        };
         let delay = self.order_delay();
         if delay > 0 {
             // In flight: the bar its arrival falls in decides what happens to it.
@@ -135,13 +117,9 @@ impl SimExchange {
                 .price()
                 .or(o.stop_price())
                 .map_or(Decimal::ZERO, Price::get);
-            let order = OpenOrder {
-                arrive_at: Some(t + delay),
-                ..rest(price)
-            };
-            push(self, order);
+            self.rest(i, id, o, price, mark, Some(t + delay));
         } else {
-            self.place_now(i, id, o, mark, push, rest);
+            self.place_now(i, id, o, mark);
         }
         self.refresh_if_dirty();
         self.orders
@@ -152,19 +130,11 @@ impl SimExchange {
 
     /// What an order does the instant it reaches the exchange: MARKET fills (now, or at the
     /// next open), a marketable LIMIT takes, the rest waits on the book.
-    fn place_now(
-        &mut self,
-        i: usize,
-        id: i64,
-        o: &CheckedOrder,
-        mark: Decimal,
-        push: impl Fn(&mut SimExchange, OpenOrder),
-        rest: impl Fn(Decimal) -> OpenOrder,
-    ) {
+    fn place_now(&mut self, i: usize, id: i64, o: &CheckedOrder, mark: Decimal) {
         let t = self.now;
         match o.order_type() {
             OrderType::Market => match self.cfg.market_fill {
-                MarketFill::NextOpen => push(self, rest(Decimal::ZERO)),
+                MarketFill::NextOpen => self.rest(i, id, o, Decimal::ZERO, mark, None),
                 MarketFill::CurrentClose => self.fill_now(i, id, o, None),
             },
             OrderType::Limit => {
@@ -174,14 +144,42 @@ impl SimExchange {
                 } else if o.time_in_force() == Some(TimeInForce::Ioc) {
                     self.set_status(id, OrderStatus::Expired, t);
                 } else {
-                    push(self, rest(price));
+                    self.rest(i, id, o, price, mark, None);
                 }
             }
             OrderType::StopMarket | OrderType::TakeProfitMarket => {
                 let stop = o.stop_price().map_or(Decimal::ZERO, Price::get);
-                push(self, rest(stop));
+                self.rest(i, id, o, stop, mark, None);
             }
         }
+    }
+
+    /// Puts order `id` on symbol `i`'s list at `price` (the limit, the stop, or 0 for a MARKET
+    /// order waiting for the next open), holding its margin; `arrive_at`: still in flight.
+    fn rest(
+        &mut self,
+        i: usize,
+        id: i64,
+        o: &CheckedOrder,
+        price: Decimal,
+        mark: Decimal,
+        arrive_at: Option<i64>,
+    ) {
+        let mut order = OpenOrder {
+            id,
+            order_type: o.order_type(),
+            side: o.side(),
+            remaining: o.quantity().get(),
+            price,
+            level: level_f64(price),
+            reduce_only: o.reduce_only(),
+            close_position: o.close_position(),
+            margin: Decimal::ZERO,
+            done: false,
+            arrive_at,
+        };
+        order.margin = self.resting_margin(i, &order, mark);
+        self.syms[i].open.push(order);
     }
 
     fn stateful_checks(

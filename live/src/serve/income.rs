@@ -18,7 +18,9 @@ pub(crate) fn income(app: &App, p: &Params) -> Answer {
     let limit = limit_param(p, 100, 1000)? as usize;
     let start = p.parsed::<i64>("startTime")?;
     let end = p.parsed::<i64>("endTime")?;
-    let wanted_type = p.get("incomeType").is_none_or(|t| t == FUNDING_FEE);
+    if p.get("incomeType").is_some_and(|t| t != FUNDING_FEE) {
+        return Ok(serde_json::Value::Array(Vec::new()));
+    }
     let symbol = p.get("symbol");
     let m = app.market();
     let (from, to) = match (start, end) {
@@ -29,7 +31,6 @@ pub(crate) fn income(app: &App, p: &Params) -> Answer {
         m.ex.account_history()
             .iter()
             .enumerate()
-            .filter(|_| wanted_type)
             .filter_map(|(k, e)| match e {
                 VenueEvent::Funding {
                     symbol: s,

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use exchange_sim::{SimConfig, SimError, SimExchange, SymId};
-use pipeline::exchange_info::ExchangeInfo;
+use pipeline::exchange_info::{ExchangeInfo, Reject};
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
 
 use super::ServeError;
@@ -123,6 +123,20 @@ impl Market {
     }
 
     /// The simulator's clock: the close time of the latest bar fed.
+    /// The replayed interval is the only one served (-1120 otherwise).
+    pub fn check_interval(&self, interval: &str) -> Result<(), Reject> {
+        if interval == self.interval.as_str() {
+            return Ok(());
+        }
+        Err(Reject {
+            code: -1120,
+            msg: format!(
+                "Invalid interval. (sim serve replays {} bars only)",
+                self.interval.as_str()
+            ),
+        })
+    }
+
     pub fn sim_now(&self) -> TimestampMs {
         self.ex.now()
     }

@@ -117,15 +117,7 @@ fn klines(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let symbol = listed(&m, p)?;
     let interval = p.required("interval")?;
-    if interval != m.interval.as_str() {
-        return Err(Reject {
-            code: -1120,
-            msg: format!(
-                "Invalid interval. (sim serve replays {} bars only)",
-                m.interval.as_str()
-            ),
-        });
-    }
+    m.check_interval(interval)?;
     let limit = limit_param(p, 500, 1500)? as usize;
     let start: Option<i64> = p.parsed("startTime")?;
     let end: Option<i64> = p.parsed("endTime")?;

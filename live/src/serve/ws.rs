@@ -54,15 +54,7 @@ fn parse(app: &App, stream: &str) -> Result<Sub, Reject> {
     if m.series(&symbol).is_none() {
         return Err(Reject::invalid_symbol());
     }
-    if interval != m.interval.as_str() {
-        return Err(Reject {
-            code: -1120,
-            msg: format!(
-                "Invalid interval. (sim serve replays {} bars only)",
-                m.interval.as_str()
-            ),
-        });
-    }
+    m.check_interval(interval)?;
     Ok(Sub {
         name: stream.to_string(),
         symbol,

@@ -66,6 +66,8 @@ impl Default for LiveVenueConfig {
 pub struct LiveVenue {
     client: Arc<Client>,
     info: ExchangeInfo,
+    /// `info`'s specs, shared: the stages ask for one on every plan and order.
+    specs: std::collections::BTreeMap<Symbol, Arc<SymbolSpec>>,
     cfg: LiveVenueConfig,
     tracker: Tracker,
     funding: funding::FundingWatch,
@@ -92,6 +94,10 @@ impl LiveVenue {
         }
         let mut venue = LiveVenue {
             client,
+            specs: info
+                .symbols()
+                .map(|s| (s.symbol.clone(), Arc::new(s.clone())))
+                .collect(),
             info,
             cfg,
             tracker: Tracker::default(),
@@ -141,11 +147,8 @@ impl Venue for LiveVenue {
         TimestampMs(self.client.server_now_ms())
     }
 
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
-        self.info
-            .get(symbol.as_str())
-            .cloned()
-            .map(std::sync::Arc::new)
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<Arc<SymbolSpec>> {
+        self.specs.get(symbol).cloned()
     }
 
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {
