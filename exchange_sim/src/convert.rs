@@ -34,6 +34,27 @@ pub fn level_f64(d: Decimal) -> f64 {
     d.to_string().parse::<f64>().unwrap_or(f64::NAN)
 }
 
+/// `d` as an `f64` within a few units in the last place (not always the nearest): for levels
+/// that only pre-select bars, where the exact `Decimal` comparison makes the decision.
+pub fn approx_f64(d: Decimal) -> f64 {
+    // 10^0 ..= 10^28 (Decimal's largest scale); exact up to 10^22, the nearest f64 above.
+    const POW10: [f64; 29] = {
+        let mut t = [1.0; 29];
+        let mut k = 1;
+        while k < 29 {
+            t[k] = t[k - 1] * 10.0;
+            k += 1;
+        }
+        t
+    };
+    let m = d.mantissa();
+    let m = match i64::try_from(m) {
+        Ok(small) => small as f64,
+        Err(_) => m as f64,
+    };
+    m / POW10[(d.scale() as usize).min(28)]
+}
+
 /// `mantissa / 10^scale` when both are exact in f64 (then IEEE division rounds correctly).
 fn exact_quotient(d: Decimal) -> Option<f64> {
     let (m, s) = (d.mantissa(), d.scale());
@@ -57,6 +78,10 @@ mod tests {
         assert_eq!(bar_decimal(f64::NAN), None);
         assert_eq!(level_f64(dec!(70610.50)), 70610.5);
         assert_eq!(level_f64(dec!(0.1)), 0.1);
+        assert_eq!(approx_f64(dec!(0.1)), 0.1);
+        assert_eq!(approx_f64(dec!(-70610.5)), -70610.5);
+        let long = dec!(63266.331658291457286432160804);
+        assert!((approx_f64(long) / 63266.331658291457 - 1.0).abs() < 1e-15);
     }
 
     proptest! {
@@ -65,6 +90,7 @@ mod tests {
             let d = Decimal::new(m, s);
             let text: f64 = d.to_string().parse().expect("f64");
             prop_assert_eq!(level_f64(d), text);
+            prop_assert!((approx_f64(d) / text - 1.0).abs() < 1e-15);
             prop_assume!(d.normalize().mantissa().unsigned_abs() < 1_000_000_000_000_000);
             prop_assert_eq!(bar_decimal(text), Some(d.normalize()));
         }

@@ -386,7 +386,8 @@ impl SimExchange {
         s.liq_price = liq;
         let long = s.position.amt > Decimal::ZERO;
         let cross_multi = s.mode == MarginMode::Cross && self.cross_positions >= 2;
-        let lp = liq.map(crate::convert::level_f64);
+        // Approximate is enough: the levels are a hair wide and only pre-select bars.
+        let lp = liq.map(crate::convert::approx_f64);
         let h = &mut self.hot[i];
         h.every_bar = !s.position.is_flat() && cross_multi;
         // A hair wide, so the exact Decimal check makes the decision.

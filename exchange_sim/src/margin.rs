@@ -52,12 +52,16 @@ pub fn liquidation_price(
         (lp > Decimal::ZERO).then_some(lp)
     };
     let tiers = brackets.tiers();
+    let rough = Rough::new(long, qty, entry, wallet);
     for (n, t) in tiers.iter().enumerate() {
+        let last = n + 1 == tiers.len();
+        if rough.surely_not(t, last) {
+            continue;
+        }
         let Some(lp) = at(t.maint_margin_ratio, t.cum) else {
             continue;
         };
         let notional = qty * lp;
-        let last = n + 1 == tiers.len();
         if notional >= t.notional_floor && (notional < t.notional_cap || last) {
             return Some(lp);
         }
@@ -65,6 +69,55 @@ pub fn liquidation_price(
     // No tier is self-consistent (only at tier edges): use the tier of the entry notional.
     let t = brackets.tier_for(qty * entry)?;
     at(t.maint_margin_ratio, t.cum)
+}
+
+/// The liquidation-price formula in `f64`, to pass over the tiers that are clearly not the
+/// one (most of them, each an exact `Decimal` division otherwise). Only a tier that fails by a
+/// wide relative margin (1e-6, against f64 errors below 1e-9 once the numerator is not a
+/// near-cancellation) is passed over; every other tier gets the exact check, so the result is
+/// the exact loop's.
+struct Rough {
+    qty: f64,
+    s: f64,
+    wallet: f64,
+    held: f64,
+}
+
+impl Rough {
+    const MARGIN: f64 = 1e-6;
+
+    fn new(long: bool, qty: Decimal, entry: Decimal, wallet: Decimal) -> Self {
+        let qty = crate::convert::approx_f64(qty);
+        let s = if long { 1.0 } else { -1.0 };
+        Rough {
+            qty,
+            s,
+            wallet: crate::convert::approx_f64(wallet),
+            held: s * qty * crate::convert::approx_f64(entry),
+        }
+    }
+
+    /// True only when tier `t` certainly gives no self-consistent liquidation price.
+    fn surely_not(&self, t: &crate::brackets::Bracket, last: bool) -> bool {
+        let mmr = crate::convert::approx_f64(t.maint_margin_ratio);
+        let cum = crate::convert::approx_f64(t.cum);
+        let num = self.wallet + cum - self.held;
+        let denom = self.qty * mmr - self.s * self.qty;
+        let num_scale = self.wallet.abs() + cum.abs() + self.held.abs();
+        let denom_scale = self.qty * (mmr.abs() + 1.0);
+        let near_zero =
+            num.abs() <= Self::MARGIN * num_scale || denom.abs() <= Self::MARGIN * denom_scale;
+        if near_zero || !num.is_finite() || !denom.is_finite() {
+            return false;
+        }
+        if (num < 0.0) != (denom < 0.0) {
+            return true;
+        }
+        let notional = self.qty * (num / denom);
+        let floor = crate::convert::approx_f64(t.notional_floor);
+        let cap = crate::convert::approx_f64(t.notional_cap);
+        notional < floor * (1.0 - Self::MARGIN) || (!last && notional > cap * (1.0 + Self::MARGIN))
+    }
 }
 
 impl SimExchange {
@@ -205,6 +258,85 @@ mod tests {
         // = 77,050 / 1.005 = 76,666.6666...
         let lp = liquidation_price(false, dec!(1), dec!(70000), dec!(7000), &btc()).expect("lp");
         assert_eq!(lp.round_dp(4), dec!(76666.6667));
+    }
+
+    /// The exact loop over every tier, without the f64 pre-selection.
+    fn exact(long: bool, qty: Decimal, entry: Decimal, wallet: Decimal) -> Option<Decimal> {
+        let b = btc();
+        let s = if long {
+            Decimal::ONE
+        } else {
+            Decimal::NEGATIVE_ONE
+        };
+        let at = |t: &crate::brackets::Bracket| {
+            let denom = qty * t.maint_margin_ratio - s * qty;
+            let num = wallet + t.cum - s * qty * entry;
+            if denom.is_zero()
+                || num.is_zero()
+                || num.is_sign_negative() != denom.is_sign_negative()
+            {
+                return None;
+            }
+            Some(num / denom).filter(|lp| *lp > Decimal::ZERO)
+        };
+        let tiers = b.tiers();
+        for (n, t) in tiers.iter().enumerate() {
+            let Some(lp) = at(t) else { continue };
+            let notional = qty * lp;
+            if notional >= t.notional_floor && (notional < t.notional_cap || n + 1 == tiers.len()) {
+                return Some(lp);
+            }
+        }
+        at(b.tier_for(qty * entry)?)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pre_selection_changes_nothing(
+            long: bool,
+            qty_milli in 1i64..50_000_000,
+            entry_cents in 100_000i64..20_000_000,
+            wallet_cents in -100_000_000i64..10_000_000_000,
+        ) {
+            let (qty, entry, wallet) = (
+                Decimal::new(qty_milli, 3),
+                Decimal::new(entry_cents, 2),
+                Decimal::new(wallet_cents, 2),
+            );
+            proptest::prop_assert_eq!(
+                liquidation_price(long, qty, entry, wallet, &btc()),
+                exact(long, qty, entry, wallet)
+            );
+        }
+    }
+
+    #[test]
+    fn pre_selection_at_tier_edges() {
+        // Wallets that put the liquidation notional on a tier's floor or cap exactly.
+        for t in btc().tiers() {
+            for edge in [t.notional_floor, t.notional_cap] {
+                for qty in [dec!(1), dec!(3), dec!(0.5), dec!(100)] {
+                    let lp = edge / qty;
+                    for long in [true, false] {
+                        let s = if long {
+                            Decimal::ONE
+                        } else {
+                            Decimal::NEGATIVE_ONE
+                        };
+                        let entry = dec!(70000);
+                        // WB such that the formula gives `lp` in tier t.
+                        let wallet =
+                            lp * (qty * t.maint_margin_ratio - s * qty) - t.cum + s * qty * entry;
+                        assert_eq!(
+                            liquidation_price(long, qty, entry, wallet, &btc()),
+                            exact(long, qty, entry, wallet),
+                            "tier {} edge {edge} qty {qty} long {long}",
+                            t.bracket
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

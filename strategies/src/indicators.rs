@@ -8,28 +8,40 @@ use std::collections::VecDeque;
 /// Simple moving average over the last `period` values (a ring buffer and a running sum).
 #[derive(Debug, Clone)]
 pub struct Sma {
-    window: VecDeque<f64>,
-    period: usize,
+    /// The last `period` values; `next` is where the next one goes (the oldest, once full).
+    window: Box<[f64]>,
+    next: usize,
+    seen: usize,
     sum: f64,
 }
 
 impl Sma {
     pub fn new(period: usize) -> Self {
         Sma {
-            window: VecDeque::with_capacity(period.max(1)),
-            period: period.max(1),
+            window: vec![0.0; period.max(1)].into_boxed_slice(),
+            next: 0,
+            seen: 0,
             sum: 0.0,
         }
     }
 
     /// Adds a value; returns the average once `period` values were seen.
+    #[inline]
     pub fn update(&mut self, value: f64) -> Option<f64> {
-        if self.window.len() == self.period {
-            self.sum -= self.window.pop_front().unwrap_or(0.0);
+        let period = self.window.len();
+        let slot = &mut self.window[self.next];
+        if self.seen == period {
+            self.sum -= *slot;
+        } else {
+            self.seen += 1;
         }
-        self.window.push_back(value);
+        *slot = value;
         self.sum += value;
-        (self.window.len() == self.period).then(|| self.sum / self.period as f64)
+        self.next += 1;
+        if self.next == period {
+            self.next = 0;
+        }
+        (self.seen == period).then(|| self.sum / period as f64)
     }
 }
 

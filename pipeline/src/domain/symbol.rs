@@ -3,10 +3,15 @@
 //! Validation is deliberately loose about the alphabet (Binance lists symbols with Chinese
 //! characters since 2025-10) but strict about shape: non-empty, at most 32 characters, no
 //! whitespace, no lowercase ASCII (Binance symbols are upper case; `btcusdt` is a typo we name).
+//!
+//! Symbols are interned: every `Symbol::new` of one text shares one allocation, so comparing
+//! two symbols (every bar, every map lookup on the hot path) is a pointer comparison. The table
+//! keeps each distinct name for the life of the process (a few dozen in a run).
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -18,8 +23,39 @@ pub struct SymbolError {
 }
 
 /// A cheaply clonable, validated symbol name.
-#[derive(Clone, Eq, PartialOrd, Ord)]
+#[derive(Clone, Eq)]
 pub struct Symbol(Arc<str>);
+
+/// The one shared allocation of `text`.
+fn interned(text: &str) -> Arc<str> {
+    static TABLE: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+    let mut table = TABLE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(shared) = table.get(text) {
+        return Arc::clone(shared);
+    }
+    let shared: Arc<str> = Arc::from(text);
+    table.insert(Arc::clone(&shared));
+    shared
+}
+
+/// By text; one symbol against itself (the usual case) without reading it.
+impl Ord for Symbol {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+impl PartialOrd for Symbol {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// Hashes the text, consistent with the equality below.
 impl std::hash::Hash for Symbol {
@@ -53,7 +89,7 @@ impl Symbol {
         if text.chars().any(|c| c.is_ascii_lowercase()) {
             return Err(err("it contains lower-case letters"));
         }
-        Ok(Self(Arc::from(text)))
+        Ok(Self(interned(text)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -102,6 +138,18 @@ impl<'de> Deserialize<'de> for Symbol {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_name_is_one_allocation() {
+        let (a, b) = (
+            Symbol::new("ETHUSDT").ok(),
+            "ETHUSDT".parse::<Symbol>().ok(),
+        );
+        let (a, b) = (a.expect("valid"), b.expect("valid"));
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        let c = Symbol::new("BTCUSDT").expect("valid");
+        assert!(a > c && c < a && a == b && a != c);
+    }
 
     #[test]
     fn accepts_binance_names_and_refuses_typos() {

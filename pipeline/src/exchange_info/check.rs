@@ -115,11 +115,12 @@ pub fn check_order_shared(
 
 fn check_params(req: &OrderRequest) -> Result<(), Reject> {
     if let Some(id) = &req.client_order_id {
-        if id.chars().count() > 36 {
+        // Bytes first (an id is ASCII when valid); characters only for a long non-ASCII id.
+        if id.len() > 36 && id.chars().count() > 36 {
             return Err(Reject::client_id_too_long());
         }
-        let ok = |c: char| c.is_ascii_alphanumeric() || ".:/_-".contains(c);
-        if id.is_empty() || !id.chars().all(ok) {
+        let ok = |b: u8| b.is_ascii_alphanumeric() || b".:/_-".contains(&b);
+        if id.is_empty() || !id.bytes().all(ok) {
             return Err(Reject::mandatory_param("newClientOrderId"));
         }
     }

@@ -383,15 +383,15 @@ pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> String {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h = OFFSET;
-    let bytes = symbol
-        .as_str()
-        .bytes()
-        .chain(time.as_ms().to_le_bytes())
-        .chain(seq.to_le_bytes());
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(PRIME);
-    }
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    eat(symbol.as_str().as_bytes());
+    eat(&time.as_ms().to_le_bytes());
+    eat(&seq.to_le_bytes());
     hex16(h)
 }
 
@@ -399,11 +399,11 @@ pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> String {
 /// this runs once per plan).
 fn hex16(h: u64) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let text: String = (0..16)
-        .rev()
-        .map(|k| char::from(DIGITS[((h >> (k * 4)) & 0xf) as usize]))
-        .collect();
-    text
+    let mut text = [0u8; 16];
+    for (k, c) in text.iter_mut().enumerate() {
+        *c = DIGITS[((h >> ((15 - k) * 4)) & 0xf) as usize];
+    }
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 #[cfg(test)]

@@ -73,10 +73,15 @@ impl Ledger {
     }
 
     pub fn position(&self, symbol: &Symbol) -> Option<&LedgerPosition> {
-        if self.positions.is_empty() {
-            return None;
+        match self.positions.len() {
+            0 => None,
+            // One position (the common case, asked on every bar): one comparison, no search.
+            1 => self
+                .positions
+                .first_key_value()
+                .and_then(|(s, p)| (s == symbol).then_some(p)),
+            _ => self.positions.get(symbol),
         }
-        self.positions.get(symbol)
     }
 
     /// Signed amount held (zero when flat).

@@ -451,7 +451,8 @@ impl<J: Journal> Pipeline<J> {
 
     /// Cancels TP/SL orders left behind on symbols the ledger holds no position in.
     fn cancel_orphans<V: Venue + ?Sized>(&mut self, venue: &mut V) {
-        if self.protective.is_empty() {
+        // Usually every symbol with TP/SL still holds its position: nothing to collect.
+        if self.protective.keys().all(|s| self.ledger.sign(s) != 0) {
             return;
         }
         let flat: Vec<Symbol> = self
