@@ -105,6 +105,9 @@ pub struct SimExchange {
     pub(crate) version: Option<usize>,
     pub(crate) next_version_at: i64,
     pub(crate) hot: Vec<Hot>,
+    /// Per symbol, the exact mark of the bar that opened at `.0` (the last bar, once asked
+    /// for): a signal's checks, placements and the account refresh ask for it several times.
+    marks: Vec<std::cell::Cell<(i64, Option<Decimal>)>>,
     pub(crate) syms: Vec<SymState>,
     pub(crate) orders: OrderStore,
     pub(crate) wallet: Wallet,
@@ -188,6 +191,7 @@ impl SimExchange {
             version,
             next_version_at: schedule.next_change_after(version),
             hot: vec![Hot::new(); syms.len()],
+            marks: vec![std::cell::Cell::new((i64::MIN, None)); syms.len()],
             syms,
             orders: OrderStore::default(),
             wallet: Wallet::new(config.initial_balance),
@@ -317,7 +321,14 @@ impl SimExchange {
         if h.last_open == i64::MIN {
             return None;
         }
-        bar_decimal(h.bar.close)
+        let cache = self.marks.get(i)?;
+        let (open, mark) = cache.get();
+        if open == h.last_open {
+            return mark;
+        }
+        let mark = bar_decimal(h.bar.close);
+        cache.set((h.last_open, mark));
+        mark
     }
 
     /// Marks symbol `i`'s open orders as changed (placement, cancel, expiry).

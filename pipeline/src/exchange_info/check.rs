@@ -251,6 +251,15 @@ fn check_percent_price(
     };
     let mark = market.mark_price.get();
     let tick = spec.price_filter.tick_size;
+    // Only LIMIT orders and MARKET orders with a known counter price are held to the band.
+    let held = match req.order_type {
+        OrderType::Limit => price.is_some(),
+        OrderType::Market => market.counter_price.is_some(),
+        _ => false,
+    };
+    if !held {
+        return Ok(());
+    }
     let cap = mark * band.multiplier_up;
     let floor = mark * band.multiplier_down;
     let on_tick = |v: Decimal, up: bool| {
