@@ -12,12 +12,6 @@
 //! Must never live here: trading rules (pipeline), fill rules (exchange_sim), data parsing
 //! (datasets), drawing (reports), HTTP to Binance (live).
 
-/// The allocator of everything that links this crate (the `sim` binary, its tests and
-/// benchmarks): a signal allocates a few dozen small values on its way through the stages, and
-/// glibc's malloc/free cost about three times mimalloc's there (callgrind, `backtest_year`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod backtest;
 pub mod check;
 pub mod config;

@@ -148,7 +148,10 @@ mod tests {
         let (a, b) = (a.expect("valid"), b.expect("valid"));
         assert!(Arc::ptr_eq(&a.0, &b.0));
         let c = Symbol::new("BTCUSDT").expect("valid");
-        assert!(a > c && c < a && a == b && a != c);
+        assert_eq!(a.cmp(&c), std::cmp::Ordering::Greater);
+        assert_eq!(c.cmp(&a), std::cmp::Ordering::Less);
+        assert_eq!(a.cmp(&b), std::cmp::Ordering::Equal);
+        assert_ne!(a, c);
     }
 
     #[test]
