@@ -37,7 +37,7 @@ pub fn level_f64(d: Decimal) -> f64 {
 /// `d` as an `f64` within a few units in the last place (not always the nearest): for levels
 /// that only pre-select bars, where the exact `Decimal` comparison makes the decision.
 pub fn approx_f64(d: Decimal) -> f64 {
-    // 10^0 ..= 10^28 (Decimal's largest scale); exact up to 10^22, the nearest f64 above.
+    // 10^0 ..= 10^28 (Decimal's largest scale): exact up to 10^22, within an ulp or two beyond.
     const POW10: [f64; 29] = {
         let mut t = [1.0; 29];
         let mut k = 1;

@@ -204,27 +204,22 @@ mod tests {
 
     #[test]
     fn rounding_goes_against_the_trader() {
-        assert_eq!(
-            round_against(dec!(100.01), dec!(0.1), Side::Buy),
-            dec!(100.1)
-        );
-        assert_eq!(
-            round_against(dec!(100.09), dec!(0.1), Side::Sell),
-            dec!(100)
-        );
-        assert_eq!(
-            round_against(dec!(100.1), dec!(0.1), Side::Sell),
-            dec!(100.1)
-        );
-        assert_eq!(round_against(dec!(7), dec!(0), Side::Buy), dec!(7));
-        assert_eq!(
-            round_against(dec!(70622.845678901234567890123), dec!(0.1), Side::Buy),
-            dec!(70622.9)
-        );
-        assert_eq!(
-            round_against(dec!(70622.845678901234567890123), dec!(0.1), Side::Sell),
-            dec!(70622.8)
-        );
+        let long = dec!(70622.845678901234567890123);
+        let cases = [
+            (dec!(100.01), dec!(0.1), Side::Buy, dec!(100.1)),
+            (dec!(100.09), dec!(0.1), Side::Sell, dec!(100)),
+            (dec!(100.1), dec!(0.1), Side::Sell, dec!(100.1)),
+            (dec!(7), dec!(0), Side::Buy, dec!(7)),
+            (long, dec!(0.1), Side::Buy, dec!(70622.9)),
+            (long, dec!(0.1), Side::Sell, dec!(70622.8)),
+        ];
+        for (price, tick, side, want) in cases {
+            assert_eq!(
+                round_against(price, tick, side),
+                want,
+                "{price} {tick} {side:?}"
+            );
+        }
     }
 
     proptest::proptest! {
