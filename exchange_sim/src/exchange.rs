@@ -108,6 +108,8 @@ pub struct SimExchange {
     /// Per symbol, the exact mark of the bar that opened at `.0` (the last bar, once asked
     /// for): a signal's checks, placements and the account refresh ask for it several times.
     marks: Vec<std::cell::Cell<(i64, Option<Decimal>)>>,
+    /// The last `Symbol` looked up by [`SimExchange::id_of`] (its identity) and its id.
+    pub(crate) last_id: std::cell::Cell<(usize, Option<SymId>)>,
     pub(crate) syms: Vec<SymState>,
     pub(crate) orders: OrderStore,
     pub(crate) wallet: Wallet,
@@ -192,6 +194,7 @@ impl SimExchange {
             next_version_at: schedule.next_change_after(version),
             hot: vec![Hot::new(); syms.len()],
             marks: vec![std::cell::Cell::new((i64::MIN, None)); syms.len()],
+            last_id: std::cell::Cell::new((0, None)),
             syms,
             orders: OrderStore::default(),
             wallet: Wallet::new(config.initial_balance),

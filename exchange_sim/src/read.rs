@@ -41,6 +41,18 @@ impl SimExchange {
         self.schedule.symbol_id(symbol)
     }
 
+    /// [`SimExchange::symbol_id`] of a `Symbol`, remembering the last answer (the pipeline
+    /// asks for the same symbol several times per signal; ids never change for an exchange).
+    pub fn id_of(&self, symbol: &Symbol) -> Option<SymId> {
+        let (key, id) = self.last_id.get();
+        if key == symbol.identity() {
+            return id;
+        }
+        let id = self.schedule.symbol_id(symbol.as_str());
+        self.last_id.set((symbol.identity(), id));
+        id
+    }
+
     pub fn symbol(&self, sym: SymId) -> Option<&Symbol> {
         self.syms.get(sym.index()).map(|s| &s.symbol)
     }

@@ -64,10 +64,7 @@ impl SimExchange {
     /// would give the same answer, so the stateful checks follow at once; otherwise it goes
     /// through [`SimExchange::submit`] and is checked again with the rules valid now.
     pub(crate) fn submit_checked(&mut self, order: &CheckedOrder) -> Result<OrderState, Reject> {
-        let i = self
-            .schedule
-            .symbol_id(order.symbol().as_str())
-            .map(SymId::index);
+        let i = self.id_of(order.symbol()).map(SymId::index);
         let spec = i.and_then(|i| self.spec_now(i));
         let mark = i
             .and_then(|i| self.mark_dec(i))

@@ -37,12 +37,12 @@ impl Venue for SimExchange {
     }
 
     fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
-        let id = self.symbol_id(symbol.as_str())?;
+        let id = self.id_of(symbol)?;
         self.spec(id)
     }
 
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {
-        self.mark(self.symbol_id(symbol.as_str())?)
+        self.mark(self.id_of(symbol)?)
     }
 
     fn place_order(&mut self, order: &CheckedOrder) -> Result<OrderState, VenueError> {

@@ -95,6 +95,13 @@ impl Symbol {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A number that names this symbol for the life of the process: interned names are never
+    /// freed, so equal symbols have equal identities and different ones different identities.
+    /// For caches keyed by symbol on the hot path.
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<u8>() as usize
+    }
 }
 
 impl FromStr for Symbol {
@@ -147,11 +154,13 @@ mod tests {
         );
         let (a, b) = (a.expect("valid"), b.expect("valid"));
         assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a.identity(), b.identity());
         let c = Symbol::new("BTCUSDT").expect("valid");
         assert_eq!(a.cmp(&c), std::cmp::Ordering::Greater);
         assert_eq!(c.cmp(&a), std::cmp::Ordering::Less);
         assert_eq!(a.cmp(&b), std::cmp::Ordering::Equal);
         assert_ne!(a, c);
+        assert_ne!(a.identity(), c.identity());
     }
 
     #[test]
