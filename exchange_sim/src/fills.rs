@@ -6,6 +6,7 @@
 //! round to the tick away from the trader, then clamp. Fees = notional x rate, rounded to
 //! 8 decimals. Must never live here: deciding whether or when an order fills (`matching`).
 
+use pipeline::domain::{Rounding, increments_in};
 use pipeline::order::Side;
 use pipeline::venue::{Fill, OrderStatus, VenueEvent};
 use pipeline::{Bar, Price, Qty, TimestampMs};
@@ -65,21 +66,16 @@ fn round_against(price: Decimal, tick: Decimal, side: Side) -> Decimal {
 }
 
 /// A booked execution, as `execute_fill` needs it.
-/// [`round_against`] on the integer mantissas: `price / tick` is exact here (a `Decimal`
-/// quotient rounds to 28 digits), and an `i128` division costs a fraction of a `Decimal` one,
-/// on the path of every taker fill. `None` when the numbers do not fit.
+/// [`round_against`] on the integer mantissas (`pipeline::domain::increments_in`): no
+/// `Decimal` division on the path of every taker fill. `None` when the numbers do not fit.
 fn round_against_exact(price: Decimal, tick: Decimal, side: Side) -> Option<Decimal> {
-    let (mp, sp) = (price.mantissa(), price.scale());
-    let (mt, st) = (tick.mantissa(), tick.scale());
-    // price / tick = (mp * 10^st) / (mt * 10^sp)
-    let num = mp.checked_mul(10i128.checked_pow(st)?)?;
-    let den = mt.checked_mul(10i128.checked_pow(sp)?)?;
-    let units = match side {
-        Side::Buy => -(-num).div_euclid(den),
-        Side::Sell => num.div_euclid(den),
+    let rounding = match side {
+        Side::Buy => Rounding::Ceil,
+        Side::Sell => Rounding::Floor,
     };
-    let r = Decimal::try_from_i128_with_scale(units.checked_mul(mt)?, st).ok()?;
-    Some(r.normalize())
+    let units = increments_in(price, tick, rounding)?;
+    let r = Decimal::try_from_i128_with_scale(units.checked_mul(tick.mantissa())?, tick.scale());
+    Some(r.ok()?.normalize())
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -37,6 +37,35 @@ pub enum Rounding {
     Nearest,
 }
 
+/// `value / increment` rounded to a whole number as `rounding` says, exactly, on the integer
+/// mantissas: no `Decimal` division (the costliest operation on the order path), and no
+/// rounding of the quotient to 28 digits before it is rounded to a whole number. `None` when
+/// `increment` is not positive or the mantissas do not fit an `i128` at one scale.
+pub fn increments_in(value: Decimal, increment: Decimal, rounding: Rounding) -> Option<i128> {
+    if increment <= Decimal::ZERO {
+        return None;
+    }
+    // value / increment = (mv * 10^si) / (mi * 10^sv), with a positive denominator.
+    let num = value
+        .mantissa()
+        .checked_mul(10i128.checked_pow(increment.scale())?)?;
+    let den = increment
+        .mantissa()
+        .checked_mul(10i128.checked_pow(value.scale())?)?;
+    let floor = num.div_euclid(den);
+    let rem = num.rem_euclid(den);
+    let up = match rounding {
+        Rounding::Floor => false,
+        Rounding::Ceil => rem != 0,
+        // Halves away from zero: up for a positive quotient, down (floor) for a negative one.
+        Rounding::Nearest => {
+            let twice = rem.checked_mul(2)?;
+            twice > den || (twice == den && num > 0)
+        }
+    };
+    Some(if up { floor + 1 } else { floor })
+}
+
 /// Rounds `value` onto multiples of `increment`. `increment` must be positive.
 pub fn round_to_increment(
     value: Decimal,
@@ -45,6 +74,12 @@ pub fn round_to_increment(
 ) -> Result<Decimal, MoneyError> {
     if increment <= Decimal::ZERO {
         return Err(MoneyError::BadIncrement(increment));
+    }
+    if let Some(whole) = increments_in(value, increment, rounding)
+        .and_then(|n| n.checked_mul(increment.mantissa()))
+        .and_then(|m| Decimal::try_from_i128_with_scale(m, increment.scale()).ok())
+    {
+        return Ok(whole.normalize_to(increment.scale()));
     }
     let units = value / increment;
     let whole = match rounding {
@@ -279,6 +314,52 @@ mod tests {
             "71000.40"
         );
         assert!(round_to_increment(dec!(1), dec!(0), Rounding::Floor).is_err());
+    }
+
+    #[test]
+    fn increments_round_halves_away_from_zero() {
+        let n = |v, i| increments_in(v, i, Rounding::Nearest);
+        assert_eq!(n(dec!(0.25), dec!(0.1)), Some(3));
+        assert_eq!(n(dec!(-0.25), dec!(0.1)), Some(-3));
+        assert_eq!(n(dec!(-0.15), dec!(0.1)), Some(-2));
+        assert_eq!(n(dec!(-0.025), dec!(0.1)), Some(0));
+        assert_eq!(
+            increments_in(dec!(-0.25), dec!(0.1), Rounding::Floor),
+            Some(-3)
+        );
+        assert_eq!(
+            increments_in(dec!(-0.25), dec!(0.1), Rounding::Ceil),
+            Some(-2)
+        );
+        assert_eq!(increments_in(dec!(1), dec!(0), Rounding::Ceil), None);
+        assert_eq!(
+            increments_in(Decimal::MAX, dec!(1e-28), Rounding::Ceil),
+            None
+        );
+    }
+
+    proptest::proptest! {
+        /// Every rounding on the integer path equals rounding Decimal's exact quotient
+        /// (prices of up to 10 digits on Binance-like grids, where that quotient is exact).
+        #[test]
+        fn increments_match_decimal(
+            m in -10_000_000_000i64..10_000_000_000, s in 0u32..8, k in 0usize..6,
+            inc_s in 0u32..8, r in 0usize..3,
+        ) {
+            let inc = Decimal::new([1i64, 2, 5, 10, 25, 50][k], inc_s);
+            let value = Decimal::new(m, s);
+            let rounding = [Rounding::Floor, Rounding::Ceil, Rounding::Nearest][r];
+            let q = value / inc;
+            let want = match rounding {
+                Rounding::Floor => q.floor(),
+                Rounding::Ceil => q.ceil(),
+                Rounding::Nearest => {
+                    q.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                }
+            };
+            let got = increments_in(value, inc, rounding).expect("fits");
+            proptest::prop_assert_eq!(Decimal::from_i128_with_scale(got, 0), want.normalize());
+        }
     }
 
     #[test]

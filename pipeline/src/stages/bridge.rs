@@ -354,7 +354,10 @@ fn protective_prices(
     tick: Decimal,
 ) -> (Option<Price>, Option<Price>) {
     let at = |pct: Decimal, up: bool| {
-        let frac = pct.checked_div(Decimal::ONE_HUNDRED)?;
+        // pct / 100 without a division: the same number, two more decimals.
+        let frac = Decimal::try_from_i128_with_scale(pct.mantissa(), pct.scale() + 2)
+            .ok()
+            .or_else(|| pct.checked_div(Decimal::ONE_HUNDRED))?;
         let factor = if up {
             Decimal::ONE + frac
         } else {

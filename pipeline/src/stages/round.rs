@@ -4,21 +4,35 @@
 
 use rust_decimal::Decimal;
 
+use crate::domain::{Rounding, increments_in};
+
 /// `value` floored onto multiples of `inc` (`inc` <= 0: `value` unchanged).
 pub(crate) fn floor_to(value: Decimal, inc: Decimal) -> Option<Decimal> {
-    grid(value, inc, Decimal::floor)
+    grid(value, inc, Rounding::Floor)
 }
 
 /// `value` ceiled onto multiples of `inc` (`inc` <= 0: `value` unchanged).
 pub(crate) fn ceil_to(value: Decimal, inc: Decimal) -> Option<Decimal> {
-    grid(value, inc, Decimal::ceil)
+    grid(value, inc, Rounding::Ceil)
 }
 
-fn grid(value: Decimal, inc: Decimal, f: fn(&Decimal) -> Decimal) -> Option<Decimal> {
+fn grid(value: Decimal, inc: Decimal, rounding: Rounding) -> Option<Decimal> {
     if inc <= Decimal::ZERO {
         return Some(value);
     }
-    let units = f(&value.checked_div(inc)?);
+    // Exact on the mantissas when they fit (the usual case), with Decimal's checked
+    // arithmetic otherwise.
+    if let Some(out) = increments_in(value, inc, rounding)
+        .and_then(|n| n.checked_mul(inc.mantissa()))
+        .and_then(|m| Decimal::try_from_i128_with_scale(m, inc.scale()).ok())
+    {
+        return Some(out);
+    }
+    let q = value.checked_div(inc)?;
+    let units = match rounding {
+        Rounding::Ceil => q.ceil(),
+        _ => q.floor(),
+    };
     let mut out = units.checked_mul(inc)?.normalize();
     if out.scale() < inc.scale() {
         out.rescale(inc.scale());
@@ -53,5 +67,37 @@ mod tests {
         assert_eq!(floor_to(Decimal::MAX, dec!(0.00000001)), None);
         assert_eq!(mul_div(dec!(300), dec!(2), dec!(0)), None);
         assert_eq!(plain(dec!(100.00)), "100");
+        // The exact path keeps the grid's scale, as the Decimal path does.
+        assert_eq!(
+            floor_to(dec!(71000.30), dec!(0.10)).map(|d| d.to_string()),
+            Some("71000.30".into())
+        );
+        assert_eq!(
+            ceil_to(dec!(0), dec!(0.01)).map(|d| d.to_string()),
+            Some("0.00".into())
+        );
+    }
+
+    proptest::proptest! {
+        /// The exact path and Decimal's checked arithmetic agree, scale included, wherever the
+        /// Decimal quotient is exact (prices of up to 10 digits, Binance-like grids).
+        #[test]
+        fn exact_grid_matches_decimal(
+            m in -10_000_000_000i64..10_000_000_000, s in 0u32..8, k in 0usize..6,
+            inc_s in 0u32..8, up: bool,
+        ) {
+            let inc = Decimal::new([1i64, 2, 5, 10, 25, 50][k], inc_s);
+            let value = Decimal::new(m, s);
+            let q = value / inc;
+            let units = if up { q.ceil() } else { q.floor() };
+            let mut want = (units * inc).normalize();
+            if want.scale() < inc.scale() {
+                want.rescale(inc.scale());
+            }
+            let got = if up { ceil_to(value, inc) } else { floor_to(value, inc) };
+            let got = got.expect("fits");
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(got.to_string(), want.to_string());
+        }
     }
 }
