@@ -175,10 +175,14 @@ impl SimExchange {
             self.fills.push(fill);
         }
         if let Some(rec) = self.orders.get_mut(e.order_id) {
+            let first = rec.state.executed_qty.is_zero();
             let executed = rec.state.executed_qty.get() + e.qty;
             rec.cum_quote += notional;
             rec.state.executed_qty = Qty::new(executed).unwrap_or(rec.state.executed_qty);
-            if !executed.is_zero() {
+            if first {
+                // One fill so far: its price is the average (no division).
+                rec.state.avg_price = Price::new(e.price).ok();
+            } else if !executed.is_zero() {
                 rec.state.avg_price = Price::new(rec.cum_quote / executed).ok();
             }
             let full = rec.state.close_position || executed >= rec.state.orig_qty.get();

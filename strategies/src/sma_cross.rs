@@ -31,6 +31,21 @@ impl SmaCross {
     }
 }
 
+impl SmaCross {
+    /// A cross: out of line, so the every-bar path above stays small.
+    #[cold]
+    #[inline(never)]
+    fn signal(&self, symbol: &Symbol, bar: &Bar, side: i8, out: &mut Vec<Signal>) {
+        out.push(Signal {
+            time: bar.open_time.plus_ms(self.interval_ms),
+            symbol: symbol.clone(),
+            action: if side > 0 { Action::Buy } else { Action::Sell },
+            confidence: self.confidence,
+            source: self.name.clone(),
+        });
+    }
+}
+
 impl SignalSource for SmaCross {
     #[inline]
     fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, out: &mut Vec<Signal>) {
@@ -47,13 +62,7 @@ impl SignalSource for SmaCross {
             self.last_side
         };
         if side != self.last_side && self.last_side != 0 {
-            out.push(Signal {
-                time: bar.open_time.plus_ms(self.interval_ms),
-                symbol: symbol.clone(),
-                action: if side > 0 { Action::Buy } else { Action::Sell },
-                confidence: self.confidence,
-                source: self.name(),
-            });
+            self.signal(symbol, bar, side, out);
         }
         self.last_side = side;
     }
