@@ -6,7 +6,7 @@
 //! round to the tick away from the trader, then clamp. Fees = notional x rate, rounded to
 //! 8 decimals. Must never live here: deciding whether or when an order fills (`matching`).
 
-use pipeline::domain::{Rounding, increments_in};
+use pipeline::domain::{Rounding, rounded_to_grid};
 use pipeline::order::Side;
 use pipeline::venue::{Fill, OrderStatus, VenueEvent};
 use pipeline::{Bar, Price, Qty, TimestampMs};
@@ -66,16 +66,14 @@ fn round_against(price: Decimal, tick: Decimal, side: Side) -> Decimal {
 }
 
 /// A booked execution, as `execute_fill` needs it.
-/// [`round_against`] on the integer mantissas (`pipeline::domain::increments_in`): no
+/// [`round_against`] on the integer mantissas (`pipeline::domain::rounded_to_grid`): no
 /// `Decimal` division on the path of every taker fill. `None` when the numbers do not fit.
 fn round_against_exact(price: Decimal, tick: Decimal, side: Side) -> Option<Decimal> {
     let rounding = match side {
         Side::Buy => Rounding::Ceil,
         Side::Sell => Rounding::Floor,
     };
-    let units = increments_in(price, tick, rounding)?;
-    let r = Decimal::try_from_i128_with_scale(units.checked_mul(tick.mantissa())?, tick.scale());
-    Some(r.ok()?.normalize())
+    rounded_to_grid(price, tick, rounding).map(|r| r.normalize())
 }
 
 #[derive(Debug, Clone, Copy)]

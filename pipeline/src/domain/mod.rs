@@ -12,6 +12,8 @@ pub mod time;
 pub use client_id::ClientOrderId;
 pub use interval::Interval;
 pub use kline::{Bar, Kline};
-pub use money::{MoneyError, Notional, Price, Qty, Rounding, increments_in, round_to_increment};
+pub use money::{
+    MoneyError, Notional, Price, Qty, Rounding, increments_in, round_to_increment, rounded_to_grid,
+};
 pub use symbol::Symbol;
 pub use time::TimestampMs;

@@ -75,21 +75,28 @@ pub fn round_to_increment(
     if increment <= Decimal::ZERO {
         return Err(MoneyError::BadIncrement(increment));
     }
-    if let Some(whole) = increments_in(value, increment, rounding)
-        .and_then(|n| n.checked_mul(increment.mantissa()))
-        .and_then(|m| Decimal::try_from_i128_with_scale(m, increment.scale()).ok())
-    {
-        return Ok(whole.normalize_to(increment.scale()));
+    if let Some(whole) = rounded_to_grid(value, increment, rounding) {
+        return Ok(whole);
     }
-    let units = value / increment;
-    let whole = match rounding {
-        Rounding::Floor => units.floor(),
-        Rounding::Ceil => units.ceil(),
-        Rounding::Nearest => {
-            units.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        }
-    };
+    let whole = round_whole(value / increment, rounding);
     Ok((whole * increment).normalize_to(increment.scale()))
+}
+
+/// `value` rounded onto multiples of `increment` as `rounding` says, at `increment`'s scale,
+/// exactly ([`increments_in`]). `None` when the numbers do not fit.
+pub fn rounded_to_grid(value: Decimal, increment: Decimal, rounding: Rounding) -> Option<Decimal> {
+    let units = increments_in(value, increment, rounding)?;
+    Decimal::try_from_i128_with_scale(units.checked_mul(increment.mantissa())?, increment.scale())
+        .ok()
+}
+
+/// `q` rounded to a whole number as `rounding` says.
+fn round_whole(q: Decimal, rounding: Rounding) -> Decimal {
+    match rounding {
+        Rounding::Floor => q.floor(),
+        Rounding::Ceil => q.ceil(),
+        Rounding::Nearest => q.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero),
+    }
 }
 
 trait NormalizeTo {
@@ -349,14 +356,7 @@ mod tests {
             let inc = Decimal::new([1i64, 2, 5, 10, 25, 50][k], inc_s);
             let value = Decimal::new(m, s);
             let rounding = [Rounding::Floor, Rounding::Ceil, Rounding::Nearest][r];
-            let q = value / inc;
-            let want = match rounding {
-                Rounding::Floor => q.floor(),
-                Rounding::Ceil => q.ceil(),
-                Rounding::Nearest => {
-                    q.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-                }
-            };
+            let want = round_whole(value / inc, rounding);
             let got = increments_in(value, inc, rounding).expect("fits");
             proptest::prop_assert_eq!(Decimal::from_i128_with_scale(got, 0), want.normalize());
         }

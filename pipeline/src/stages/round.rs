@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::domain::{Rounding, increments_in};
+use crate::domain::{Rounding, rounded_to_grid};
 
 /// `value` floored onto multiples of `inc` (`inc` <= 0: `value` unchanged).
 pub(crate) fn floor_to(value: Decimal, inc: Decimal) -> Option<Decimal> {
@@ -22,10 +22,7 @@ fn grid(value: Decimal, inc: Decimal, rounding: Rounding) -> Option<Decimal> {
     }
     // Exact on the mantissas when they fit (the usual case), with Decimal's checked
     // arithmetic otherwise.
-    if let Some(out) = increments_in(value, inc, rounding)
-        .and_then(|n| n.checked_mul(inc.mantissa()))
-        .and_then(|m| Decimal::try_from_i128_with_scale(m, inc.scale()).ok())
-    {
+    if let Some(out) = rounded_to_grid(value, inc, rounding) {
         return Some(out);
     }
     let q = value.checked_div(inc)?;
