@@ -127,6 +127,11 @@ pub struct LedgerCounts {
 }
 
 /// A run's funnel.
+/// The counts of `stage` in `map`.
+fn stage_counts(map: &mut BTreeMap<Stage, PerEval<Counts>>, stage: Stage) -> &mut PerEval<Counts> {
+    map.entry(stage).or_default()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Funnel {
     pub signals: u64,
@@ -192,37 +197,44 @@ impl Funnel {
         self.counts(Stage::Executor, eval).output
     }
 
-    fn symbol_counts(&mut self, stage: Stage, eval: EvalType, symbol: &str) -> Option<&mut Counts> {
-        if !self.by_symbol.contains_key(symbol) {
-            self.by_symbol.insert(symbol.to_string(), BTreeMap::new());
+    /// Applies `f` to the counts of `stage`/`eval`, overall and for `symbol`: one search per
+    /// map when the symbol was seen before (every time but its first).
+    fn count(
+        &mut self,
+        stage: Stage,
+        eval: EvalType,
+        symbol: &str,
+        mut f: impl FnMut(&mut Counts),
+    ) {
+        f(stage_counts(&mut self.stages, stage).get_mut(eval));
+        if let Some(stages) = self.by_symbol.get_mut(symbol) {
+            f(stage_counts(stages, stage).get_mut(eval));
+            return;
         }
-        let per = self.by_symbol.get_mut(symbol)?.entry(stage).or_default();
-        Some(per.get_mut(eval))
+        let stages = self.by_symbol.entry(symbol.to_string()).or_default();
+        f(stage_counts(stages, stage).get_mut(eval));
     }
 
     /// Something passed `stage`.
     pub fn pass(&mut self, stage: Stage, eval: EvalType, symbol: &str) {
-        let c = self.stages.entry(stage).or_default().get_mut(eval);
-        c.input += 1;
-        c.output += 1;
-        if let Some(s) = self.symbol_counts(stage, eval, symbol) {
-            s.input += 1;
-            s.output += 1;
-        }
+        self.count(stage, eval, symbol, |c| {
+            c.input += 1;
+            c.output += 1;
+        });
     }
 
     /// Something was dropped at `stage`: one input, one reason.
     pub fn drop(&mut self, stage: Stage, eval: EvalType, symbol: &str, d: &Dropped) {
-        let c = self.stages.entry(stage).or_default().get_mut(eval);
-        c.input += 1;
-        *c.dropped.entry(d.reason()).or_default() += 1;
-        c.examples
+        self.count(stage, eval, symbol, |c| {
+            c.input += 1;
+            *c.dropped.entry(d.reason()).or_default() += 1;
+        });
+        // The example is kept for the stage overall only.
+        stage_counts(&mut self.stages, stage)
+            .get_mut(eval)
+            .examples
             .entry(d.reason())
             .or_insert_with(|| d.detail().to_string());
-        if let Some(s) = self.symbol_counts(stage, eval, symbol) {
-            s.input += 1;
-            *s.dropped.entry(d.reason()).or_default() += 1;
-        }
     }
 
     /// A ledger/venue disagreement for `symbol`.
