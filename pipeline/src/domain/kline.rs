@@ -85,9 +85,13 @@ fn trimmed(mut m: i64, mut scale: u32) -> rust_decimal::Decimal {
     if m == 0 {
         return rust_decimal::Decimal::ZERO;
     }
-    while scale > 0 && m % 10 == 0 {
-        m /= 10;
-        scale -= 1;
+    // Strip zeros 4, 2, then 1 at a time (a bar price at scale 8 has up to 8 of them).
+    for step in [4u32, 2, 1] {
+        let p = 10i64.pow(step);
+        while scale >= step && m % p == 0 {
+            m /= p;
+            scale -= step;
+        }
     }
     rust_decimal::Decimal::new(m, scale)
 }
@@ -154,6 +158,23 @@ mod tests {
             let want = rust_decimal::Decimal::new(m, s).normalize();
             let got = trimmed(m, s);
             prop_assert_eq!((got.mantissa(), got.scale()), (want.mantissa(), want.scale()));
+        }
+    }
+
+    #[test]
+    fn trimming_strips_every_run_of_zeros() {
+        for k in [1i64, 7, 123, 105_573, -42, 999_999] {
+            for zeros in 0..=9u32 {
+                for s in 0..9u32 {
+                    let m = k * 10i64.pow(zeros);
+                    let want = rust_decimal::Decimal::new(m, s).normalize();
+                    let got = trimmed(m, s);
+                    assert_eq!(
+                        (got.mantissa(), got.scale()),
+                        (want.mantissa(), want.scale())
+                    );
+                }
+            }
         }
     }
 
