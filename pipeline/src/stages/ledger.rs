@@ -72,6 +72,7 @@ impl Ledger {
         self.positions.len()
     }
 
+    #[inline]
     pub fn position(&self, symbol: &Symbol) -> Option<&LedgerPosition> {
         match self.positions.len() {
             0 => None,
@@ -90,6 +91,7 @@ impl Ledger {
     }
 
     /// +1 long, -1 short, 0 flat.
+    #[inline]
     pub fn sign(&self, symbol: &Symbol) -> i8 {
         match self.position(symbol) {
             Some(p) if p.amt.is_sign_positive() => 1,

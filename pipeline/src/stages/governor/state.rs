@@ -70,6 +70,7 @@ impl Default for MarketState {
 
 impl MarketState {
     /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
+    #[inline]
     pub fn update(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
         if !(close.is_finite() && close > 0.0) {
             return;
@@ -174,10 +175,18 @@ pub(crate) struct SymbolStates {
 }
 
 impl SymbolStates {
+    /// The state of `symbol` (created on its first bar). Inlined where it is called every
+    /// bar: the last symbol asked for is one pointer comparison away.
+    #[inline]
     pub fn slot(&mut self, symbol: &Symbol) -> &mut MarketState {
         if self.slots.get(self.hint).is_some_and(|(s, _)| s == symbol) {
             return &mut self.slots[self.hint].1;
         }
+        self.slot_by_search(symbol)
+    }
+
+    #[cold]
+    fn slot_by_search(&mut self, symbol: &Symbol) -> &mut MarketState {
         let i = match self.index.get(symbol) {
             Some(&i) => i,
             None => {
