@@ -169,44 +169,47 @@ fn into_vec<T: PolarsNumericType>(ca: ChunkedArray<T>) -> Vec<T::Native> {
 }
 
 fn int_column(col: Column, path: &Path) -> Result<Vec<i64>> {
-    let name = col.name().to_string();
-    let col = if col.dtype() == &DataType::Int64 {
-        col
-    } else {
-        col.cast(&DataType::Int64).map_err(|_| {
-            DatasetError::file(
-                path.display().to_string(),
-                format!(
-                    "column '{name}' has type {}, not integer epoch milliseconds",
-                    col.dtype()
-                ),
-                "write the open time as an int64 of epoch milliseconds",
-            )
-        })?
-    };
-    no_nulls(path, &name, col.null_count())?;
-    Ok(into_vec(
-        col.take_materialized_series().take_inner::<Int64Type>(),
-    ))
+    let wrong_type = (
+        "integer epoch milliseconds",
+        "write the open time as an int64 of epoch milliseconds",
+    );
+    numeric_column::<Int64Type>(col, path, wrong_type)
 }
 
 fn float_column(col: Column, path: &Path) -> Result<Vec<f64>> {
+    numeric_column::<Float64Type>(
+        col,
+        path,
+        ("a number", "write prices and volumes as float64"),
+    )
+}
+
+/// Column `col` as `T`'s values (cast when it has another type), with no empty values;
+/// `wrong_type`: (what the column should be, how to fix it) for a column that cannot be cast.
+fn numeric_column<T: PolarsNumericType>(
+    col: Column,
+    path: &Path,
+    wrong_type: (&str, &str),
+) -> Result<Vec<T::Native>> {
     let name = col.name().to_string();
-    let col = if col.dtype() == &DataType::Float64 {
+    let dtype = T::get_static_dtype();
+    let col = if col.dtype() == &dtype {
         col
     } else {
-        col.cast(&DataType::Float64).map_err(|_| {
+        col.cast(&dtype).map_err(|_| {
             DatasetError::file(
                 path.display().to_string(),
-                format!("column '{name}' has type {}, not a number", col.dtype()),
-                "write prices and volumes as float64",
+                format!(
+                    "column '{name}' has type {}, not {}",
+                    col.dtype(),
+                    wrong_type.0
+                ),
+                wrong_type.1,
             )
         })?
     };
     no_nulls(path, &name, col.null_count())?;
-    Ok(into_vec(
-        col.take_materialized_series().take_inner::<Float64Type>(),
-    ))
+    Ok(into_vec(col.take_materialized_series().take_inner::<T>()))
 }
 
 #[cfg(test)]

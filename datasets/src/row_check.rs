@@ -131,14 +131,15 @@ fn check_row(
             "delete the duplicate row",
         ));
     }
+    // "row N (its open time)", for the messages below.
+    let previous = || format!("{} ({})", loc.place(i - 1), TimestampMs(prev));
     if d < 0 {
         return Err(loc.row_err(
             i,
             format!(
-                "open time {} is earlier than {} ({})",
+                "open time {} is earlier than {}",
                 TimestampMs(t),
-                loc.place(i - 1),
-                TimestampMs(prev)
+                previous()
             ),
             "sort the rows by open time",
         ));
@@ -151,10 +152,9 @@ fn check_row(
         return Err(loc.row_err(
             i,
             format!(
-                "open time {} is not a whole number of {interval} bars after {} ({})",
+                "open time {} is not a whole number of {interval} bars after {}",
                 TimestampMs(t),
-                loc.place(i - 1),
-                TimestampMs(prev)
+                previous()
             ),
             "check the bar interval (--interval) or fix the time",
         ));

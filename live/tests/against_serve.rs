@@ -4,7 +4,7 @@
 
 mod support;
 
-use live::serve::{ErrorFault, Faults};
+use live::serve::{ErrorFault, Faults, ServerHandle};
 use pipeline::exchange_info::{MarketContext, check_order};
 use pipeline::order::{CheckedOrder, OrderRequest, Side};
 use pipeline::venue::{OrderRef, OrderStatus, Venue, VenueEvent};
@@ -17,6 +17,24 @@ fn checked(v: &live::LiveVenue, req: OrderRequest) -> CheckedOrder {
     let spec = v.symbol_spec(&btc()).expect("BTCUSDT listed");
     let mark = v.mark_price(&btc()).expect("mark price");
     check_order(Some(&spec), &req, &MarketContext::at_mark(mark)).expect("order passes")
+}
+
+/// Places a MARKET BUY of `qty` BTCUSDT, lets the server run `bars` bars and returns the
+/// venue's events since.
+fn buy_and_step(
+    server: &ServerHandle,
+    v: &mut live::LiveVenue,
+    qty: Decimal,
+    cid: &str,
+    bars: usize,
+) -> Vec<VenueEvent> {
+    let order = checked(
+        v,
+        OrderRequest::market("BTCUSDT", Side::Buy, qty).with_client_order_id(cid),
+    );
+    v.place_order(&order).expect("placed");
+    step(server, bars);
+    v.drain_events().expect("events")
 }
 
 fn held(v: &mut live::LiveVenue, s: &Symbol) -> Decimal {
@@ -213,13 +231,7 @@ fn clock_skew_is_recovered_by_a_resync() {
 fn conditional_orders_go_to_the_algo_service_and_can_be_cancelled() {
     let server = start(Faults::default());
     let mut v = venue(&server);
-    let entry = checked(
-        &v,
-        OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.002)).with_client_order_id("t-entry"),
-    );
-    v.place_order(&entry).expect("entry");
-    step(&server, 1);
-    let _ = v.drain_events().expect("events");
+    let _ = buy_and_step(&server, &mut v, dec!(0.002), "t-entry", 1);
     let mark = v.mark_price(&btc()).expect("mark").get();
     let stop = Price::new((mark * dec!(0.9)).round_dp(1)).expect("price");
     let sl = checked(
@@ -257,13 +269,7 @@ fn funding_paid_while_holding_arrives_as_one_funding_event() {
     exchange.funding.interval_hours = 1;
     let server = start_with(Faults::default(), exchange);
     let mut v = venue(&server);
-    let order = checked(
-        &v,
-        OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.003)).with_client_order_id("t-fund-1"),
-    );
-    v.place_order(&order).expect("placed");
-    step(&server, 2);
-    let opened = v.drain_events().expect("events");
+    let opened = buy_and_step(&server, &mut v, dec!(0.003), "t-fund-1", 2);
     assert!(opened.iter().any(|e| matches!(e, VenueEvent::Fill(_))));
     assert!(
         !opened

@@ -75,19 +75,33 @@ pub fn round_to_increment(
     if increment <= Decimal::ZERO {
         return Err(MoneyError::BadIncrement(increment));
     }
-    if let Some(whole) = rounded_to_grid(value, increment, rounding) {
-        return Ok(whole);
-    }
-    let whole = round_whole(value / increment, rounding);
-    Ok((whole * increment).normalize_to(increment.scale()))
+    rounded_to_grid(value, increment, rounding).ok_or(MoneyError::OutOfRange {
+        kind: "value rounded to the increment",
+        rule: "within Decimal's range",
+        value,
+    })
 }
 
-/// `value` rounded onto multiples of `increment` as `rounding` says, at `increment`'s scale,
-/// exactly ([`increments_in`]). `None` when the numbers do not fit.
+/// `value` rounded onto multiples of `increment` as `rounding` says, keeping at least
+/// `increment`'s decimals (0.010 stays 0.010 on a 0.001 grid). Exact on the integer mantissas
+/// when they fit ([`increments_in`], no `Decimal` division), with `Decimal`'s checked
+/// arithmetic otherwise. `None` when `increment` is not positive or the result overflows.
 pub fn rounded_to_grid(value: Decimal, increment: Decimal, rounding: Rounding) -> Option<Decimal> {
-    let units = increments_in(value, increment, rounding)?;
-    Decimal::try_from_i128_with_scale(units.checked_mul(increment.mantissa())?, increment.scale())
-        .ok()
+    if increment <= Decimal::ZERO {
+        return None;
+    }
+    let exact = increments_in(value, increment, rounding)
+        .and_then(|units| units.checked_mul(increment.mantissa()))
+        .and_then(|m| Decimal::try_from_i128_with_scale(m, increment.scale()).ok());
+    if exact.is_some() {
+        return exact;
+    }
+    let whole = round_whole(value.checked_div(increment)?, rounding);
+    Some(
+        whole
+            .checked_mul(increment)?
+            .normalize_to(increment.scale()),
+    )
 }
 
 /// `q` rounded to a whole number as `rounding` says.

@@ -20,21 +20,7 @@ fn grid(value: Decimal, inc: Decimal, rounding: Rounding) -> Option<Decimal> {
     if inc <= Decimal::ZERO {
         return Some(value);
     }
-    // Exact on the mantissas when they fit (the usual case), with Decimal's checked
-    // arithmetic otherwise.
-    if let Some(out) = rounded_to_grid(value, inc, rounding) {
-        return Some(out);
-    }
-    let q = value.checked_div(inc)?;
-    let units = match rounding {
-        Rounding::Ceil => q.ceil(),
-        _ => q.floor(),
-    };
-    let mut out = units.checked_mul(inc)?.normalize();
-    if out.scale() < inc.scale() {
-        out.rescale(inc.scale());
-    }
-    Some(out)
+    rounded_to_grid(value, inc, rounding)
 }
 
 /// `a * b / c`, checked (`None` on overflow or `c == 0`).
