@@ -18,7 +18,7 @@ use crate::exchange::SimExchange;
 /// The raw request a checked order came from.
 pub fn request_of(o: &CheckedOrder) -> OrderRequest {
     OrderRequest {
-        symbol: o.symbol().to_string(),
+        symbol: o.symbol().into(),
         side: o.side(),
         order_type: o.order_type(),
         time_in_force: o.time_in_force(),
@@ -27,7 +27,7 @@ pub fn request_of(o: &CheckedOrder) -> OrderRequest {
         stop_price: o.stop_price().map(Price::get),
         reduce_only: o.reduce_only(),
         close_position: o.close_position(),
-        client_order_id: o.client_order_id().map(str::to_string),
+        client_order_id: o.client_id().cloned(),
     }
 }
 

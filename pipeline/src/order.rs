@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ClientOrderId, Notional, Price, Qty, Symbol};
+use crate::domain::{ClientOrderId, Notional, Price, Qty, SharedText, Symbol};
 use crate::exchange_info::{MarketContext, SymbolSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ impl TimeInForce {
 /// An order as submitted to a venue, before any check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
-    pub symbol: String,
+    pub symbol: SharedText,
     pub side: Side,
     pub order_type: OrderType,
     pub time_in_force: Option<TimeInForce>,
@@ -124,14 +124,14 @@ pub struct OrderRequest {
     pub stop_price: Option<Decimal>,
     pub reduce_only: bool,
     pub close_position: bool,
-    pub client_order_id: Option<String>,
+    pub client_order_id: Option<ClientOrderId>,
 }
 
 impl OrderRequest {
     /// A MARKET order of `quantity`.
-    pub fn market(symbol: &str, side: Side, quantity: Decimal) -> Self {
+    pub fn market(symbol: impl Into<SharedText>, side: Side, quantity: Decimal) -> Self {
         OrderRequest {
-            symbol: symbol.to_string(),
+            symbol: symbol.into(),
             side,
             order_type: OrderType::Market,
             time_in_force: None,
@@ -145,7 +145,12 @@ impl OrderRequest {
     }
 
     /// A LIMIT order of `quantity` at `price`, good till cancelled.
-    pub fn limit(symbol: &str, side: Side, quantity: Decimal, price: Decimal) -> Self {
+    pub fn limit(
+        symbol: impl Into<SharedText>,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+    ) -> Self {
         OrderRequest {
             order_type: OrderType::Limit,
             time_in_force: Some(TimeInForce::Gtc),
@@ -156,7 +161,7 @@ impl OrderRequest {
 
     /// A conditional market order (STOP_MARKET or TAKE_PROFIT_MARKET) triggering at `stop_price`.
     pub fn conditional(
-        symbol: &str,
+        symbol: impl Into<SharedText>,
         side: Side,
         order_type: OrderType,
         quantity: Decimal,
@@ -174,7 +179,7 @@ impl OrderRequest {
         self
     }
 
-    pub fn with_client_order_id(mut self, id: impl Into<String>) -> Self {
+    pub fn with_client_order_id(mut self, id: impl Into<ClientOrderId>) -> Self {
         self.client_order_id = Some(id.into());
         self
     }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Bar, Symbol, TimestampMs};
+use crate::domain::{Bar, SharedText, Symbol, TimestampMs};
 
 /// What a signal asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -25,7 +25,7 @@ pub struct Signal {
     /// 0..=1.
     pub confidence: f64,
     /// Which engine or strategy said it.
-    pub source: String,
+    pub source: SharedText,
 }
 
 /// Anything that turns closed bars into signals: a strategy, or a replay of recorded signals.

@@ -49,7 +49,7 @@ impl SignalSource for DonchianBreakout {
                 symbol: symbol.clone(),
                 action,
                 confidence: self.confidence,
-                source: self.name(),
+                source: self.name().into(),
             });
         }
     }

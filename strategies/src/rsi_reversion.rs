@@ -66,7 +66,7 @@ impl SignalSource for RsiReversion {
                 symbol: symbol.clone(),
                 action,
                 confidence: self.confidence,
-                source: self.name(),
+                source: self.name().into(),
             });
         }
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use pipeline::domain::time::parse_utc;
 use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, Symbol, TimestampMs};
+use pipeline::{Bar, SharedText, Symbol, TimestampMs};
 use serde_json::Value;
 
 use crate::StrategyError;
@@ -181,8 +181,8 @@ fn signal_from_fields(
             })?,
     };
     let source = get("source")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "signals_file".to_string());
+        .and_then(|v| v.as_str().map(SharedText::from))
+        .unwrap_or_else(|| SharedText::from("signals_file"));
     Ok(Signal {
         time,
         symbol,

@@ -2,7 +2,7 @@
 //! below. One instance per symbol.
 
 use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, Symbol};
+use pipeline::{Bar, SharedText, Symbol};
 
 use crate::indicators::Sma;
 
@@ -15,7 +15,7 @@ pub struct SmaCross {
     confidence: f64,
     interval_ms: i64,
     /// `sma_cross(fast,slow)`, made once: every signal carries it.
-    name: String,
+    name: SharedText,
 }
 
 impl SmaCross {
@@ -26,7 +26,7 @@ impl SmaCross {
             last_side: 0,
             confidence,
             interval_ms,
-            name: format!("sma_cross({fast},{slow})"),
+            name: format!("sma_cross({fast},{slow})").into(),
         }
     }
 }
@@ -68,6 +68,6 @@ impl SignalSource for SmaCross {
     }
 
     fn name(&self) -> String {
-        self.name.clone()
+        self.name.to_string()
     }
 }

@@ -5,6 +5,7 @@
 //! Binance's code. The pair round-trips, so client and server agree on every field.
 //! Must never live here: timestamps, signatures (the transport adds them), filter checks.
 
+use pipeline::ClientOrderId;
 use pipeline::exchange_info::Reject;
 use pipeline::order::{OrderRequest, OrderType};
 
@@ -104,7 +105,7 @@ pub fn order_request(p: &Params, algo: bool) -> Result<OrderRequest, Reject> {
         "newClientOrderId"
     };
     Ok(OrderRequest {
-        symbol: symbol.to_string(),
+        symbol: symbol.into(),
         side,
         order_type,
         time_in_force,
@@ -113,7 +114,7 @@ pub fn order_request(p: &Params, algo: bool) -> Result<OrderRequest, Reject> {
         stop_price,
         reduce_only: p.flag("reduceOnly")?.unwrap_or(false),
         close_position: p.flag("closePosition")?.unwrap_or(false),
-        client_order_id: p.get(client_id).map(str::to_string),
+        client_order_id: p.get(client_id).map(ClientOrderId::from),
     })
 }
 

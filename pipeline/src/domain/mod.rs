@@ -1,19 +1,19 @@
-//! Domain value types shared by every crate: money, time, symbols, client order ids,
+//! Domain value types shared by every crate: money, time, symbols, shared text (client order ids),
 //! intervals and klines.
 //! Must never live here: behaviour of a stage or of a venue.
 
-pub mod client_id;
 pub mod interval;
 pub mod kline;
 pub mod money;
+pub mod shared_text;
 pub mod symbol;
 pub mod time;
 
-pub use client_id::ClientOrderId;
 pub use interval::Interval;
 pub use kline::{Bar, Kline};
 pub use money::{
     MoneyError, Notional, Price, Qty, Rounding, increments_in, round_to_increment, rounded_to_grid,
 };
+pub use shared_text::{ClientOrderId, SharedText};
 pub use symbol::Symbol;
 pub use time::TimestampMs;

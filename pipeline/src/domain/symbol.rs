@@ -96,6 +96,11 @@ impl Symbol {
         &self.0
     }
 
+    /// The one shared allocation of the name.
+    pub(super) fn shared(&self) -> &Arc<str> {
+        &self.0
+    }
+
     /// A number that names this symbol for the life of the process: interned names are never
     /// freed, so equal symbols have equal identities and different ones different identities.
     /// For caches keyed by symbol on the hot path.

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use super::reject::Reject;
 use super::spec::{LotSize, PriceFilter, SymbolSpec};
-use crate::domain::{ClientOrderId, Notional, Price, Qty};
+use crate::domain::{Notional, Price, Qty};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 
 /// What the venue knows about the market at the moment of the order.
@@ -94,7 +94,7 @@ pub fn check_order(
         stop_price,
         reduce_only: req.reduce_only,
         close_position: req.close_position,
-        client_order_id: req.client_order_id.as_deref().map(ClientOrderId::from),
+        client_order_id: req.client_order_id.clone(),
         notional: Notional::new(notional.get()).unwrap_or(Notional::ZERO),
         stamp: crate::order::CheckStamp::default(),
     })

@@ -2,10 +2,12 @@
 //! sent (or where it was dropped). The bridge starts one, the permit and executor complete it.
 //! Must never live here: the sizing arithmetic itself (bridge and executor).
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::TimestampMs;
+use crate::domain::{SharedText, TimestampMs};
 use crate::reason::Reason;
 use crate::stages::{EvalType, Stage};
 
@@ -20,12 +22,12 @@ pub struct TraceDrop {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SizingTrace {
     pub seq: u64,
-    pub plan_id: Option<String>,
+    pub plan_id: Option<SharedText>,
     pub time: TimestampMs,
-    pub symbol: String,
+    pub symbol: SharedText,
     pub eval_type: EvalType,
     /// `position_usd`, `qty`, `close_position`, or `none` (no usable sizing).
-    pub form: String,
+    pub form: Cow<'static, str>,
     /// Margin asked for (position_usd), after the trader's clipping to max_position_usd.
     pub requested_usd: Option<Decimal>,
     pub leverage: Option<Decimal>,
@@ -48,14 +50,19 @@ pub struct SizingTrace {
 
 impl SizingTrace {
     /// An empty trace for intent `seq`.
-    pub fn new(seq: u64, time: TimestampMs, symbol: &str, eval_type: EvalType) -> Self {
+    pub fn new(
+        seq: u64,
+        time: TimestampMs,
+        symbol: impl Into<SharedText>,
+        eval_type: EvalType,
+    ) -> Self {
         SizingTrace {
             seq,
             plan_id: None,
             time,
-            symbol: symbol.to_string(),
+            symbol: symbol.into(),
             eval_type,
-            form: "none".to_string(),
+            form: Cow::Borrowed("none"),
             requested_usd: None,
             leverage: None,
             price: None,

@@ -27,7 +27,7 @@ use super::payload::{self, IntentFields, IntentPayload, Sizing};
 use super::round::{ceil_to, floor_to, mul_div, plain};
 use super::trader::TradeIntent;
 use super::{EvalType, Outcome};
-use crate::domain::{Bar, Price, Qty, Symbol, TimestampMs};
+use crate::domain::{Bar, Price, Qty, SharedText, Symbol, TimestampMs};
 use crate::funnel::{SizingTrace, TraceDrop};
 use crate::order::Side;
 use crate::reason::{Dropped, Evidence, Reason};
@@ -46,7 +46,7 @@ pub enum PlanQty {
 /// `quantum:stream:apply.plan`: a sized plan. Only [`IntentBridge`] builds one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplyPlan {
-    plan_id: String,
+    plan_id: SharedText,
     seq: u64,
     time: TimestampMs,
     symbol: Symbol,
@@ -59,13 +59,13 @@ pub struct ApplyPlan {
     tp_price: Option<Price>,
     sl_price: Option<Price>,
     reduce_only: bool,
-    source: String,
+    source: SharedText,
     /// Always EXECUTE: a blocked plan is a drop, journaled with decision BLOCKED.
     decision: &'static str,
 }
 
 impl ApplyPlan {
-    pub fn plan_id(&self) -> &str {
+    pub fn plan_id(&self) -> &SharedText {
         &self.plan_id
     }
     pub fn seq(&self) -> u64 {
@@ -102,7 +102,7 @@ impl ApplyPlan {
     pub fn reduce_only(&self) -> bool {
         self.reduce_only
     }
-    pub fn source(&self) -> &str {
+    pub fn source(&self) -> &SharedText {
         &self.source
     }
 }
@@ -112,7 +112,7 @@ impl ApplyPlan {
 pub struct BridgeOutput {
     pub eval_type: EvalType,
     /// The symbol as written (for the funnel, even when it is not a valid name).
-    pub symbol: String,
+    pub symbol: SharedText,
     pub outcome: Outcome<ApplyPlan>,
     /// The sizing so far (the executor completes it).
     pub trace: SizingTrace,
@@ -162,7 +162,7 @@ impl IntentBridge {
             tp_pct: intent.tp_pct(),
             sl_pct: intent.sl_pct(),
             reduce_only: intent.reduce_only(),
-            source: intent.source().to_string(),
+            source: intent.source().clone(),
             clipped: intent.clipped(),
         };
         self.plan(fields, None, bar, venue)
@@ -181,7 +181,8 @@ impl IntentBridge {
         match payload::parse(p, seq, default_time) {
             Ok(fields) => self.plan(fields, Some(p), bar, venue),
             Err(m) => {
-                let mut trace = SizingTrace::new(seq, default_time, &m.symbol_text, m.eval_type);
+                let symbol = SharedText::from(m.symbol_text);
+                let mut trace = SizingTrace::new(seq, default_time, symbol.clone(), m.eval_type);
                 let d = Dropped::with_evidence(
                     Reason::MalformedIntent,
                     m.detail,
@@ -195,7 +196,7 @@ impl IntentBridge {
                 });
                 BridgeOutput {
                     eval_type: m.eval_type,
-                    symbol: m.symbol_text,
+                    symbol,
                     outcome: Outcome::Drop(d),
                     trace,
                 }
@@ -210,7 +211,7 @@ impl IntentBridge {
         bar: Option<(&Symbol, &Bar)>,
         venue: &V,
     ) -> BridgeOutput {
-        let mut trace = SizingTrace::new(f.seq, f.time, f.symbol.as_str(), f.eval_type);
+        let mut trace = SizingTrace::new(f.seq, f.time, &f.symbol, f.eval_type);
         trace.clipped = f.clipped;
         let outcome = self.size(&f, payload, bar, venue, &mut trace);
         if let Outcome::Drop(d) = &outcome {
@@ -221,7 +222,7 @@ impl IntentBridge {
         }
         BridgeOutput {
             eval_type: f.eval_type,
-            symbol: f.symbol.as_str().to_string(),
+            symbol: SharedText::from(&f.symbol),
             outcome,
             trace,
         }
@@ -259,7 +260,7 @@ impl IntentBridge {
                 evidence,
             ));
         };
-        trace.form = sizing.form().to_string();
+        trace.form = sizing.form().into();
         let spec = venue.symbol_spec(sym);
         let step = spec
             .as_ref()
@@ -382,7 +383,7 @@ fn protective_prices(
 }
 
 /// 16 hex digits of FNV-1a 64 over symbol, time and sequence number.
-pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> String {
+pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> SharedText {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h = OFFSET;
@@ -400,13 +401,13 @@ pub fn plan_id(symbol: &Symbol, time: TimestampMs, seq: u64) -> String {
 
 /// `h` as 16 lower-case hex digits (what `format!("{h:016x}")` gives, without the formatter:
 /// this runs once per plan).
-fn hex16(h: u64) -> String {
+fn hex16(h: u64) -> SharedText {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = [0u8; 16];
     for (k, c) in text.iter_mut().enumerate() {
         *c = DIGITS[((h >> ((15 - k) * 4)) & 0xf) as usize];
     }
-    String::from_utf8_lossy(&text).into_owned()
+    SharedText::from(std::str::from_utf8(&text).unwrap_or_default())
 }
 
 #[cfg(test)]

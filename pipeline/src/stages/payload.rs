@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::EvalType;
 use crate::domain::money::parse_decimal;
-use crate::domain::{Symbol, TimestampMs};
+use crate::domain::{SharedText, Symbol, TimestampMs};
 use crate::order::Side;
 
 /// How an intent says how big the trade is.
@@ -135,7 +135,7 @@ pub(crate) struct IntentFields {
     pub tp_pct: Option<Decimal>,
     pub sl_pct: Option<Decimal>,
     pub reduce_only: bool,
-    pub source: String,
+    pub source: SharedText,
     /// position_usd was clipped to max_position_usd by the trader.
     pub clipped: bool,
 }
@@ -212,7 +212,7 @@ pub(crate) fn parse(
         tp_pct: p.positive(&["tp_pct"]),
         sl_pct: p.positive(&["sl_pct"]),
         reduce_only: reduce_only || eval_type == EvalType::Exit,
-        source: p.text(&["source"]).unwrap_or("recorded").to_string(),
+        source: SharedText::from(p.text(&["source"]).unwrap_or("recorded")),
         clipped: false,
     })
 }

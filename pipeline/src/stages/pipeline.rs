@@ -239,7 +239,7 @@ impl<J: Journal> Pipeline<J> {
         }
         let (sym, plan_id, time, seq) = (
             plan.symbol().clone(),
-            plan.plan_id().to_string(),
+            plan.plan_id().clone(),
             plan.time(),
             plan.seq(),
         );

@@ -21,7 +21,7 @@ use super::config::TraderConfig;
 use super::ledger::Ledger;
 use super::payload::Sizing;
 use super::{EvalType, Outcome};
-use crate::domain::{Symbol, TimestampMs};
+use crate::domain::{SharedText, Symbol, TimestampMs};
 use crate::order::Side;
 use crate::reason::Reason;
 use crate::signal::{Action, Signal};
@@ -39,7 +39,7 @@ pub struct TradeIntent {
     sl_pct: Option<Decimal>,
     reduce_only: bool,
     confidence: f64,
-    source: String,
+    source: SharedText,
     clipped: bool,
 }
 
@@ -76,7 +76,7 @@ impl TradeIntent {
     pub fn confidence(&self) -> f64 {
         self.confidence
     }
-    pub fn source(&self) -> &str {
+    pub fn source(&self) -> &SharedText {
         &self.source
     }
     /// True when `position_usd` was clipped to `max_position_usd`.

@@ -27,7 +27,7 @@ use super::config::ExecutorConfig;
 use super::journal::{Journal, JournalRecord, note};
 use super::permit::{PermitInfo, PermittedPlan};
 use super::{EvalType, Outcome};
-use crate::domain::{Notional, Price, Qty, Symbol, TimestampMs};
+use crate::domain::{ClientOrderId, Notional, Price, Qty, SharedText, Symbol, TimestampMs};
 use crate::exchange_info::{MarketContext, Reject, SymbolSpec, check_order_shared};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use crate::reason::{Dropped, Reason};
@@ -46,16 +46,16 @@ pub struct ProtectiveOrder {
 /// `quantum:stream:apply.result` for an order the venue accepted. Only [`Executor`] builds one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExecResult {
-    plan_id: String,
+    plan_id: SharedText,
     seq: u64,
     time: TimestampMs,
     symbol: Symbol,
     side: Side,
     eval_type: EvalType,
-    source: String,
+    source: SharedText,
     executed: bool,
     order_id: i64,
-    client_order_id: crate::domain::ClientOrderId,
+    client_order_id: ClientOrderId,
     order_status: OrderStatus,
     qty: Qty,
     filled_qty: Qty,
@@ -148,12 +148,21 @@ pub const TAKE_PROFIT_SUFFIX: &str = "-tp";
 
 /// `sim-<plan id><suffix>`: the client order id of a plan's order (suffix empty) or of one of
 /// its TP/SL legs. Built without the formatter: it runs for every order.
-pub fn client_id(plan_id: &str, suffix: &str) -> String {
-    let mut id = String::with_capacity(4 + plan_id.len() + suffix.len());
-    id.push_str("sim-");
-    id.push_str(plan_id);
-    id.push_str(suffix);
-    id
+pub fn client_id(plan_id: &str, suffix: &str) -> ClientOrderId {
+    // Plan ids are 16 characters and suffixes 3: the text fits on the stack, and the id is
+    // its one allocation.
+    let mut text = [0u8; 64];
+    let parts = [b"sim-".as_slice(), plan_id.as_bytes(), suffix.as_bytes()];
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if len > text.len() {
+        return ClientOrderId::from(format!("sim-{plan_id}{suffix}"));
+    }
+    let mut at = 0;
+    for p in parts {
+        text[at..at + p.len()].copy_from_slice(p);
+        at += p.len();
+    }
+    ClientOrderId::from(std::str::from_utf8(&text[..len]).unwrap_or_default())
 }
 pub const STOP_LOSS_SUFFIX: &str = "-sl";
 
@@ -227,7 +236,7 @@ impl Executor {
         let permit = plan.permit();
         let sym = p.symbol();
         if !self.cfg.source_allowlist.is_empty()
-            && !self.cfg.source_allowlist.iter().any(|s| s == p.source())
+            && !self.cfg.source_allowlist.iter().any(|s| p.source() == s)
         {
             let detail = format!(
                 "{sym}: source '{}' is not in executor.source_allowlist",
@@ -264,7 +273,7 @@ impl Executor {
             Outcome::Drop(d) => return Outcome::Drop(d),
         };
         (n.final_qty, n.notional, n.upsized) = (Some(f.qty), Some(f.notional), f.upsized);
-        let req = OrderRequest::market(sym.as_str(), permit.side, f.qty.get())
+        let req = OrderRequest::market(sym, permit.side, f.qty.get())
             .with_reduce_only(p.reduce_only())
             .with_client_order_id(client_id(p.plan_id(), ""));
         let ctx = MarketContext::at_mark(mark);
@@ -308,13 +317,13 @@ impl Executor {
             Vec::new()
         };
         Outcome::Pass(ExecResult {
-            plan_id: p.plan_id().to_string(),
+            plan_id: p.plan_id().clone(),
             seq: p.seq(),
             time: p.time(),
             symbol: sym.clone(),
             side: permit.side,
             eval_type: p.eval_type(),
-            source: p.source().to_string(),
+            source: p.source().clone(),
             executed: true,
             order_id: state.order_id,
             client_order_id: state.client_order_id,
@@ -396,7 +405,7 @@ impl Executor {
         for (order_type, price, tag) in legs {
             let Some(stop_price) = price else { continue };
             let req = OrderRequest::conditional(
-                p.symbol().as_str(),
+                p.symbol(),
                 side,
                 order_type,
                 qty.get(),

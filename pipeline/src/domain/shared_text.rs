@@ -1,7 +1,9 @@
-//! `ClientOrderId`: an order's client id (`newClientOrderId`), shared rather than copied.
-//! Every order update and fill a venue reports carries its order's client id, so a backtest
-//! hands the same id around a dozen times per order: cloning it bumps a counter instead of
-//! allocating. It reads like a `&str` (deref, comparisons with text, serde as a plain string).
+//! `SharedText`: text made once and handed around many times, shared rather than copied:
+//! an order's client id (`ClientOrderId`, `newClientOrderId`), a plan id, a signal's source.
+//! Every order update and fill a venue reports carries its order's client id, and every stage
+//! passes the plan id and the source on, so a backtest hands the same text around a dozen
+//! times per signal: cloning it bumps a counter instead of allocating. It reads like a `&str`
+//! (deref, comparisons with text, serde as a plain string).
 //! Must never live here: validation (Binance's rules are in the order check).
 
 use std::fmt;
@@ -11,84 +13,94 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ClientOrderId(Arc<str>);
+pub struct SharedText(Arc<str>);
 
-impl ClientOrderId {
+/// An order's client id (`newClientOrderId`).
+pub type ClientOrderId = SharedText;
+
+impl SharedText {
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-impl Default for ClientOrderId {
+impl Default for SharedText {
     fn default() -> Self {
-        ClientOrderId(Arc::from(""))
+        SharedText(Arc::from(""))
     }
 }
 
-impl Deref for ClientOrderId {
+impl Deref for SharedText {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0
     }
 }
 
-impl AsRef<str> for ClientOrderId {
+impl AsRef<str> for SharedText {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Display for ClientOrderId {
+impl fmt::Display for SharedText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl fmt::Debug for ClientOrderId {
+impl fmt::Debug for SharedText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&*self.0, f)
     }
 }
 
-impl From<&str> for ClientOrderId {
+impl From<&str> for SharedText {
     fn from(s: &str) -> Self {
-        ClientOrderId(Arc::from(s))
+        SharedText(Arc::from(s))
     }
 }
 
-impl From<String> for ClientOrderId {
+/// The symbol's own allocation, shared.
+impl From<&super::Symbol> for SharedText {
+    fn from(s: &super::Symbol) -> Self {
+        SharedText(Arc::clone(s.shared()))
+    }
+}
+
+impl From<String> for SharedText {
     fn from(s: String) -> Self {
-        ClientOrderId(Arc::from(s))
+        SharedText(Arc::from(s))
     }
 }
 
-impl PartialEq<str> for ClientOrderId {
+impl PartialEq<str> for SharedText {
     fn eq(&self, other: &str) -> bool {
         &*self.0 == other
     }
 }
 
-impl PartialEq<&str> for ClientOrderId {
+impl PartialEq<&str> for SharedText {
     fn eq(&self, other: &&str) -> bool {
         &*self.0 == *other
     }
 }
 
-impl PartialEq<String> for ClientOrderId {
+impl PartialEq<String> for SharedText {
     fn eq(&self, other: &String) -> bool {
         &*self.0 == other.as_str()
     }
 }
 
-impl Serialize for ClientOrderId {
+impl Serialize for SharedText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
     }
 }
 
-impl<'de> Deserialize<'de> for ClientOrderId {
+impl<'de> Deserialize<'de> for SharedText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(ClientOrderId::from)
+        String::deserialize(d).map(SharedText::from)
     }
 }
 
