@@ -9,6 +9,7 @@
 //! Invariant: `wallet = initial + realised - fees - funding + insurance` at all times.
 //! Must never live here: order matching, prices, rejections.
 
+use pipeline::domain::decimal_cmp;
 use pipeline::order::Side;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -19,12 +20,12 @@ pub(crate) fn round_usdt(d: Decimal) -> Decimal {
 
 /// +1, 0 or -1.
 fn sign_of(d: Decimal) -> Decimal {
-    if d > Decimal::ZERO {
-        Decimal::ONE
-    } else if d < Decimal::ZERO {
-        Decimal::NEGATIVE_ONE
-    } else {
+    if d.is_zero() {
         Decimal::ZERO
+    } else if d.is_sign_positive() {
+        Decimal::ONE
+    } else {
+        Decimal::NEGATIVE_ONE
     }
 }
 
@@ -73,10 +74,10 @@ impl Position {
 
     /// The part of an order of `side` and `qty` that would reduce this position.
     pub fn reducing_qty(&self, side: Side, qty: Decimal) -> Decimal {
-        if self.amt.is_zero() || side.sign() == sign_of(self.amt) {
+        if self.amt.is_zero() || (side == Side::Buy) == self.amt.is_sign_positive() {
             Decimal::ZERO
         } else {
-            qty.min(self.amt.abs())
+            decimal_cmp::min(qty, self.amt.abs())
         }
     }
 

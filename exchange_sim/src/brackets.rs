@@ -10,6 +10,7 @@
 //! the config (or a live `leverageBracket` answer) when it matters.
 //! Must never live here: positions or margin state.
 
+use pipeline::domain::decimal_cmp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -210,7 +211,7 @@ impl BracketTable {
     pub fn tier_for(&self, notional: Decimal) -> Option<&Bracket> {
         self.tiers
             .iter()
-            .find(|t| notional < t.notional_cap)
+            .find(|t| decimal_cmp::lt(notional, t.notional_cap))
             .or_else(|| self.tiers.last())
     }
 
@@ -231,7 +232,14 @@ impl BracketTable {
             .iter()
             .filter(|t| t.initial_leverage >= leverage)
             .map(|t| t.notional_cap)
-            .max()
+            // Iterator::max's answer (the last of equal values), on the mantissas.
+            .reduce(|best, cap| {
+                if decimal_cmp::lt(cap, best) {
+                    best
+                } else {
+                    cap
+                }
+            })
             .unwrap_or(Decimal::ZERO)
     }
 }

@@ -6,7 +6,7 @@
 //! round to the tick away from the trader, then clamp. Fees = notional x rate, rounded to
 //! 8 decimals. Must never live here: deciding whether or when an order fills (`matching`).
 
-use pipeline::domain::{Rounding, rounded_to_grid};
+use pipeline::domain::{Rounding, decimal_cmp, rounded_to_grid};
 use pipeline::order::Side;
 use pipeline::venue::{Fill, OrderStatus, VenueEvent};
 use pipeline::{Bar, Price, Qty, TimestampMs};
@@ -46,7 +46,7 @@ impl BarCtx {
     }
 
     pub fn clamp(&self, price: Decimal) -> Decimal {
-        price.max(self.low).min(self.high)
+        decimal_cmp::min(decimal_cmp::max(price, self.low), self.high)
     }
 }
 
@@ -167,7 +167,8 @@ impl SimExchange {
             } else if !executed.is_zero() {
                 rec.state.avg_price = Price::new(rec.cum_quote / executed).ok();
             }
-            let full = rec.state.close_position || executed >= rec.state.orig_qty.get();
+            let full =
+                rec.state.close_position || decimal_cmp::ge(executed, rec.state.orig_qty.get());
             let status = if full {
                 OrderStatus::Filled
             } else {

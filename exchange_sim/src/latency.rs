@@ -14,6 +14,7 @@
 //! the venue's answer stay at send time; cancels act at once.
 //! Must never live here: the fill prices themselves (`fills`) or the path matching (`matching`).
 
+use pipeline::domain::decimal_cmp;
 use pipeline::order::{OrderType, Side, TimeInForce};
 use pipeline::venue::OrderStatus;
 use rust_decimal::Decimal;
@@ -89,12 +90,12 @@ impl SimExchange {
         let mut price = self.taker_price(i, ctx.open, side, ctx);
         if let Some(l) = limit {
             price = match side {
-                Side::Buy => price.min(l),
-                Side::Sell => price.max(l),
+                Side::Buy => decimal_cmp::min(price, l),
+                Side::Sell => decimal_cmp::max(price, l),
             };
         }
         self.execute_fill(i, Exec::taker(id, qty, price, t));
-        if qty < want {
+        if decimal_cmp::lt(qty, want) {
             self.set_status(id, OrderStatus::Expired, t);
         }
     }

@@ -9,6 +9,7 @@
 //! cross wallet (cross): the fee is cut first, then the insurance fund covers the rest.
 //! Must never live here: the liquidation price formula (`margin`).
 
+use pipeline::domain::decimal_cmp;
 use pipeline::order::{OrderType, Side};
 use pipeline::venue::{OrderState, OrderStatus, VenueEvent};
 use pipeline::{Price, Qty, TimestampMs};
@@ -50,8 +51,8 @@ impl SimExchange {
         let Some(lp) = s.liq_price else {
             return;
         };
-        let long = s.position.amt > Decimal::ZERO;
-        if (long && mark <= lp) || (!long && mark >= lp) {
+        let long = decimal_cmp::gt(s.position.amt, Decimal::ZERO);
+        if (long && decimal_cmp::le(mark, lp)) || (!long && decimal_cmp::ge(mark, lp)) {
             self.liquidate(i, mark, t);
         }
         self.refresh_if_dirty();

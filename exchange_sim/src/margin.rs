@@ -13,6 +13,7 @@
 //!
 //! Must never live here: moving money (that is `fills`/`funding`/`liquidation`).
 
+use pipeline::domain::decimal_cmp;
 use pipeline::order::{OrderType, Side};
 use rust_decimal::Decimal;
 
@@ -31,7 +32,7 @@ pub fn liquidation_price(
     wallet: Decimal,
     brackets: &BracketTable,
 ) -> Option<Decimal> {
-    if qty <= Decimal::ZERO {
+    if decimal_cmp::le(qty, Decimal::ZERO) {
         return None;
     }
     let s = if long {
@@ -49,7 +50,7 @@ pub fn liquidation_price(
             return None;
         }
         let lp = num / denom;
-        (lp > Decimal::ZERO).then_some(lp)
+        decimal_cmp::gt(lp, Decimal::ZERO).then_some(lp)
     };
     let tiers = brackets.tiers();
     let rough = Rough::new(long, qty, entry, wallet);
@@ -62,7 +63,9 @@ pub fn liquidation_price(
             continue;
         };
         let notional = qty * lp;
-        if notional >= t.notional_floor && (notional < t.notional_cap || last) {
+        if decimal_cmp::ge(notional, t.notional_floor)
+            && (decimal_cmp::lt(notional, t.notional_cap) || last)
+        {
             return Some(lp);
         }
     }

@@ -10,6 +10,7 @@
 //! server's business; `submit` takes every type.
 //! Must never live here: fill rules (`matching`, `fills`).
 
+use pipeline::domain::decimal_cmp;
 use pipeline::exchange_info::{MarketContext, Reject, SymbolSpec, check_order};
 use pipeline::order::{CheckedOrder, OrderRequest, OrderType, Side, TimeInForce};
 use pipeline::venue::{OrderRef, OrderState, OrderStatus, VenueEvent};
@@ -226,9 +227,9 @@ impl SimExchange {
             let now =
                 match (o.order_type(), side) {
                     (OrderType::StopMarket, Side::Buy)
-                    | (OrderType::TakeProfitMarket, Side::Sell) => stop <= mark,
+                    | (OrderType::TakeProfitMarket, Side::Sell) => decimal_cmp::le(stop, mark),
                     (OrderType::StopMarket, Side::Sell)
-                    | (OrderType::TakeProfitMarket, Side::Buy) => stop >= mark,
+                    | (OrderType::TakeProfitMarket, Side::Buy) => decimal_cmp::ge(stop, mark),
                     _ => false,
                 };
             if now {
@@ -249,16 +250,19 @@ impl SimExchange {
         }
         let reference = limit_price.unwrap_or(mark);
         let reducing = s.position.reducing_qty(side, qty);
-        if reducing < qty {
+        if decimal_cmp::lt(reducing, qty) {
             let size = if reducing.is_zero() {
                 s.position.amt.abs() + qty
             } else {
                 qty - reducing
             };
-            if size * reference > s.brackets.max_notional_at(s.leverage) {
+            if decimal_cmp::gt(size * reference, s.brackets.max_notional_at(s.leverage)) {
                 return Err(Reject::max_position_at_leverage());
             }
-            if self.order_margin(i, side, qty, reference) > self.available_balance() {
+            if decimal_cmp::gt(
+                self.order_margin(i, side, qty, reference),
+                self.available_balance(),
+            ) {
                 return Err(Reject::margin_insufficient());
             }
         }
@@ -426,7 +430,7 @@ impl SimExchange {
 /// SELL at or below it.
 pub(crate) fn is_marketable(side: Side, price: Decimal, mark: Decimal) -> bool {
     match side {
-        Side::Buy => price >= mark,
-        Side::Sell => price <= mark,
+        Side::Buy => decimal_cmp::ge(price, mark),
+        Side::Sell => decimal_cmp::le(price, mark),
     }
 }

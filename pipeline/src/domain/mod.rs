@@ -2,6 +2,7 @@
 //! intervals and klines.
 //! Must never live here: behaviour of a stage or of a venue.
 
+pub mod decimal_cmp;
 pub mod interval;
 pub mod kline;
 pub mod money;

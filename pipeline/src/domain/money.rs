@@ -9,6 +9,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::decimal_cmp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Why a value could not become a money type.
@@ -42,7 +44,7 @@ pub enum Rounding {
 /// rounding of the quotient to 28 digits before it is rounded to a whole number. `None` when
 /// `increment` is not positive or the mantissas do not fit an `i128` at one scale.
 pub fn increments_in(value: Decimal, increment: Decimal, rounding: Rounding) -> Option<i128> {
-    if increment <= Decimal::ZERO {
+    if decimal_cmp::le(increment, Decimal::ZERO) {
         return None;
     }
     // value / increment = (mv * 10^si) / (mi * 10^sv), with a positive denominator.
@@ -72,7 +74,7 @@ pub fn round_to_increment(
     increment: Decimal,
     rounding: Rounding,
 ) -> Result<Decimal, MoneyError> {
-    if increment <= Decimal::ZERO {
+    if decimal_cmp::le(increment, Decimal::ZERO) {
         return Err(MoneyError::BadIncrement(increment));
     }
     rounded_to_grid(value, increment, rounding).ok_or(MoneyError::OutOfRange {
@@ -87,7 +89,7 @@ pub fn round_to_increment(
 /// when they fit ([`increments_in`], no `Decimal` division), with `Decimal`'s checked
 /// arithmetic otherwise. `None` when `increment` is not positive or the result overflows.
 pub fn rounded_to_grid(value: Decimal, increment: Decimal, rounding: Rounding) -> Option<Decimal> {
-    if increment <= Decimal::ZERO {
+    if decimal_cmp::le(increment, Decimal::ZERO) {
         return None;
     }
     let exact = increments_in(value, increment, rounding)
@@ -131,8 +133,33 @@ impl NormalizeTo for Decimal {
 macro_rules! money_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $rule:literal, $ok:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Copy, Hash)]
         pub struct $name(Decimal);
+
+        /// Decimal's equality (1.0 == 1.00), on the mantissas.
+        impl PartialEq for $name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                decimal_cmp::cmp(self.0, other.0).is_eq()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl PartialOrd for $name {
+            #[inline]
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        /// Decimal's order, on the mantissas.
+        impl Ord for $name {
+            #[inline]
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                decimal_cmp::cmp(self.0, other.0)
+            }
+        }
 
         impl $name {
             /// Checked constructor.
@@ -200,15 +227,15 @@ macro_rules! money_type {
 
 money_type!(
     /// A price in the quote asset (USDT). Always > 0.
-    Price, "price", "> 0", |d| d > Decimal::ZERO
+    Price, "price", "> 0", |d| decimal_cmp::gt(d, Decimal::ZERO)
 );
 money_type!(
     /// An order or position size in the base asset (BTC for BTCUSDT). Always >= 0; the side says the sign.
-    Qty, "quantity", ">= 0", |d| d >= Decimal::ZERO
+    Qty, "quantity", ">= 0", |d| decimal_cmp::ge(d, Decimal::ZERO)
 );
 money_type!(
     /// An absolute value in the quote asset: |price x qty|. Always >= 0.
-    Notional, "notional", ">= 0", |d| d >= Decimal::ZERO
+    Notional, "notional", ">= 0", |d| decimal_cmp::ge(d, Decimal::ZERO)
 );
 
 impl Qty {

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::reject::Reject;
 use super::spec::{LotSize, PriceFilter, SymbolSpec};
+use crate::domain::decimal_cmp as dc;
 use crate::domain::{Notional, Price, Qty};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 
@@ -57,7 +58,7 @@ pub fn check_order(
             return Err(Reject::bad_precision());
         }
     }
-    if !req.close_position && qty_raw <= Decimal::ZERO {
+    if !req.close_position && dc::le(qty_raw, Decimal::ZERO) {
         return Err(Reject::qty_not_positive());
     }
     for p in [req.price, req.stop_price].into_iter().flatten() {
@@ -81,7 +82,7 @@ pub fn check_order(
     };
     let notional = qty.notional_at(reference);
     let exempt = req.reduce_only || req.close_position;
-    if !exempt && notional.get() < spec.min_notional {
+    if !exempt && dc::lt(notional.get(), spec.min_notional) {
         return Err(Reject::notional_below_min(spec.min_notional));
     }
     Ok(CheckedOrder {
@@ -214,10 +215,10 @@ fn positive_price(p: Option<Decimal>) -> Result<Option<Price>, Reject> {
 
 /// `price >= minPrice`, `price <= maxPrice`, `(price - minPrice) % tickSize == 0`; 0 disables a part.
 pub fn check_price_filter(f: &PriceFilter, price: Decimal) -> Result<(), Reject> {
-    if price <= Decimal::ZERO || (!f.min_price.is_zero() && price < f.min_price) {
+    if dc::le(price, Decimal::ZERO) || (!f.min_price.is_zero() && dc::lt(price, f.min_price)) {
         return Err(Reject::price_below_min());
     }
-    if !f.max_price.is_zero() && price > f.max_price {
+    if !f.max_price.is_zero() && dc::gt(price, f.max_price) {
         return Err(Reject::price_above_max());
     }
     if !f.tick_size.is_zero() && !on_grid(price, f.min_price, f.tick_size) {
@@ -228,10 +229,10 @@ pub fn check_price_filter(f: &PriceFilter, price: Decimal) -> Result<(), Reject>
 
 /// `qty >= minQty`, `qty <= maxQty`, `(qty - minQty) % stepSize == 0`.
 pub fn check_lot(f: &LotSize, qty: Decimal) -> Result<(), Reject> {
-    if qty < f.min_qty {
+    if dc::lt(qty, f.min_qty) {
         return Err(Reject::qty_below_min());
     }
-    if !f.max_qty.is_zero() && qty > f.max_qty {
+    if !f.max_qty.is_zero() && dc::gt(qty, f.max_qty) {
         return Err(Reject::qty_above_max());
     }
     if !f.step_size.is_zero() && !on_grid(qty, f.min_qty, f.step_size) {

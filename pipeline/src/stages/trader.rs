@@ -21,7 +21,7 @@ use super::config::TraderConfig;
 use super::ledger::Ledger;
 use super::payload::Sizing;
 use super::{EvalType, Outcome};
-use crate::domain::{SharedText, Symbol, TimestampMs};
+use crate::domain::{SharedText, Symbol, TimestampMs, decimal_cmp};
 use crate::order::Side;
 use crate::reason::Reason;
 use crate::signal::{Action, Signal};
@@ -238,7 +238,7 @@ impl Trader {
         }
         let clipped = self.cfg.position_usd > self.cfg.max_position_usd;
         let sizing = Sizing::PositionUsd {
-            position_usd: self.cfg.position_usd.min(self.cfg.max_position_usd),
+            position_usd: decimal_cmp::min(self.cfg.position_usd, self.cfg.max_position_usd),
             leverage: Decimal::from(self.cfg.leverage),
         };
         self.last_entry.insert(sym.clone(), signal.time);

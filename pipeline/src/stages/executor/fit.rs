@@ -15,6 +15,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::domain::decimal_cmp as dc;
 use crate::domain::{Notional, Price, Qty};
 use crate::exchange_info::{Reject, SymbolSpec};
 use crate::reason::{Dropped, NotionalShortfall, Reason};
@@ -60,9 +61,9 @@ pub(crate) fn fit(i: FitInput<'_>) -> Outcome<Fit> {
     let margin_of = |q: Decimal| {
         (i.held_same_side + q)
             .checked_mul(mark)
-            .and_then(|n| n.checked_div(i.leverage.max(Decimal::ONE)))
+            .and_then(|n| n.checked_div(dc::max(i.leverage, Decimal::ONE)))
     };
-    if !lot.max_qty.is_zero() && q > lot.max_qty {
+    if !lot.max_qty.is_zero() && dc::gt(q, lot.max_qty) {
         return lot_drop(
             sym,
             Reject::qty_above_max(),
@@ -76,7 +77,7 @@ pub(crate) fn fit(i: FitInput<'_>) -> Outcome<Fit> {
             format!("qty {} overflows at {mark}", plain(q)),
         );
     };
-    let below_qty = q < lot.min_qty || q.is_zero();
+    let below_qty = dc::lt(q, lot.min_qty) || q.is_zero();
     let below_reject = if q.is_zero() {
         Reject::qty_not_positive()
     } else {
@@ -96,7 +97,7 @@ pub(crate) fn fit(i: FitInput<'_>) -> Outcome<Fit> {
             upsized: false,
         });
     }
-    let below_notional = notional.get() < i.spec.min_notional;
+    let below_notional = dc::lt(notional.get(), i.spec.min_notional);
     if below_qty || below_notional {
         if !i.allow_upsize {
             if below_qty {
@@ -134,7 +135,7 @@ pub(crate) fn fit(i: FitInput<'_>) -> Outcome<Fit> {
             );
         };
         let margin = margin_of(target).unwrap_or(Decimal::MAX);
-        if margin > i.max_position_usd {
+        if dc::gt(margin, i.max_position_usd) {
             if below_notional {
                 let s = shortfall(&i, notional, Some(target_qty), Some(margin));
                 return Outcome::Drop(Dropped::notional_below_min(sym, s));
@@ -169,7 +170,7 @@ pub(crate) fn fit(i: FitInput<'_>) -> Outcome<Fit> {
         });
     }
     let margin = margin_of(q).unwrap_or(Decimal::MAX);
-    if margin > i.max_position_usd {
+    if dc::gt(margin, i.max_position_usd) {
         return Outcome::drop(
             Reason::PositionLimitExceeded,
             format!(

@@ -27,7 +27,9 @@ use super::config::ExecutorConfig;
 use super::journal::{Journal, JournalRecord, note};
 use super::permit::{PermitInfo, PermittedPlan};
 use super::{EvalType, Outcome};
-use crate::domain::{ClientOrderId, Notional, Price, Qty, SharedText, Symbol, TimestampMs};
+use crate::domain::{
+    ClientOrderId, Notional, Price, Qty, SharedText, Symbol, TimestampMs, decimal_cmp,
+};
 use crate::exchange_info::{MarketContext, Reject, SymbolSpec, check_order_shared};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use crate::reason::{Dropped, Reason};
@@ -264,7 +266,7 @@ impl Executor {
             qty: permit.qty,
             mark,
             reduce_only: p.reduce_only(),
-            held_same_side: held.max(Decimal::ZERO),
+            held_same_side: decimal_cmp::max(held, Decimal::ZERO),
             leverage: p.leverage().unwrap_or(Decimal::ONE),
             max_position_usd: self.max_position_usd,
             allow_upsize: self.cfg.allow_upsize,
