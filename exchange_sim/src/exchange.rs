@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use pipeline::domain::decimal_cmp;
 use pipeline::exchange_info::SymbolSpec;
 use pipeline::venue::{Fill, VenueEvent};
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
@@ -22,6 +23,7 @@ use crate::config::{MarginMode, SimConfig};
 use crate::convert::bar_decimal;
 use crate::error::SimError;
 use crate::funding::FundingState;
+use crate::liquidation_rough::RoughTiers;
 use crate::matching::Hit;
 use crate::orders::{OpenOrder, OrderStore};
 use crate::schedule::{InfoSchedule, SymId};
@@ -88,9 +90,13 @@ pub(crate) struct SymState {
     pub leverage: u32,
     pub mode: MarginMode,
     pub brackets: BracketTable,
+    /// `brackets` in `f64`, for the rough liquidation price.
+    pub rough_tiers: RoughTiers,
     pub funding: FundingState,
-    /// Cached liquidation price of the position (exact), when it has one.
-    pub liq_price: Option<Decimal>,
+    /// The position's exact liquidation price (`Some(None)`: it has none), once worked out
+    /// since the position or the wallet last changed; `None` until then, while the hot levels
+    /// `liq_down`/`liq_up` bracket it.
+    pub liq_price: Option<Option<Decimal>>,
     /// The open orders changed since the cached levels were computed.
     pub orders_dirty: bool,
 }
@@ -181,9 +187,10 @@ impl SimExchange {
                 open: Vec::new(),
                 leverage,
                 mode: config.margin_mode,
+                rough_tiers: RoughTiers::of(&brackets),
                 brackets,
                 funding: FundingState::default(),
-                liq_price: None,
+                liq_price: Some(None),
                 orders_dirty: false,
             });
         }
@@ -390,27 +397,35 @@ impl SimExchange {
         }
     }
 
+    /// The liquidation levels of symbol `i`: from the `f64` formula when it is certain (the
+    /// exact price is then worked out only when a close comes near, see `check_liquidation`),
+    /// from the exact price otherwise.
     fn refresh_liquidation(&mut self, i: usize) {
-        let liq = if self.syms[i].position.is_flat() {
-            None
+        let (liq, lp) = if self.syms[i].position.is_flat() {
+            (Some(None), None)
         } else {
-            self.liquidation_price_of(i)
+            match self.rough_liquidation_price_of(i) {
+                Some(Some(rough)) => (None, Some(rough)),
+                Some(None) => (Some(None), None),
+                None => {
+                    let exact = self.liquidation_price_of(i);
+                    (Some(exact), exact.map(crate::convert::approx_f64))
+                }
+            }
         };
         let s = &mut self.syms[i];
         s.liq_price = liq;
-        let long = s.position.amt > Decimal::ZERO;
+        let long = decimal_cmp::gt(s.position.amt, Decimal::ZERO);
         let cross_multi = s.mode == MarginMode::Cross && self.cross_positions >= 2;
-        // Approximate is enough: the levels are a hair wide and only pre-select bars.
-        let lp = liq.map(crate::convert::approx_f64);
         let h = &mut self.hot[i];
         h.every_bar = !s.position.is_flat() && cross_multi;
-        // A hair wide, so the exact Decimal check makes the decision.
+        // Wider than any error of the f64 price: the exact Decimal check makes the decision.
         h.liq_down = match lp {
-            Some(p) if long => p * (1.0 + 1e-9),
+            Some(p) if long => p * (1.0 + 1e-6),
             _ => f64::NEG_INFINITY,
         };
         h.liq_up = match lp {
-            Some(p) if !long => p * (1.0 - 1e-9),
+            Some(p) if !long => p * (1.0 - 1e-6),
             _ => f64::INFINITY,
         };
     }

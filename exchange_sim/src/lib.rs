@@ -139,6 +139,7 @@ mod convert;
 mod fills;
 mod latency;
 mod liquidation;
+mod liquidation_rough;
 mod matching;
 mod read;
 mod submit;

@@ -48,9 +48,23 @@ impl SimExchange {
             }
             return;
         }
-        let Some(lp) = s.liq_price else {
+        let lp = match s.liq_price {
+            Some(known) => known,
+            None => {
+                // Only bracketed: a close inside the levels cannot be at the exact price.
+                let (h, close) = (&self.hot[i], self.hot[i].bar.close);
+                if close > h.liq_down && close < h.liq_up {
+                    return;
+                }
+                let exact = self.liquidation_price_of(i);
+                self.syms[i].liq_price = Some(exact);
+                exact
+            }
+        };
+        let Some(lp) = lp else {
             return;
         };
+        let s = &self.syms[i];
         let long = decimal_cmp::gt(s.position.amt, Decimal::ZERO);
         if (long && decimal_cmp::le(mark, lp)) || (!long && decimal_cmp::ge(mark, lp)) {
             self.liquidate(i, mark, t);

@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 use crate::brackets::BracketTable;
 use crate::config::MarginMode;
 use crate::exchange::SimExchange;
+use crate::liquidation_rough::{Rough, RoughTiers, rough_liquidation_price};
 use crate::orders::OpenOrder;
 
 /// Binance's one-way liquidation price. `long`: the position's side; `qty` > 0 its size;
@@ -31,6 +32,19 @@ pub fn liquidation_price(
     entry: Decimal,
     wallet: Decimal,
     brackets: &BracketTable,
+) -> Option<Decimal> {
+    let rough = RoughTiers::of(brackets);
+    liquidation_price_in(long, qty, entry, wallet, brackets, &rough)
+}
+
+/// [`liquidation_price`] with the tiers' `f64` copies made once per symbol.
+pub(crate) fn liquidation_price_in(
+    long: bool,
+    qty: Decimal,
+    entry: Decimal,
+    wallet: Decimal,
+    brackets: &BracketTable,
+    rough_tiers: &RoughTiers,
 ) -> Option<Decimal> {
     if decimal_cmp::le(qty, Decimal::ZERO) {
         return None;
@@ -53,10 +67,14 @@ pub fn liquidation_price(
         decimal_cmp::gt(lp, Decimal::ZERO).then_some(lp)
     };
     let tiers = brackets.tiers();
-    let rough = Rough::new(long, qty, entry, wallet);
+    let f = crate::convert::approx_f64;
+    let rough = Rough::new(long, f(qty), f(entry), f(wallet));
     for (n, t) in tiers.iter().enumerate() {
         let last = n + 1 == tiers.len();
-        if rough.surely_not(t, last) {
+        if rough_tiers
+            .get(n)
+            .is_some_and(|r| rough.surely_not(r, last))
+        {
             continue;
         }
         let Some(lp) = at(t.maint_margin_ratio, t.cum) else {
@@ -72,55 +90,6 @@ pub fn liquidation_price(
     // No tier is self-consistent (only at tier edges): use the tier of the entry notional.
     let t = brackets.tier_for(qty * entry)?;
     at(t.maint_margin_ratio, t.cum)
-}
-
-/// The liquidation-price formula in `f64`, to pass over the tiers that are clearly not the
-/// one (most of them, each an exact `Decimal` division otherwise). Only a tier that fails by a
-/// wide relative margin (1e-6, against f64 errors below 1e-9 once the numerator is not a
-/// near-cancellation) is passed over; every other tier gets the exact check, so the result is
-/// the exact loop's.
-struct Rough {
-    qty: f64,
-    s: f64,
-    wallet: f64,
-    held: f64,
-}
-
-impl Rough {
-    const MARGIN: f64 = 1e-6;
-
-    fn new(long: bool, qty: Decimal, entry: Decimal, wallet: Decimal) -> Self {
-        let qty = crate::convert::approx_f64(qty);
-        let s = if long { 1.0 } else { -1.0 };
-        Rough {
-            qty,
-            s,
-            wallet: crate::convert::approx_f64(wallet),
-            held: s * qty * crate::convert::approx_f64(entry),
-        }
-    }
-
-    /// True only when tier `t` certainly gives no self-consistent liquidation price.
-    fn surely_not(&self, t: &crate::brackets::Bracket, last: bool) -> bool {
-        let mmr = crate::convert::approx_f64(t.maint_margin_ratio);
-        let cum = crate::convert::approx_f64(t.cum);
-        let num = self.wallet + cum - self.held;
-        let denom = self.qty * mmr - self.s * self.qty;
-        let num_scale = self.wallet.abs() + cum.abs() + self.held.abs();
-        let denom_scale = self.qty * (mmr.abs() + 1.0);
-        let near_zero =
-            num.abs() <= Self::MARGIN * num_scale || denom.abs() <= Self::MARGIN * denom_scale;
-        if near_zero || !num.is_finite() || !denom.is_finite() {
-            return false;
-        }
-        if (num < 0.0) != (denom < 0.0) {
-            return true;
-        }
-        let notional = self.qty * (num / denom);
-        let floor = crate::convert::approx_f64(t.notional_floor);
-        let cap = crate::convert::approx_f64(t.notional_cap);
-        notional < floor * (1.0 - Self::MARGIN) || (!last && notional > cap * (1.0 + Self::MARGIN))
-    }
 }
 
 impl SimExchange {
@@ -209,25 +178,50 @@ impl SimExchange {
         self.cross_wallet() + upnl.min(Decimal::ZERO) - im - self.open_order_margin()
     }
 
+    /// [`rough_liquidation_price`] of symbol `i`'s position (`Some(None)` when flat).
+    pub(crate) fn rough_liquidation_price_of(&self, i: usize) -> Option<Option<f64>> {
+        let s = self.syms.get(i)?;
+        if s.position.is_flat() {
+            return Some(None);
+        }
+        use crate::convert::approx_f64;
+        let (amt, cost) = (approx_f64(s.position.amt), approx_f64(s.position.cost));
+        rough_liquidation_price(
+            amt > 0.0,
+            amt.abs(),
+            cost / amt,
+            approx_f64(self.wb_of(i)),
+            &s.rough_tiers,
+        )
+    }
+
+    /// The WB term of symbol `i`'s liquidation price: its isolated margin, or the cross wallet
+    /// less the other cross positions' maintenance margin plus their unrealised PnL.
+    fn wb_of(&self, i: usize) -> Decimal {
+        let s = &self.syms[i];
+        match s.mode {
+            MarginMode::Isolated => s.position.isolated_margin,
+            MarginMode::Cross => {
+                let (upnl, mm, _) = self.cross_totals(Some(i));
+                self.cross_wallet() - mm + upnl
+            }
+        }
+    }
+
     /// The liquidation price of symbol `i`'s position.
     pub(crate) fn liquidation_price_of(&self, i: usize) -> Option<Decimal> {
         let s = self.syms.get(i)?;
         if s.position.is_flat() {
             return None;
         }
-        let wallet = match s.mode {
-            MarginMode::Isolated => s.position.isolated_margin,
-            MarginMode::Cross => {
-                let (upnl, mm, _) = self.cross_totals(Some(i));
-                self.cross_wallet() - mm + upnl
-            }
-        };
-        liquidation_price(
+        let wallet = self.wb_of(i);
+        liquidation_price_in(
             s.position.amt > Decimal::ZERO,
             s.position.amt.abs(),
             s.position.entry_price(),
             wallet,
             &s.brackets,
+            &s.rough_tiers,
         )
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use pipeline::exchange_info::SymbolSpec;
-use pipeline::venue::{Fill, PositionSnapshot, VenueEvent};
+use pipeline::venue::{Fill, PositionAmount, PositionSnapshot, VenueEvent};
 use pipeline::{Bar, Price, Symbol, TimestampMs};
 use rust_decimal::Decimal;
 
@@ -122,6 +122,21 @@ impl SimExchange {
         self.liquidation_price_of(sym.index())
     }
 
+    /// Each open position's signed amount and entry price, in symbol order (what
+    /// [`SimExchange::open_positions`] says of them, without the liquidation price, mark and
+    /// unrealised PnL).
+    pub fn position_amounts(&self) -> Vec<PositionAmount> {
+        self.syms
+            .iter()
+            .filter(|s| !s.position.is_flat())
+            .map(|s| PositionAmount {
+                symbol: s.symbol.clone(),
+                position_amt: s.position.amt,
+                entry_price: s.position.entry_price(),
+            })
+            .collect()
+    }
+
     /// Every non-flat position, in symbol order.
     pub fn open_positions(&self) -> Vec<PositionSnapshot> {
         if self.dirty {
@@ -226,10 +241,9 @@ impl SimExchange {
         // The cached liquidation price is exact unless something changed since the refresh
         // or several cross positions share the margin (then it moves with the other marks).
         let cached = !self.dirty && (s.mode == MarginMode::Isolated || self.cross_positions < 2);
-        let liq = if cached {
-            s.liq_price
-        } else {
-            self.liquidation_price_of(i)
+        let liq = match s.liq_price {
+            Some(known) if cached => known,
+            _ => self.liquidation_price_of(i),
         };
         Some(PositionSnapshot {
             symbol: s.symbol.clone(),

@@ -9,7 +9,7 @@
 use pipeline::exchange_info::SymbolSpec;
 use pipeline::order::{CheckedOrder, OrderRequest};
 use pipeline::venue::{
-    Balance, OrderRef, OrderState, PositionSnapshot, Venue, VenueError, VenueEvent,
+    Balance, OrderRef, OrderState, PositionAmount, PositionSnapshot, Venue, VenueError, VenueEvent,
 };
 use pipeline::{Price, Symbol, TimestampMs};
 
@@ -77,6 +77,10 @@ impl Venue for SimExchange {
 
     fn positions(&mut self) -> Result<Vec<PositionSnapshot>, VenueError> {
         Ok(self.open_positions())
+    }
+
+    fn position_amounts(&mut self) -> Result<Vec<PositionAmount>, VenueError> {
+        Ok(SimExchange::position_amounts(self))
     }
 
     fn balance(&mut self) -> Result<Balance, VenueError> {

@@ -114,6 +114,25 @@ pub struct PositionSnapshot {
     pub update_time: TimestampMs,
 }
 
+/// What the ledger and the permit read of a position: its signed amount and entry price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionAmount {
+    pub symbol: Symbol,
+    /// Signed: > 0 long, < 0 short.
+    pub position_amt: Decimal,
+    pub entry_price: Decimal,
+}
+
+impl From<&PositionSnapshot> for PositionAmount {
+    fn from(p: &PositionSnapshot) -> Self {
+        PositionAmount {
+            symbol: p.symbol.clone(),
+            position_amt: p.position_amt,
+            entry_price: p.entry_price,
+        }
+    }
+}
+
 /// The quote-asset wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balance {
@@ -154,6 +173,12 @@ pub trait Venue {
     fn open_orders(&mut self, symbol: Option<&Symbol>) -> Result<Vec<OrderState>, VenueError>;
     /// Non-flat positions.
     fn positions(&mut self) -> Result<Vec<PositionSnapshot>, VenueError>;
+    /// Non-flat positions' amounts and entry prices (the stages need no more). A venue that
+    /// computes more per position (a liquidation price, unrealised PnL) answers this without
+    /// it; the default reads [`Venue::positions`].
+    fn position_amounts(&mut self) -> Result<Vec<PositionAmount>, VenueError> {
+        Ok(self.positions()?.iter().map(PositionAmount::from).collect())
+    }
     fn balance(&mut self) -> Result<Balance, VenueError>;
     fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) -> Result<(), VenueError>;
     /// Fills, funding and liquidations since the last call, in venue order.

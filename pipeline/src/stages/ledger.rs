@@ -18,7 +18,7 @@ use tracing::warn;
 use super::executor::ExecResult;
 use crate::domain::{Symbol, TimestampMs};
 use crate::order::Side;
-use crate::venue::{PositionSnapshot, VenueEvent};
+use crate::venue::{PositionAmount, VenueEvent};
 
 /// Tracked orders kept for de-duplicating fills; the oldest are forgotten beyond this.
 const MAX_TRACKED_ORDERS: usize = 4096;
@@ -215,7 +215,7 @@ impl Ledger {
     pub fn reconcile_symbol(
         &mut self,
         symbol: &Symbol,
-        venue: Option<&PositionSnapshot>,
+        venue: Option<&PositionAmount>,
         time: TimestampMs,
     ) -> Option<Mismatch> {
         let venue_amt = venue.map_or(Decimal::ZERO, |p| p.position_amt);
@@ -250,7 +250,7 @@ impl Ledger {
     }
 
     /// Reconciles every symbol either side holds against the venue's positions.
-    pub fn reconcile(&mut self, venue: &[PositionSnapshot], time: TimestampMs) -> Vec<Mismatch> {
+    pub fn reconcile(&mut self, venue: &[PositionAmount], time: TimestampMs) -> Vec<Mismatch> {
         let mut symbols: Vec<Symbol> = self.positions.keys().cloned().collect();
         symbols.extend(venue.iter().map(|p| p.symbol.clone()));
         symbols.sort();
@@ -291,18 +291,11 @@ mod tests {
         })
     }
 
-    fn snapshot(amt: Decimal) -> PositionSnapshot {
-        PositionSnapshot {
+    fn snapshot(amt: Decimal) -> PositionAmount {
+        PositionAmount {
             symbol: sym(),
             position_amt: amt,
             entry_price: dec!(70000),
-            mark_price: dec!(70000),
-            unrealized_pnl: Decimal::ZERO,
-            liquidation_price: Decimal::ZERO,
-            leverage: 2,
-            isolated: false,
-            isolated_margin: Decimal::ZERO,
-            update_time: TimestampMs(0),
         }
     }
 

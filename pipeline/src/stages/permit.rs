@@ -20,7 +20,7 @@ use super::{EvalType, Outcome};
 use crate::domain::Qty;
 use crate::order::Side;
 use crate::reason::{Dropped, Evidence, Reason};
-use crate::venue::{PositionSnapshot, VenueError};
+use crate::venue::{PositionAmount, VenueError};
 
 /// The permit's answer, in the reports' `permit` shape.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -77,7 +77,7 @@ impl PermitGate {
     pub fn check(
         &self,
         plan: GovernedPlan,
-        snapshot: Result<&[PositionSnapshot], &VenueError>,
+        snapshot: Result<&[PositionAmount], &VenueError>,
         ledger_amt: Decimal,
     ) -> PermitOutput {
         let p = plan.plan();
@@ -199,7 +199,7 @@ mod tests {
     }
 
     fn check(json: &str, venue: &mut FakeVenue, ledger: Decimal) -> PermitOutput {
-        let snap = venue.positions();
+        let snap = venue.position_amounts();
         PermitGate.check(governed(json), snap.as_deref(), ledger)
     }
 

@@ -134,7 +134,7 @@ impl<J: Journal> Pipeline<J> {
     /// Reads the venue's positions and takes them where the ledger disagrees (counted as
     /// mismatches). Call once before the first bar of a live run. Returns the mismatches.
     pub fn reconcile<V: Venue + ?Sized>(&mut self, venue: &mut V) -> usize {
-        let list = match venue.positions() {
+        let list = match venue.position_amounts() {
             Ok(l) => l,
             Err(e) => {
                 warn!(error = %e, "cannot reconcile: the venue's positions could not be read");
@@ -259,7 +259,7 @@ impl<J: Journal> Pipeline<J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Governed(&governed));
         }
-        let snapshot = venue.positions();
+        let snapshot = venue.position_amounts();
         let permit = self
             .permit
             .check(governed, snapshot.as_deref(), self.ledger.amt(&sym));

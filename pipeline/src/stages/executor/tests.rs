@@ -29,7 +29,7 @@ fn permitted(json: &str, venue: &mut FakeVenue) -> PermittedPlan {
     let Outcome::Pass(governed) = Governor::new(gov).govern(plan) else {
         panic!("governor")
     };
-    let snap = venue.positions();
+    let snap = venue.position_amounts();
     match PermitGate
         .check(governed, snap.as_deref(), Decimal::ZERO)
         .outcome
