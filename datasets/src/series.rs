@@ -138,8 +138,9 @@ impl BarSeries {
         self.cols.open_time.is_empty()
     }
 
-    /// Bar `i`. Panics if `i >= len()`, like slice indexing.
-    #[inline]
+    /// Bar `i`. Panics if `i >= len()`, like slice indexing. Inlined into the run loop, which
+    /// reads one bar per step.
+    #[inline(always)]
     pub fn bar(&self, i: usize) -> Bar {
         Bar {
             open_time: TimestampMs(self.cols.open_time[i]),

@@ -16,7 +16,7 @@ use serde::Serialize;
 use tracing::warn;
 
 use super::executor::ExecResult;
-use crate::domain::{Symbol, TimestampMs};
+use crate::domain::{Symbol, TimestampMs, decimal_cmp};
 use crate::order::Side;
 use crate::venue::{PositionAmount, VenueEvent};
 
@@ -249,8 +249,24 @@ impl Ledger {
         })
     }
 
+    /// True when the venue holds exactly the ledger's positions, amount for amount (the usual
+    /// case, answered without collecting the symbols of both sides).
+    fn agrees_with(&self, venue: &[PositionAmount]) -> bool {
+        venue.len() == self.positions.len()
+            && venue.iter().enumerate().all(|(k, p)| {
+                venue[..k].iter().all(|q| q.symbol != p.symbol)
+                    && self
+                        .positions
+                        .get(&p.symbol)
+                        .is_some_and(|l| decimal_cmp::cmp(l.amt, p.position_amt).is_eq())
+            })
+    }
+
     /// Reconciles every symbol either side holds against the venue's positions.
     pub fn reconcile(&mut self, venue: &[PositionAmount], time: TimestampMs) -> Vec<Mismatch> {
+        if self.agrees_with(venue) {
+            return Vec::new();
+        }
         let mut symbols: Vec<Symbol> = self.positions.keys().cloned().collect();
         symbols.extend(venue.iter().map(|p| p.symbol.clone()));
         symbols.sort();
