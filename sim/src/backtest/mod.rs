@@ -260,9 +260,13 @@ fn event_loop<J: Journal>(
                     .on_bar(id, &bar)
                     .with_context(|| format!("{} bar at {}", lane.symbol, bar.open_time))?;
             }
-            signals.clear();
+            // Most bars give no signal: clear only what the last one left (clearing an empty
+            // vector is still a call per bar).
+            if !signals.is_empty() {
+                signals.clear();
+            }
             lane.source.on_bar(&lane.symbol, &bar, &mut signals);
-            if bar.open_time.as_ms() < lane.trade_from {
+            if bar.open_time.as_ms() < lane.trade_from && !signals.is_empty() {
                 signals.clear();
             }
             pipeline.on_bar(&lane.symbol, &bar, &signals, exchange);
