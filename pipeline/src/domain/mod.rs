@@ -3,6 +3,7 @@
 //! Must never live here: behaviour of a stage or of a venue.
 
 pub mod decimal_cmp;
+pub mod decimal_text;
 pub mod interval;
 pub mod kline;
 pub mod money;

@@ -210,9 +210,10 @@ macro_rules! money_type {
             }
         }
 
+        /// The decimal's own text, as a JSON string (written without the formatter).
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&self.0)
+                s.serialize_str(super::decimal_text::decimal_text(self.0).as_str())
             }
         }
 
