@@ -38,7 +38,8 @@
 //! - `submit`: order placement and its stateful checks, cancel, query, leverage, margin mode.
 //! - `matching`: what a bar does to open orders; `fills`: fill prices, fees and booking.
 //! - [`margin`]: initial/maintenance margin, available balance, the liquidation price formula;
-//!   `liquidation`: closing positions at liquidation or delisting.
+//!   `liquidation`: closing positions at liquidation or delisting; `liquidation_rough`: the
+//!   formula in `f64`, only to pre-select tiers and the bars that get the exact check.
 //! - [`funding`]: funding times, rates and payments. [`brackets`]: leverage brackets.
 //! - `account`: wallet and position arithmetic; [`orders`]: order records, id spaces, lifecycle.
 //! - `convert`: exact `f64` <-> `Decimal` for bar prices and cached levels.

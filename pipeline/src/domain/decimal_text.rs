@@ -14,6 +14,12 @@ pub struct DecimalText {
     len: usize,
 }
 
+impl std::fmt::Debug for DecimalText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl DecimalText {
     pub fn as_str(&self) -> &str {
         // Only ASCII digits, '-', '0' and '.' are ever written.

@@ -133,8 +133,16 @@ impl NormalizeTo for Decimal {
 macro_rules! money_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $rule:literal, $ok:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Hash)]
+        #[derive(Clone, Copy)]
         pub struct $name(Decimal);
+
+        /// Decimal's hash, which equal values share whatever their scale (as the equality
+        /// below requires).
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
 
         /// Decimal's equality (1.0 == 1.00), on the mantissas.
         impl PartialEq for $name {
