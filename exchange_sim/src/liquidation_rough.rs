@@ -163,70 +163,8 @@ mod tests {
         BracketTable::builtin("BTCUSDT")
     }
 
-    proptest::proptest! {
-        /// When the f64 price is certain, it is the exact one within 1e-9 (and "none" is none).
-        #[test]
-        fn certain_answers_are_the_exact_ones(
-            long: bool,
-            qty_milli in 1i64..50_000_000,
-            entry_cents in 100_000i64..20_000_000,
-            wallet_cents in -100_000_000i64..10_000_000_000,
-        ) {
-            let (qty, entry, wallet) = (
-                Decimal::new(qty_milli, 3),
-                Decimal::new(entry_cents, 2),
-                Decimal::new(wallet_cents, 2),
-            );
-            let want = liquidation_price(long, qty, entry, wallet, &btc());
-            let f = approx_f64;
-            let got = rough_liquidation_price(long, f(qty), f(entry), f(wallet), &RoughTiers::of(&btc()));
-            match got {
-                None => {}
-                Some(None) => proptest::prop_assert_eq!(want, None),
-                Some(Some(lp)) => {
-                    let want = f(want.expect("an exact price"));
-                    proptest::prop_assert!(((lp - want) / want).abs() < 1e-9, "{lp} vs {want}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn tier_edges_are_unsure_or_exact() {
-        // Wallets that put the liquidation notional on a tier's floor or cap exactly.
-        let tiers = RoughTiers::of(&btc());
-        for t in btc().tiers() {
-            for edge in [t.notional_floor, t.notional_cap] {
-                for qty in [Decimal::ONE, Decimal::new(3, 0), Decimal::new(5, 1)] {
-                    let lp = edge / qty;
-                    for long in [true, false] {
-                        let s = if long {
-                            Decimal::ONE
-                        } else {
-                            Decimal::NEGATIVE_ONE
-                        };
-                        let entry = Decimal::new(70_000, 0);
-                        let wallet =
-                            lp * (qty * t.maint_margin_ratio - s * qty) - t.cum + s * qty * entry;
-                        let want = liquidation_price(long, qty, entry, wallet, &btc());
-                        let f = approx_f64;
-                        let got =
-                            rough_liquidation_price(long, f(qty), f(entry), f(wallet), &tiers);
-                        let agrees = match (got, want) {
-                            (None, _) | (Some(None), None) => true,
-                            (Some(Some(p)), Some(w)) => ((p - f(w)) / f(w)).abs() < 1e-9,
-                            _ => false,
-                        };
-                        assert!(
-                            agrees,
-                            "tier {} edge {edge} qty {qty} long {long}: {got:?} vs {want:?}",
-                            t.bracket
-                        );
-                    }
-                }
-            }
-        }
-    }
+    // Random positions and the tier edges: `margin`'s tests compare this price with the exact
+    // loop's wherever they compare the pre-selection with it.
 
     #[test]
     fn a_well_funded_long_certainly_has_none() {

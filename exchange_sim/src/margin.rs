@@ -287,7 +287,29 @@ mod tests {
         at(b.tier_for(qty * entry)?)
     }
 
+    /// The f64 price is unsure, or certain and then the exact one within 1e-9.
+    fn rough_agrees(
+        long: bool,
+        qty: Decimal,
+        entry: Decimal,
+        wallet: Decimal,
+        want: Option<Decimal>,
+    ) -> bool {
+        let f = crate::convert::approx_f64;
+        let tiers = RoughTiers::of(&btc());
+        match (
+            rough_liquidation_price(long, f(qty), f(entry), f(wallet), &tiers),
+            want,
+        ) {
+            (None, _) | (Some(None), None) => true,
+            (Some(Some(lp)), Some(w)) => ((lp - f(w)) / f(w)).abs() < 1e-9,
+            _ => false,
+        }
+    }
+
     proptest::proptest! {
+        /// The tiers passed over in f64 change nothing, and the f64 price, when certain, is the
+        /// exact one within 1e-9 ("none" when there is none).
         #[test]
         fn pre_selection_changes_nothing(
             long: bool,
@@ -300,10 +322,9 @@ mod tests {
                 Decimal::new(entry_cents, 2),
                 Decimal::new(wallet_cents, 2),
             );
-            proptest::prop_assert_eq!(
-                liquidation_price(long, qty, entry, wallet, &btc()),
-                exact(long, qty, entry, wallet)
-            );
+            let want = exact(long, qty, entry, wallet);
+            proptest::prop_assert_eq!(liquidation_price(long, qty, entry, wallet, &btc()), want);
+            proptest::prop_assert!(rough_agrees(long, qty, entry, wallet, want));
         }
     }
 
@@ -324,12 +345,14 @@ mod tests {
                         // WB such that the formula gives `lp` in tier t.
                         let wallet =
                             lp * (qty * t.maint_margin_ratio - s * qty) - t.cum + s * qty * entry;
+                        let want = exact(long, qty, entry, wallet);
+                        let at = format!("tier {} edge {edge} qty {qty} long {long}", t.bracket);
                         assert_eq!(
                             liquidation_price(long, qty, entry, wallet, &btc()),
-                            exact(long, qty, entry, wallet),
-                            "tier {} edge {edge} qty {qty} long {long}",
-                            t.bracket
+                            want,
+                            "{at}"
                         );
+                        assert!(rough_agrees(long, qty, entry, wallet, want), "{at}");
                     }
                 }
             }
