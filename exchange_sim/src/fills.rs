@@ -31,7 +31,8 @@ pub(crate) struct BarCtx {
 }
 
 impl BarCtx {
-    pub fn new(bar: &Bar, participation: Option<Decimal>) -> Option<BarCtx> {
+    /// `close`: the bar's close, already converted (the exchange's cached mark).
+    pub fn new(bar: &Bar, close: Decimal, participation: Option<Decimal>) -> Option<BarCtx> {
         let capacity = match participation {
             Some(p) => Some(bar_decimal(bar.volume)? * p),
             None => None,
@@ -40,7 +41,7 @@ impl BarCtx {
             open: bar_decimal(bar.open)?,
             high: bar_decimal(bar.high)?,
             low: bar_decimal(bar.low)?,
-            close: bar_decimal(bar.close)?,
+            close,
             capacity,
         })
     }
@@ -234,7 +235,7 @@ mod tests {
             close: 100.5,
             volume: 20.0,
         };
-        let ctx = BarCtx::new(&bar, Some(dec!(0.1))).expect("ctx");
+        let ctx = BarCtx::new(&bar, dec!(100.5), Some(dec!(0.1))).expect("ctx");
         assert_eq!(ctx.clamp(dec!(102)), dec!(101.5));
         assert_eq!(ctx.clamp(dec!(99)), dec!(99.5));
         assert_eq!(ctx.capacity, Some(dec!(2.0)));

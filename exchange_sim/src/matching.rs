@@ -59,7 +59,11 @@ impl SimExchange {
         self.hot[i].bar = *bar;
         let h = self.hot[i];
         let may_fill = h.pending || bar.low <= h.down_max || bar.high >= h.up_min;
-        if may_fill && let Some(mut ctx) = BarCtx::new(bar, self.cfg.max_participation) {
+        let ctx = || {
+            let close = self.mark_dec(i)?;
+            BarCtx::new(bar, close, self.cfg.max_participation)
+        };
+        if may_fill && let Some(mut ctx) = ctx() {
             if h.pending {
                 self.deliver_arrivals(i, &ctx, open_time, close_time);
                 self.fill_pending_markets(i, &ctx, open_time);

@@ -280,7 +280,10 @@ impl SimExchange {
             want
         };
         let bar = self.hot[i].bar;
-        let Some(ctx) = BarCtx::new(&bar, None).filter(|_| !qty.is_zero()) else {
+        let ctx = self
+            .mark_dec(i)
+            .and_then(|close| BarCtx::new(&bar, close, None));
+        let Some(ctx) = ctx.filter(|_| !qty.is_zero()) else {
             self.set_status(id, OrderStatus::Expired, t);
             return;
         };

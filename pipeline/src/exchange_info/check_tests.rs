@@ -149,6 +149,17 @@ fn parameter_and_status_codes() {
     let long_id =
         OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.01)).with_client_order_id("x".repeat(37));
     assert_eq!(code(Some(&s), &long_id, dec!(70000)), -4015);
+    // Letters, digits and .:/_- only; anything else is a bad newClientOrderId.
+    for (id, ok) in [
+        ("sim-0aF9.x:y/z_", true),
+        ("a b", false),
+        ("é", false),
+        ("", false),
+    ] {
+        let req = OrderRequest::market("BTCUSDT", Side::Buy, dec!(0.01)).with_client_order_id(id);
+        let want = if ok { 0 } else { -1102 };
+        assert_eq!(code(Some(&s), &req, dec!(70000)), want, "{id:?}");
+    }
     let mut close = OrderRequest::conditional(
         "BTCUSDT",
         Side::Sell,
