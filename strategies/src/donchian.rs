@@ -2,7 +2,7 @@
 //! `period` bars, SELL when it breaks below their lowest low. One instance per symbol.
 
 use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, Symbol};
+use pipeline::{Bar, SharedText, Symbol};
 
 use crate::indicators::RollingExtreme;
 
@@ -10,11 +10,12 @@ use crate::indicators::RollingExtreme;
 pub struct DonchianBreakout {
     highs: RollingExtreme,
     lows: RollingExtreme,
-    period: usize,
     /// The direction of the last breakout, so a run of new highs signals once.
     last: Option<Action>,
     confidence: f64,
     interval_ms: i64,
+    /// `donchian_breakout(period)`, made once: every signal carries it.
+    name: SharedText,
 }
 
 impl DonchianBreakout {
@@ -22,10 +23,10 @@ impl DonchianBreakout {
         DonchianBreakout {
             highs: RollingExtreme::max(period),
             lows: RollingExtreme::min(period),
-            period,
             last: None,
             confidence,
             interval_ms,
+            name: format!("donchian_breakout({period})").into(),
         }
     }
 }
@@ -49,12 +50,12 @@ impl SignalSource for DonchianBreakout {
                 symbol: symbol.clone(),
                 action,
                 confidence: self.confidence,
-                source: self.name().into(),
+                source: self.name.clone(),
             });
         }
     }
 
     fn name(&self) -> String {
-        format!("donchian_breakout({})", self.period)
+        self.name.to_string()
     }
 }

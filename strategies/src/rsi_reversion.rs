@@ -2,14 +2,13 @@
 //! CLOSE when it crosses back through 50. One instance per symbol.
 
 use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, Symbol};
+use pipeline::{Bar, SharedText, Symbol};
 
 use crate::indicators::Rsi;
 
 #[derive(Debug, Clone)]
 pub struct RsiReversion {
     rsi: Rsi,
-    period: usize,
     oversold: f64,
     overbought: f64,
     prev: Option<f64>,
@@ -17,6 +16,8 @@ pub struct RsiReversion {
     open: Option<Action>,
     confidence: f64,
     interval_ms: i64,
+    /// `rsi_reversion(period,oversold,overbought)`, made once: every signal carries it.
+    name: SharedText,
 }
 
 impl RsiReversion {
@@ -29,13 +30,13 @@ impl RsiReversion {
     ) -> Self {
         RsiReversion {
             rsi: Rsi::new(period),
-            period,
             oversold,
             overbought,
             prev: None,
             open: None,
             confidence,
             interval_ms,
+            name: format!("rsi_reversion({period},{oversold},{overbought})").into(),
         }
     }
 
@@ -66,15 +67,12 @@ impl SignalSource for RsiReversion {
                 symbol: symbol.clone(),
                 action,
                 confidence: self.confidence,
-                source: self.name().into(),
+                source: self.name.clone(),
             });
         }
     }
 
     fn name(&self) -> String {
-        format!(
-            "rsi_reversion({},{},{})",
-            self.period, self.oversold, self.overbought
-        )
+        self.name.to_string()
     }
 }
