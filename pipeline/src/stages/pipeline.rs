@@ -282,11 +282,7 @@ impl<J: Journal> Pipeline<J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Permit(&permitted));
         }
-        let protect_later = self
-            .executor
-            .protects_on_fill(&permitted)
-            .then(|| permitted.clone());
-        let exec = self.executor.execute(permitted, venue, &mut self.journal);
+        let exec = self.executor.execute(&permitted, venue, &mut self.journal);
         trace.notional = exec.notional.map(|n| n.get());
         trace.min_notional = exec.min_notional;
         trace.final_qty = exec.final_qty.map(|q| q.get()).or(trace.final_qty);
@@ -316,8 +312,9 @@ impl<J: Journal> Pipeline<J> {
             v.orders_filled.bump(eval);
         } else {
             self.awaiting_fill.push((result.order_id(), eval));
-            if let Some(plan) = protect_later {
-                self.awaiting_protection.push((result.order_id(), plan));
+            if self.executor.protects_on_fill(&permitted) {
+                self.awaiting_protection
+                    .push((result.order_id(), permitted));
             }
         }
         v.upsized += u64::from(result.upsized());

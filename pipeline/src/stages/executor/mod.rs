@@ -210,12 +210,12 @@ impl Executor {
     /// Runs the checks and, when they pass, sends the order; journals the order and answer.
     pub fn execute<V: Venue + ?Sized>(
         &mut self,
-        plan: PermittedPlan,
+        plan: &PermittedPlan,
         venue: &mut V,
         journal: &mut dyn Journal,
     ) -> ExecOutput {
         let mut n = Numbers::default();
-        let outcome = self.run(&plan, venue, journal, &mut n);
+        let outcome = self.run(plan, venue, journal, &mut n);
         ExecOutput {
             outcome,
             mark: n.mark,

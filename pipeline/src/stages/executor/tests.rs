@@ -54,7 +54,7 @@ const REPORT_ORDER: &str =
 fn f3_0_001_btc_at_70610_is_blocked_before_the_venue() {
     let mut venue = FakeVenue::new().with_mark("BTCUSDT", dec!(70610));
     let plan = permitted(REPORT_ORDER, &mut venue);
-    let out = executor(false, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(false, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     let d = out.outcome.dropped().expect("blocked");
     assert_eq!(d.reason(), Reason::NotionalBelowMin);
     assert_eq!(d.detail(), "BTCUSDT, 70.61 < 100");
@@ -78,7 +78,7 @@ fn f3_0_001_btc_at_70610_is_blocked_before_the_venue() {
 fn allow_upsize_lifts_to_0_002_unless_it_passes_max_position_usd() {
     let mut venue = FakeVenue::new().with_mark("BTCUSDT", dec!(70610));
     let plan = permitted(REPORT_ORDER, &mut venue);
-    let out = executor(true, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(true, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     let r = out.outcome.passed().expect("executed");
     assert_eq!(
         (r.qty().get(), r.filled_qty().get(), r.upsized()),
@@ -90,7 +90,7 @@ fn allow_upsize_lifts_to_0_002_unless_it_passes_max_position_usd() {
 
     let mut venue = FakeVenue::new().with_mark("BTCUSDT", dec!(70610));
     let plan = permitted(REPORT_ORDER, &mut venue);
-    let out = executor(true, dec!(120)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(true, dec!(120)).execute(&plan, &mut venue, &mut NullJournal);
     let d = out.outcome.dropped().expect("refused");
     assert_eq!(d.reason(), Reason::NotionalBelowMin);
     assert!(
@@ -109,7 +109,7 @@ fn f5_a_symbol_the_venue_does_not_list_is_1121_before_the_venue() {
         r#"{"symbol": "WAVESUSDT", "action": "BUY", "qty": "149.756", "price": "1.5"}"#,
         &mut venue,
     );
-    let out = executor(false, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(false, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     let d = out.outcome.dropped().expect("blocked");
     assert_eq!(d.reason(), Reason::SymbolNotAvailable);
     assert_eq!(
@@ -128,7 +128,7 @@ fn venue_refusals_carry_binances_code_and_message() {
         &mut venue,
     );
     let mut journal = VecJournal::default();
-    let out = executor(false, dec!(500)).execute(plan, &mut venue, &mut journal);
+    let out = executor(false, dec!(500)).execute(&plan, &mut venue, &mut journal);
     let d = out.outcome.dropped().expect("rejected");
     assert_eq!(d.reason(), Reason::VenueRejected);
     assert_eq!(d.binance().map(|r| r.code), Some(-2019));
@@ -144,7 +144,7 @@ fn venue_refusals_carry_binances_code_and_message() {
         r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.005"}"#,
         &mut venue,
     );
-    let out = executor(false, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(false, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     assert_eq!(out.outcome.reason(), Some(Reason::VenueOutcomeUnknown));
 }
 
@@ -159,13 +159,13 @@ fn source_allowlist_and_position_limit() {
         r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.005", "source": "manual"}"#,
         &mut venue,
     );
-    let out = Executor::new(cfg, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = Executor::new(cfg, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     assert_eq!(out.outcome.reason(), Some(Reason::SourceNotAllowed));
     let plan = permitted(
         r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.010", "leverage": "1"}"#,
         &mut venue,
     );
-    let out = executor(false, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(false, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     assert_eq!(
         out.outcome.reason(),
         Some(Reason::PositionLimitExceeded),
@@ -181,7 +181,7 @@ fn entries_get_reduce_only_tp_and_sl_on_the_tick() {
         r#"{"symbol": "BTCUSDT", "action": "BUY", "position_usd": "300", "leverage": "2", "tp_pct": "2", "sl_pct": "1"}"#,
         &mut venue,
     );
-    let out = executor(false, dec!(500)).execute(plan, &mut venue, &mut NullJournal);
+    let out = executor(false, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     let r = out.outcome.passed().expect("executed");
     assert_eq!(r.filled_qty().get(), dec!(0.008));
     assert_eq!(
