@@ -52,8 +52,8 @@ impl SimExchange {
             Some(known) => known,
             None => {
                 // Only bracketed: a close inside the levels cannot be at the exact price.
-                let (h, close) = (&self.hot[i], self.hot[i].bar.close);
-                if close > h.liq_down && close < h.liq_up {
+                let h = &self.hot[i];
+                if h.bar.close > h.liq_down && h.bar.close < h.liq_up {
                     return;
                 }
                 let exact = self.liquidation_price_of(i);

@@ -12,8 +12,8 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
-/// 10^k for every scale a `Decimal` can have (0..=28).
-const POW10: [i128; 29] = {
+/// 10^k for every scale a `Decimal` can have (0..=28); also the grid rounding's scale factors.
+pub(crate) const POW10: [i128; 29] = {
     let mut t = [1i128; 29];
     let mut k = 1;
     while k < 29 {

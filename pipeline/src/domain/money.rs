@@ -50,10 +50,10 @@ pub fn increments_in(value: Decimal, increment: Decimal, rounding: Rounding) -> 
     // value / increment = (mv * 10^si) / (mi * 10^sv), with a positive denominator.
     let num = value
         .mantissa()
-        .checked_mul(10i128.checked_pow(increment.scale())?)?;
+        .checked_mul(*decimal_cmp::POW10.get(increment.scale() as usize)?)?;
     let den = increment
         .mantissa()
-        .checked_mul(10i128.checked_pow(value.scale())?)?;
+        .checked_mul(*decimal_cmp::POW10.get(value.scale() as usize)?)?;
     let floor = num.div_euclid(den);
     let rem = num.rem_euclid(den);
     let up = match rounding {
