@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use pipeline::TimestampMs;
-use pipeline::funnel::{Counts, Funnel, PerEval};
+use pipeline::funnel::{Counts, Funnel, StageMap};
 use pipeline::stages::{EvalType, Stage};
 
 use crate::metrics::EquityPoint;
@@ -164,7 +164,7 @@ pub struct SymbolStats {
     pub liquidations: u64,
 }
 
-fn sum_eval(per: &BTreeMap<Stage, PerEval<Counts>>, f: impl Fn(&Counts) -> u64) -> u64 {
+fn sum_eval(per: &StageMap, f: impl Fn(&Counts) -> u64) -> u64 {
     per.values().map(|p| f(&p.entry) + f(&p.exit)).sum()
 }
 

@@ -224,8 +224,76 @@ fn positive_price(p: Option<Decimal>) -> Result<Option<Price>, Reject> {
         .transpose()
 }
 
+/// A value and a filter's `min`, `max` and `step` as integers of one scale (the largest of
+/// the four), so the range and the grid are a few `i64` operations. `None` when a widened
+/// mantissa reaches 2^62 (so that `value - min` cannot overflow); the callers then check on
+/// `Decimal`s.
+#[derive(Debug, Clone, Copy)]
+struct OneScale {
+    value: i64,
+    min: i64,
+    max: i64,
+    step: i64,
+}
+
+/// 10^k for the scales an `i64` can widen by.
+const POW10_I64: [i64; 19] = {
+    let mut t = [1i64; 19];
+    let mut k = 1;
+    while k < 19 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+impl OneScale {
+    #[inline]
+    fn of(value: Decimal, min: Decimal, max: Decimal, step: Decimal) -> Option<Self> {
+        let scale = value
+            .scale()
+            .max(min.scale())
+            .max(max.scale())
+            .max(step.scale());
+        let widen = |d: Decimal| {
+            let m = i64::try_from(d.mantissa()).ok()?;
+            let w = m.checked_mul(*POW10_I64.get((scale - d.scale()) as usize)?)?;
+            (w.unsigned_abs() < 1 << 62).then_some(w)
+        };
+        Some(OneScale {
+            value: widen(value)?,
+            min: widen(min)?,
+            max: widen(max)?,
+            step: widen(step)?,
+        })
+    }
+
+    /// `(value - min) % step == 0` (`step != 0`).
+    #[inline]
+    fn on_grid(&self) -> bool {
+        (self.value - self.min) % self.step == 0
+    }
+}
+
 /// `price >= minPrice`, `price <= maxPrice`, `(price - minPrice) % tickSize == 0`; 0 disables a part.
 pub fn check_price_filter(f: &PriceFilter, price: Decimal) -> Result<(), Reject> {
+    let Some(p) = OneScale::of(price, f.min_price, f.max_price, f.tick_size) else {
+        return check_price_filter_decimal(f, price);
+    };
+    if p.value <= 0 || (p.min != 0 && p.value < p.min) {
+        return Err(Reject::price_below_min());
+    }
+    if p.max != 0 && p.value > p.max {
+        return Err(Reject::price_above_max());
+    }
+    if p.step != 0 && !p.on_grid() {
+        return Err(Reject::price_not_on_tick());
+    }
+    Ok(())
+}
+
+/// [`check_price_filter`] on `Decimal`s (values too wide for one integer scale).
+fn check_price_filter_decimal(f: &PriceFilter, price: Decimal) -> Result<(), Reject> {
     if dc::le(price, Decimal::ZERO) || (!f.min_price.is_zero() && dc::lt(price, f.min_price)) {
         return Err(Reject::price_below_min());
     }
@@ -240,6 +308,23 @@ pub fn check_price_filter(f: &PriceFilter, price: Decimal) -> Result<(), Reject>
 
 /// `qty >= minQty`, `qty <= maxQty`, `(qty - minQty) % stepSize == 0`.
 pub fn check_lot(f: &LotSize, qty: Decimal) -> Result<(), Reject> {
+    let Some(q) = OneScale::of(qty, f.min_qty, f.max_qty, f.step_size) else {
+        return check_lot_decimal(f, qty);
+    };
+    if q.value < q.min {
+        return Err(Reject::qty_below_min());
+    }
+    if q.max != 0 && q.value > q.max {
+        return Err(Reject::qty_above_max());
+    }
+    if q.step != 0 && !q.on_grid() {
+        return Err(Reject::qty_not_on_step());
+    }
+    Ok(())
+}
+
+/// [`check_lot`] on `Decimal`s (values too wide for one integer scale).
+fn check_lot_decimal(f: &LotSize, qty: Decimal) -> Result<(), Reject> {
     if dc::lt(qty, f.min_qty) {
         return Err(Reject::qty_below_min());
     }
@@ -300,5 +385,43 @@ fn check_percent_price(
             _ => Ok(()),
         },
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod one_scale_tests {
+    use super::*;
+
+    fn dec(m: i64, s: u32) -> Decimal {
+        Decimal::new(m, s)
+    }
+
+    proptest::proptest! {
+        /// The integer checks answer exactly as the `Decimal` ones, on grids and off them,
+        /// at every mix of scales, with disabled (zero) parts and negative values.
+        #[test]
+        fn the_integer_checks_match_the_decimal_ones(
+            v in -2_000_000i64..2_000_000, vs in 0u32..=10,
+            min in 0i64..50_000, mins in 0u32..=10,
+            max in 0i64..5_000_000, maxs in 0u32..=10,
+            step in 0i64..2_000, steps in 0u32..=10,
+        ) {
+            let lot = LotSize { min_qty: dec(min, mins), max_qty: dec(max, maxs), step_size: dec(step, steps) };
+            let pf = PriceFilter { min_price: dec(min, mins), max_price: dec(max, maxs), tick_size: dec(step, steps) };
+            let value = dec(v, vs);
+            proptest::prop_assert_eq!(check_lot(&lot, value), check_lot_decimal(&lot, value));
+            proptest::prop_assert_eq!(check_price_filter(&pf, value), check_price_filter_decimal(&pf, value));
+            // On the grid by construction.
+            let on = lot.min_qty + lot.step_size * Decimal::from(v.rem_euclid(1000));
+            proptest::prop_assert_eq!(check_lot(&lot, on), check_lot_decimal(&lot, on));
+        }
+
+        /// Scales whose widening overflows an `i128` take the `Decimal` path, with the same answers.
+        #[test]
+        fn wide_values_fall_back(m in proptest::num::i64::ANY, s in 20u32..=28) {
+            let lot = LotSize { min_qty: Decimal::new(1, 28), max_qty: Decimal::MAX, step_size: Decimal::new(1, 28) };
+            let value = Decimal::new(m, s);
+            proptest::prop_assert_eq!(check_lot(&lot, value), check_lot_decimal(&lot, value));
+        }
     }
 }

@@ -15,6 +15,7 @@
 pub mod explain;
 pub mod render;
 pub mod sizing;
+pub mod stage_map;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use explain::explain;
 pub use sizing::{SizingTrace, TraceDrop};
+pub use stage_map::{StageMap, SymbolStages};
 
 use crate::reason::{Dropped, Reason};
 use crate::stages::{EvalType, Stage};
@@ -127,17 +129,12 @@ pub struct LedgerCounts {
 }
 
 /// A run's funnel.
-/// The counts of `stage` in `map`.
-fn stage_counts(map: &mut BTreeMap<Stage, PerEval<Counts>>, stage: Stage) -> &mut PerEval<Counts> {
-    map.entry(stage).or_default()
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Funnel {
     pub signals: u64,
     pub recorded_intents: u64,
-    pub stages: BTreeMap<Stage, PerEval<Counts>>,
-    pub by_symbol: BTreeMap<String, BTreeMap<Stage, PerEval<Counts>>>,
+    pub stages: StageMap,
+    pub by_symbol: SymbolStages,
     pub venue: VenueCounts,
     pub ledger: LedgerCounts,
     /// A sample of the sizing traces: the first [`SIZING_KEPT`] and the first
@@ -158,11 +155,8 @@ impl Default for Funnel {
         Funnel {
             signals: 0,
             recorded_intents: 0,
-            stages: Stage::ALL
-                .iter()
-                .map(|s| (*s, PerEval::default()))
-                .collect(),
-            by_symbol: BTreeMap::new(),
+            stages: StageMap::all_stages(),
+            by_symbol: SymbolStages::default(),
             venue: VenueCounts::default(),
             ledger: LedgerCounts::default(),
             sizing: Vec::new(),
@@ -197,8 +191,7 @@ impl Funnel {
         self.counts(Stage::Executor, eval).output
     }
 
-    /// Applies `f` to the counts of `stage`/`eval`, overall and for `symbol`: one search per
-    /// map when the symbol was seen before (every time but its first).
+    /// Applies `f` to the counts of `stage`/`eval`, overall and for `symbol`.
     fn count(
         &mut self,
         stage: Stage,
@@ -206,13 +199,8 @@ impl Funnel {
         symbol: &str,
         mut f: impl FnMut(&mut Counts),
     ) {
-        f(stage_counts(&mut self.stages, stage).get_mut(eval));
-        if let Some(stages) = self.by_symbol.get_mut(symbol) {
-            f(stage_counts(stages, stage).get_mut(eval));
-            return;
-        }
-        let stages = self.by_symbol.entry(symbol.to_string()).or_default();
-        f(stage_counts(stages, stage).get_mut(eval));
+        f(self.stages.entry(stage).get_mut(eval));
+        f(self.by_symbol.entry(symbol).entry(stage).get_mut(eval));
     }
 
     /// Something passed `stage`.
@@ -230,7 +218,8 @@ impl Funnel {
             *c.dropped.entry(d.reason()).or_default() += 1;
         });
         // The example is kept for the stage overall only.
-        stage_counts(&mut self.stages, stage)
+        self.stages
+            .entry(stage)
             .get_mut(eval)
             .examples
             .entry(d.reason())
@@ -257,7 +246,7 @@ impl Funnel {
 
     /// `input == output + drops` everywhere (totals and per symbol).
     pub fn is_balanced(&self) -> bool {
-        let ok = |m: &BTreeMap<Stage, PerEval<Counts>>| {
+        let ok = |m: &StageMap| {
             m.values()
                 .all(|p| p.entry.is_balanced() && p.exit.is_balanced())
         };

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Counts, Funnel, PerEval};
+use super::{Counts, Funnel, StageMap};
 use crate::stages::{EvalType, Stage};
 
 fn reasons(c: &Counts) -> String {
@@ -17,11 +17,7 @@ fn reasons(c: &Counts) -> String {
 }
 
 /// One row per stage and type; `label` (a symbol) opens each row when given.
-fn rows(
-    out: &mut String,
-    label: Option<&str>,
-    stages: &std::collections::BTreeMap<Stage, PerEval<Counts>>,
-) {
+fn rows(out: &mut String, label: Option<&str>, stages: &StageMap) {
     for stage in Stage::ALL {
         let Some(per) = stages.get(&stage) else {
             continue;
