@@ -199,8 +199,13 @@ impl SymbolStates {
         &mut self.slots[i].1
     }
 
+    /// The state of `symbol`, if it had a bar; the last symbol counted is found without
+    /// hashing.
     pub fn get(&self, symbol: &Symbol) -> Option<&MarketState> {
-        self.index.get(symbol).map(|&i| &self.slots[i].1)
+        match self.slots.get(self.hint) {
+            Some((s, state)) if s == symbol => Some(state),
+            _ => self.index.get(symbol).map(|&i| &self.slots[i].1),
+        }
     }
 }
 
