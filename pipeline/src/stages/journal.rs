@@ -84,6 +84,89 @@ pub enum JournalRecord<'a> {
     Sizing(&'a SizingTrace),
 }
 
+/// An owned copy of a [`JournalRecord`], for a sink that serialises on another thread: the
+/// record borrows from stages that move on at once, the entry keeps what it showed.
+#[derive(Debug, Clone)]
+pub enum JournalEntry {
+    Signal(Signal),
+    Intent(TradeIntent),
+    RecordedIntent(IntentPayload),
+    Plan(ApplyPlan),
+    Governed(GovernedPlan),
+    Permit(PermittedPlan),
+    Order {
+        plan_id: String,
+        order: CheckedOrder,
+    },
+    VenueAnswer {
+        plan_id: String,
+        order: Option<OrderState>,
+        error: Option<VenueError>,
+    },
+    Result(ExecResult),
+    Drop(DropRecord),
+    Mismatch(Mismatch),
+    Sizing(SizingTrace),
+}
+
+impl From<&JournalRecord<'_>> for JournalEntry {
+    fn from(r: &JournalRecord<'_>) -> Self {
+        match *r {
+            JournalRecord::Signal(x) => JournalEntry::Signal(x.clone()),
+            JournalRecord::Intent(x) => JournalEntry::Intent(x.clone()),
+            JournalRecord::RecordedIntent(x) => JournalEntry::RecordedIntent(x.clone()),
+            JournalRecord::Plan(x) => JournalEntry::Plan(x.clone()),
+            JournalRecord::Governed(x) => JournalEntry::Governed(x.clone()),
+            JournalRecord::Permit(x) => JournalEntry::Permit(x.clone()),
+            JournalRecord::Order { plan_id, order } => JournalEntry::Order {
+                plan_id: plan_id.to_string(),
+                order: order.clone(),
+            },
+            JournalRecord::VenueAnswer {
+                plan_id,
+                order,
+                error,
+            } => JournalEntry::VenueAnswer {
+                plan_id: plan_id.to_string(),
+                order: order.cloned(),
+                error: error.cloned(),
+            },
+            JournalRecord::Result(x) => JournalEntry::Result(x.clone()),
+            JournalRecord::Drop(x) => JournalEntry::Drop(x.clone()),
+            JournalRecord::Mismatch(x) => JournalEntry::Mismatch(x.clone()),
+            JournalRecord::Sizing(x) => JournalEntry::Sizing(x.clone()),
+        }
+    }
+}
+
+impl JournalEntry {
+    /// The record this entry copies (it serialises to the very same line).
+    pub fn record(&self) -> JournalRecord<'_> {
+        match self {
+            JournalEntry::Signal(x) => JournalRecord::Signal(x),
+            JournalEntry::Intent(x) => JournalRecord::Intent(x),
+            JournalEntry::RecordedIntent(x) => JournalRecord::RecordedIntent(x),
+            JournalEntry::Plan(x) => JournalRecord::Plan(x),
+            JournalEntry::Governed(x) => JournalRecord::Governed(x),
+            JournalEntry::Permit(x) => JournalRecord::Permit(x),
+            JournalEntry::Order { plan_id, order } => JournalRecord::Order { plan_id, order },
+            JournalEntry::VenueAnswer {
+                plan_id,
+                order,
+                error,
+            } => JournalRecord::VenueAnswer {
+                plan_id,
+                order: order.as_ref(),
+                error: error.as_ref(),
+            },
+            JournalEntry::Result(x) => JournalRecord::Result(x),
+            JournalEntry::Drop(x) => JournalRecord::Drop(x),
+            JournalEntry::Mismatch(x) => JournalRecord::Mismatch(x),
+            JournalEntry::Sizing(x) => JournalRecord::Sizing(x),
+        }
+    }
+}
+
 /// A sink for journal records.
 pub trait Journal {
     /// False: the pipeline skips building records (the default sink).

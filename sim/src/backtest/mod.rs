@@ -30,7 +30,7 @@ use reports::metrics::EquityPoint;
 use strategies::StrategyFactory;
 
 use crate::config::RunSpec;
-use journal_files::FileJournal;
+use journal_files::BackgroundJournal;
 use recorded_intents::{RecordedIntents, SymbolIntents};
 use summary::{RunInputs, Summary};
 
@@ -89,7 +89,7 @@ pub fn run_series(
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
 
     let tmp = temp_dir_for(out)?;
-    let journal = FileJournal::create(&tmp)
+    let journal = BackgroundJournal::create(&tmp)
         .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
     let sim = match simulate_from(spec, series, info, journal, trade_from, progress) {
         Ok(sim) => sim,
@@ -99,7 +99,10 @@ pub fn run_series(
             return Err(e);
         }
     };
+    // The run's time includes waiting for the last journal lines to be written.
+    let finishing = Instant::now();
     let journal_lines = sim.journal.finish().context("cannot write the journals")?;
+    let elapsed = sim.elapsed + finishing.elapsed();
     let inputs = RunInputs {
         spec,
         dataset_name: label.0,
@@ -109,7 +112,7 @@ pub fn run_series(
         info_hash,
         bars: sim.bars,
         journal_lines,
-        elapsed: sim.elapsed,
+        elapsed,
     };
     let summary =
         summary::write_run_folder(&tmp, &inputs, &sim.exchange, &sim.equity, &sim.funnel)?;
