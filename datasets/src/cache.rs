@@ -32,6 +32,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// A sha256 fed piece by piece: [`Sha256Stream::finish_hex`] of the pieces is
+/// [`sha256_hex`] of their concatenation.
+#[derive(Debug, Clone, Default)]
+pub struct Sha256Stream(Sha256);
+
+impl Sha256Stream {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish_hex(self) -> String {
+        hex::encode(self.0.finalize())
+    }
+}
+
 /// Lower-case hex sha256 of a file's content, read in 1 MiB chunks.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut f = File::open(path).map_err(|e| DatasetError::io("open", path, e))?;
@@ -104,6 +119,16 @@ pub fn cache_path(home: &DataHome, key: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streamed_digest_is_the_digest_of_the_concatenation() {
+        let bytes: Vec<u8> = (0..200_000u32).map(|k| (k * 7 % 251) as u8).collect();
+        let mut s = Sha256Stream::default();
+        for piece in bytes.chunks(65_536 + 3) {
+            s.update(piece);
+        }
+        assert_eq!(s.finish_hex(), sha256_hex(&bytes));
+    }
 
     #[test]
     fn known_digest_and_distinct_keys() {

@@ -40,7 +40,7 @@ pub mod text;
 pub mod user;
 pub mod validate;
 
-pub use cache::{sha256_file, sha256_hex};
+pub use cache::{Sha256Stream, sha256_file, sha256_hex};
 pub use catalog::{Catalog, CatalogEntry, DataKind, SourceFile, register};
 pub use dataset::{
     Dataset, LoadOptions, cache_files, cache_key, load, load_entry, load_with, verify_sources,

@@ -189,14 +189,14 @@ const FILLS_HEADER: &str =
 /// `equity.csv` (a year of 1m bars is 25 MB of text: streamed, never held in memory at once).
 fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
     stream_csv(path, "time,equity,in_market\n", |w| {
+        let mut time = [0u8; 24];
         for p in equity {
-            writeln!(
-                w,
-                "{},{:.8},{}",
-                TimestampMs(p.time_ms),
-                p.equity,
-                p.in_market
-            )?;
+            let t = TimestampMs(p.time_ms);
+            match t.write_iso(&mut time) {
+                Some(()) => w.write_all(&time)?,
+                None => write!(w, "{t}")?,
+            }
+            writeln!(w, ",{:.8},{}", p.equity, p.in_market)?;
         }
         Ok(())
     })

@@ -55,20 +55,31 @@ pub struct Summary {
     pub wall_clock: WallClock,
 }
 
+/// sha256 of every series' symbol, then its columns (open, high, low, close, volume, open
+/// time) as little-endian bytes: streamed through a small buffer, never the whole year at once.
 fn data_hash(series: &[&BarSeries]) -> String {
-    let mut bytes = Vec::new();
+    let mut hasher = datasets::Sha256Stream::default();
+    let mut chunk: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut feed = |hasher: &mut datasets::Sha256Stream, bytes: [u8; 8]| {
+        chunk.extend_from_slice(&bytes);
+        if chunk.len() == chunk.capacity() {
+            hasher.update(&chunk);
+            chunk.clear();
+        }
+    };
     for s in series {
-        bytes.extend_from_slice(s.symbol().as_str().as_bytes());
+        hasher.update(s.symbol().as_str().as_bytes());
         for col in [s.opens(), s.highs(), s.lows(), s.closes(), s.volumes()] {
             for v in col {
-                bytes.extend_from_slice(&v.to_le_bytes());
+                feed(&mut hasher, v.to_le_bytes());
             }
         }
         for t in s.open_times() {
-            bytes.extend_from_slice(&t.to_le_bytes());
+            feed(&mut hasher, t.to_le_bytes());
         }
     }
-    datasets::sha256_hex(&bytes)
+    hasher.update(&chunk);
+    hasher.finish_hex()
 }
 
 fn f64_of(d: rust_decimal::Decimal) -> f64 {
