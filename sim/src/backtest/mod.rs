@@ -6,6 +6,7 @@
 //! order a live run sees: a closed bar, a decision, an order.
 //! Must never live here: stage logic, fill rules, data parsing or drawing.
 
+mod csv_text;
 pub mod journal_files;
 pub mod price_candles;
 pub mod recorded_intents;

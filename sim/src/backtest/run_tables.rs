@@ -20,6 +20,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use pipeline::venue::Fill;
 
+use super::csv_text;
 use super::trades::Trade;
 
 /// Writes `trades.csv` and `trades.parquet` into `dir`; returns the CSV text.
@@ -189,14 +190,14 @@ const FILLS_HEADER: &str =
 /// `equity.csv` (a year of 1m bars is 25 MB of text: streamed, never held in memory at once).
 fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
     stream_csv(path, "time,equity,in_market\n", |w| {
-        let mut time = [0u8; 24];
+        let mut row = Vec::with_capacity(64);
         for p in equity {
-            let t = TimestampMs(p.time_ms);
-            match t.write_iso(&mut time) {
-                Some(()) => w.write_all(&time)?,
-                None => write!(w, "{t}")?,
-            }
-            writeln!(w, ",{:.8},{}", p.equity, p.in_market)?;
+            row.clear();
+            csv_text::push_time(&mut row, TimestampMs(p.time_ms));
+            row.push(b',');
+            csv_text::push_fixed8(&mut row, p.equity);
+            row.extend_from_slice(if p.in_market { b",true\n" } else { b",false\n" });
+            w.write_all(&row)?;
         }
         Ok(())
     })
