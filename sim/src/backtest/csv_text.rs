@@ -5,12 +5,47 @@
 
 use pipeline::TimestampMs;
 
-/// Appends `{t}` (ISO 8601 with milliseconds) to `out`.
-pub fn push_time(out: &mut Vec<u8>, t: TimestampMs) {
-    let mut iso = [0u8; 24];
-    match t.write_iso(&mut iso) {
-        Some(()) => out.extend_from_slice(&iso),
-        None => out.extend_from_slice(t.to_string().as_bytes()),
+/// Writes timestamps as `{t}` (ISO 8601 with milliseconds), working the date out once per day
+/// (a day of 1m bars is 1,440 rows).
+#[derive(Debug, Clone)]
+pub struct TimeText {
+    day: Option<i64>,
+    text: [u8; 24],
+}
+
+impl Default for TimeText {
+    fn default() -> Self {
+        TimeText {
+            day: None,
+            text: *b"0000-00-00T00:00:00.000Z",
+        }
+    }
+}
+
+impl TimeText {
+    /// Appends `{t}` to `out`.
+    pub fn push(&mut self, out: &mut Vec<u8>, t: TimestampMs) {
+        let day = t.day_index();
+        if self.day != Some(day) {
+            if t.write_iso(&mut self.text).is_none() {
+                self.day = None;
+                out.extend_from_slice(t.to_string().as_bytes());
+                return;
+            }
+            self.day = Some(day);
+        }
+        let ms = u32::try_from(t.as_ms() - day * pipeline::domain::time::DAY_MS).unwrap_or(0);
+        let digits = |out: &mut [u8], mut v: u32| {
+            for b in out.iter_mut().rev() {
+                *b = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        digits(&mut self.text[11..13], ms / 3_600_000);
+        digits(&mut self.text[14..16], ms / 60_000 % 60);
+        digits(&mut self.text[17..19], ms / 1000 % 60);
+        digits(&mut self.text[20..23], ms % 1000);
+        out.extend_from_slice(&self.text);
     }
 }
 
@@ -119,17 +154,24 @@ mod tests {
     }
 
     #[test]
-    fn times_as_display() {
-        for ms in [
-            0,
-            1_735_689_600_000,
-            1_767_225_599_999,
-            -1,
+    fn times_as_display_across_days_and_out_of_range_years() {
+        let mut text = TimeText::default();
+        let start = 1_735_689_600_000 - 3 * 60_000;
+        let mut times: Vec<i64> = (0..3_000).map(|k| start + k * 60_000 + k % 7).collect();
+        times.extend((0..5).map(|k| -1_000 + k * 400));
+        times.extend([
+            253_402_300_799_999,
             253_402_300_800_000,
-        ] {
+            0,
+            1_767_225_599_999,
+        ]);
+        for ms in times {
             let mut out = Vec::new();
-            push_time(&mut out, TimestampMs(ms));
-            assert_eq!(out, TimestampMs(ms).to_string().into_bytes());
+            text.push(&mut out, TimestampMs(ms));
+            assert_eq!(
+                String::from_utf8(out).expect("ascii"),
+                TimestampMs(ms).to_string()
+            );
         }
     }
 

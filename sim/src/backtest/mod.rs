@@ -87,19 +87,44 @@ pub fn run_series(
     if let Some(p) = problems.first() {
         bail!("{}: topology: {}", spec.source, p.message);
     }
-    let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
-
     let tmp = temp_dir_for(out)?;
-    let journal = BackgroundJournal::create(&tmp)
-        .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
-    let sim = match simulate_from(spec, series, info, journal, trade_from, progress) {
-        Ok(sim) => sim,
+    let filled = fill_run_folder(
+        &tmp, spec, label, series, trade_from, info, info_name, progress,
+    );
+    let (summary, funnel_table, explanation) = match filled {
+        Ok(done) => done,
         Err(e) => {
             // Nothing half-written is left behind.
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
         }
     };
+    publish(&tmp, out)?;
+    Ok(BacktestOutcome {
+        dir: out.to_path_buf(),
+        summary,
+        funnel_table,
+        explanation,
+    })
+}
+
+/// Runs the backtest with its journals in `tmp` and writes the rest of the run folder there;
+/// returns the summary, the funnel table and its explanation.
+#[allow(clippy::too_many_arguments)]
+fn fill_run_folder(
+    tmp: &Path,
+    spec: &RunSpec,
+    label: (&str, bool),
+    series: &[&BarSeries],
+    trade_from: &BTreeMap<Symbol, i64>,
+    info: ExchangeInfo,
+    info_name: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<(summary::Summary, String, Vec<String>)> {
+    let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
+    let journal = BackgroundJournal::create(tmp)
+        .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
+    let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
     // The run's time includes waiting for the last journal lines to be written.
     let finishing = Instant::now();
     let journal_lines = sim.journal.finish().context("cannot write the journals")?;
@@ -115,18 +140,12 @@ pub fn run_series(
         journal_lines,
         elapsed,
     };
-    let summary =
-        summary::write_run_folder(&tmp, &inputs, &sim.exchange, &sim.equity, &sim.funnel)?;
+    let summary = summary::write_run_folder(tmp, &inputs, &sim.exchange, &sim.equity, &sim.funnel)?;
     let funnel_table = sim.funnel.render_table();
     let explanation = pipeline::funnel::explain::explain(&sim.funnel);
-    std::fs::write(tmp.join("funnel.txt"), &funnel_table)?;
-    publish(&tmp, out)?;
-    Ok(BacktestOutcome {
-        dir: out.to_path_buf(),
-        summary,
-        funnel_table,
-        explanation,
-    })
+    std::fs::write(tmp.join("funnel.txt"), &funnel_table)
+        .with_context(|| format!("cannot write {}", tmp.join("funnel.txt").display()))?;
+    Ok((summary, funnel_table, explanation))
 }
 
 #[derive(Debug)]

@@ -96,6 +96,11 @@ pub fn write_trades(dir: &Path, trades: &[Trade]) -> anyhow::Result<String> {
 /// Writes `equity.csv` and `equity.parquet` into `dir`.
 pub fn write_equity(dir: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
     write_equity_csv(&dir.join("equity.csv"), equity)?;
+    write_equity_parquet(dir, equity)
+}
+
+/// Writes `equity.parquet` into `dir`.
+pub fn write_equity_parquet(dir: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
     let mut df = DataFrame::new(
         equity.len(),
         vec![
@@ -188,12 +193,13 @@ const FILLS_HEADER: &str =
     "time,symbol,side,qty,price,fee,realized_pnl,is_maker,order_id,client_order_id\n";
 
 /// `equity.csv` (a year of 1m bars is 25 MB of text: streamed, never held in memory at once).
-fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
+pub fn write_equity_csv(path: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
     stream_csv(path, "time,equity,in_market\n", |w| {
         let mut row = Vec::with_capacity(64);
+        let mut time = csv_text::TimeText::default();
         for p in equity {
             row.clear();
-            csv_text::push_time(&mut row, TimestampMs(p.time_ms));
+            time.push(&mut row, TimestampMs(p.time_ms));
             row.push(b',');
             csv_text::push_fixed8(&mut row, p.equity);
             row.extend_from_slice(if p.in_market { b",true\n" } else { b",false\n" });

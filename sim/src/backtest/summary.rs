@@ -82,6 +82,36 @@ fn data_hash(series: &[&BarSeries]) -> String {
     hasher.finish_hex()
 }
 
+/// `a` on a thread of its own and `b` on this one, both to the end. When no thread can be
+/// started, `a`'s result is that error (and `b` still runs).
+fn both<A, B>(
+    a: impl FnOnce() -> anyhow::Result<A> + Send,
+    b: impl FnOnce() -> anyhow::Result<B>,
+) -> (anyhow::Result<A>, anyhow::Result<B>)
+where
+    A: Send,
+{
+    std::thread::scope(
+        |scope| match std::thread::Builder::new().spawn_scoped(scope, a) {
+            Ok(handle) => {
+                let rb = b();
+                let ra = handle.join().unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "writing the run folder stopped unexpectedly (a writer thread panicked)"
+                    ))
+                });
+                (ra, rb)
+            }
+            Err(e) => (
+                Err(anyhow::anyhow!(
+                    "cannot start a thread to write the run folder: {e}"
+                )),
+                b(),
+            ),
+        },
+    )
+}
+
 fn f64_of(d: rust_decimal::Decimal) -> f64 {
     d.to_f64().unwrap_or(f64::NAN)
 }
@@ -110,13 +140,24 @@ pub fn write_run_folder(
 
     let config_toml = inp.spec.to_toml()?;
     std::fs::write(dir.join("config.toml"), &config_toml)?;
-    let trades_csv = run_tables::write_trades(dir, &trades)?;
-    run_tables::write_equity(dir, equity)?;
-    run_tables::write_fills(dir, exchange.fills())?;
-    std::fs::write(
-        dir.join("prices.csv"),
-        super::price_candles::prices_csv(inp.series),
-    )?;
+    // The two largest pieces of work (equity.parquet and the data's hash) run beside the rest.
+    let (beside, trades_csv) = both(
+        || -> anyhow::Result<String> {
+            run_tables::write_equity_parquet(dir, equity)?;
+            Ok(data_hash(inp.series))
+        },
+        || -> anyhow::Result<String> {
+            let trades_csv = run_tables::write_trades(dir, &trades)?;
+            run_tables::write_equity_csv(&dir.join("equity.csv"), equity)?;
+            run_tables::write_fills(dir, exchange.fills())?;
+            std::fs::write(
+                dir.join("prices.csv"),
+                super::price_candles::prices_csv(inp.series),
+            )?;
+            Ok(trades_csv)
+        },
+    );
+    let (data_sha256, trades_csv) = (beside?, trades_csv?);
 
     let first = inp
         .series
@@ -133,7 +174,7 @@ pub fn write_run_folder(
         .copied()
         .unwrap_or(0);
     let fp_parts = [
-        data_hash(inp.series),
+        data_sha256,
         datasets::sha256_hex(config_toml.as_bytes()),
         inp.info_hash.clone(),
         inp.spec.run.seed.to_string(),
