@@ -8,6 +8,7 @@
 
 mod csv_text;
 pub mod journal_files;
+pub mod journal_thread;
 pub mod price_candles;
 pub mod recorded_intents;
 pub mod run_tables;
@@ -31,7 +32,7 @@ use reports::metrics::EquityPoint;
 use strategies::StrategyFactory;
 
 use crate::config::RunSpec;
-use journal_files::BackgroundJournal;
+use journal_thread::BackgroundJournal;
 use recorded_intents::{RecordedIntents, SymbolIntents};
 use summary::{RunInputs, Summary};
 
