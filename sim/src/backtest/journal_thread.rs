@@ -172,7 +172,7 @@ mod tests {
         Signal {
             time: TimestampMs(1_735_689_600_000 + i64::try_from(k).unwrap_or(0) * 60_000),
             symbol: Symbol::new("BTCUSDT").expect("symbol"),
-            action: if k % 2 == 0 {
+            action: if k.is_multiple_of(2) {
                 Action::Buy
             } else {
                 Action::Sell
