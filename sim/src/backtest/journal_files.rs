@@ -76,11 +76,11 @@ impl FileJournal {
 }
 
 /// `results.jsonl` takes execution results and mismatches; `orders.jsonl` the rest.
-fn goes_to_results(record: &JournalRecord<'_>) -> bool {
-    matches!(
-        record,
-        JournalRecord::Result(_) | JournalRecord::Mismatch(_)
-    )
+fn file_for<'a, W>(record: &JournalRecord<'_>, orders: &'a mut W, results: &'a mut W) -> &'a mut W {
+    match record {
+        JournalRecord::Result(_) | JournalRecord::Mismatch(_) => results,
+        _ => orders,
+    }
 }
 
 impl Journal for FileJournal {
@@ -88,11 +88,7 @@ impl Journal for FileJournal {
         if self.error.is_some() {
             return;
         }
-        let out = if goes_to_results(record) {
-            &mut self.results
-        } else {
-            &mut self.orders
-        };
+        let out = file_for(record, &mut self.orders, &mut self.results);
         let res = serde_json::to_writer(&mut *out, record)
             .map_err(std::io::Error::other)
             .and_then(|()| out.write_all(b"\n"))
@@ -129,11 +125,7 @@ impl Journal for SerializedLines {
         if self.error.is_some() {
             return;
         }
-        let out = if goes_to_results(record) {
-            &mut self.results
-        } else {
-            &mut self.orders
-        };
+        let out = file_for(record, &mut self.orders, &mut self.results);
         let mark = out.len();
         match serde_json::to_writer(&mut *out, record) {
             Ok(()) => {
