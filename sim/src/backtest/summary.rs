@@ -60,22 +60,23 @@ pub struct Summary {
 fn data_hash(series: &[&BarSeries]) -> String {
     let mut hasher = datasets::Sha256Stream::default();
     let mut chunk: Vec<u8> = Vec::with_capacity(1 << 16);
-    let mut feed = |hasher: &mut datasets::Sha256Stream, bytes: [u8; 8]| {
-        chunk.extend_from_slice(&bytes);
-        if chunk.len() == chunk.capacity() {
+    // Every byte goes through `chunk`, in order.
+    let mut feed = |bytes: &[u8]| {
+        if chunk.len() + bytes.len() > chunk.capacity() {
             hasher.update(&chunk);
             chunk.clear();
         }
+        chunk.extend_from_slice(bytes);
     };
     for s in series {
-        hasher.update(s.symbol().as_str().as_bytes());
+        feed(s.symbol().as_str().as_bytes());
         for col in [s.opens(), s.highs(), s.lows(), s.closes(), s.volumes()] {
             for v in col {
-                feed(&mut hasher, v.to_le_bytes());
+                feed(&v.to_le_bytes());
             }
         }
         for t in s.open_times() {
-            feed(&mut hasher, t.to_le_bytes());
+            feed(&t.to_le_bytes());
         }
     }
     hasher.update(&chunk);
@@ -139,7 +140,9 @@ pub fn write_run_folder(
     let m = metrics::compute(equity, &outcomes, interval.bars_per_year());
 
     let config_toml = inp.spec.to_toml()?;
-    std::fs::write(dir.join("config.toml"), &config_toml)?;
+    let config_path = dir.join("config.toml");
+    std::fs::write(&config_path, &config_toml)
+        .with_context(|| format!("cannot write {}", config_path.display()))?;
     // The two largest pieces of work (equity.parquet and the data's hash) run beside the rest.
     let (beside, trades_csv) = both(
         || -> anyhow::Result<String> {
@@ -150,10 +153,9 @@ pub fn write_run_folder(
             let trades_csv = run_tables::write_trades(dir, &trades)?;
             run_tables::write_equity_csv(&dir.join("equity.csv"), equity)?;
             run_tables::write_fills(dir, exchange.fills())?;
-            std::fs::write(
-                dir.join("prices.csv"),
-                super::price_candles::prices_csv(inp.series),
-            )?;
+            let prices = dir.join("prices.csv");
+            std::fs::write(&prices, super::price_candles::prices_csv(inp.series))
+                .with_context(|| format!("cannot write {}", prices.display()))?;
             Ok(trades_csv)
         },
     );
@@ -224,4 +226,44 @@ pub fn write_run_folder(
     let json = serde_json::to_string_pretty(&summary).context("cannot write summary.json")?;
     std::fs::write(dir.join("summary.json"), json + "\n")?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline::{Interval, Symbol, TimestampMs};
+
+    /// The streamed hash is the hash of the bytes laid end to end, series after series (so
+    /// fingerprints of runs over several symbols did not change when it stopped copying).
+    #[test]
+    fn the_data_hash_streams_the_same_bytes_in_the_same_order() {
+        let series: Vec<BarSeries> = ["BTCUSDT", "ETHUSDT"]
+            .iter()
+            .map(|name| {
+                datasets::generate(
+                    &Symbol::new(name).expect("symbol"),
+                    Interval::M1,
+                    TimestampMs::from_utc(2025, 1, 1, 0, 0, 0),
+                    TimestampMs::from_utc(2025, 1, 8, 0, 0, 0),
+                    7,
+                )
+                .expect("series")
+            })
+            .collect();
+        let refs: Vec<&BarSeries> = series.iter().collect();
+        let mut bytes = Vec::new();
+        for s in &refs {
+            bytes.extend_from_slice(s.symbol().as_str().as_bytes());
+            for col in [s.opens(), s.highs(), s.lows(), s.closes(), s.volumes()] {
+                for v in col {
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            for t in s.open_times() {
+                bytes.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+        assert!(bytes.len() > 4 * (1 << 16), "the test crosses many chunks");
+        assert_eq!(data_hash(&refs), datasets::sha256_hex(&bytes));
+    }
 }
