@@ -416,7 +416,8 @@ mod one_scale_tests {
             proptest::prop_assert_eq!(check_lot(&lot, on), check_lot_decimal(&lot, on));
         }
 
-        /// Scales whose widening overflows an `i128` take the `Decimal` path, with the same answers.
+        /// Values too wide for one `i64` scale (here: 28 decimals against `Decimal::MAX`) take
+        /// the `Decimal` path, with the same answers.
         #[test]
         fn wide_values_fall_back(m in proptest::num::i64::ANY, s in 20u32..=28) {
             let lot = LotSize { min_qty: Decimal::new(1, 28), max_qty: Decimal::MAX, step_size: Decimal::new(1, 28) };
