@@ -1,8 +1,10 @@
 //! The main job's hot path end to end: one year of 1m BTCUSDT bars (525,600, from the synthetic
 //! generator, as `sim data synth` makes them) with `sma_cross` 10/30 through the strategy, every
 //! pipeline stage and the simulated exchange with Binance's mainnet filters. Reads as bars/s.
-//! Cases: without a journal (the engine alone) and with the in-memory journal (every intent,
-//! plan, permit and result serialised, as `sim backtest` does before writing the files).
+//! Cases: without a journal (the engine alone), with the in-memory journal (every intent,
+//! plan, permit and result serialised on the loop's thread), and with the journal files as
+//! `sim backtest` writes them (`BackgroundJournal`: serialised on a writer thread, which the
+//! loop helps when it falls behind; the time includes waiting for the last line).
 
 use std::hint::black_box;
 
@@ -10,6 +12,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::exchange_info::{Environment, snapshot};
 use pipeline::stages::journal::{NullJournal, VecJournal};
 use pipeline::{Interval, Symbol, TimestampMs};
+use sim::backtest::journal_thread::BackgroundJournal;
 use sim::backtest::simulate;
 
 fn bench(c: &mut Criterion) {
@@ -53,6 +56,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let sim = simulate(&spec, &series, info.clone(), VecJournal::default()).expect("runs");
             black_box(sim.bars)
+        })
+    });
+    g.bench_function("journal_files", |b| {
+        b.iter(|| {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let journal = BackgroundJournal::create(dir.path()).expect("journals");
+            let sim = simulate(&spec, &series, info.clone(), journal).expect("runs");
+            let lines = sim.journal.finish().expect("journals written");
+            black_box((sim.bars, lines))
         })
     });
     g.finish();
