@@ -380,14 +380,38 @@ fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
     Ok(tmp)
 }
 
-/// Replaces `out` with the finished temporary folder.
+/// Replaces `out` with the finished temporary folder. A previous run in `out` is moved aside
+/// first and removed only once the new one is in place; if the new one cannot be moved in, the
+/// previous one is put back, so a failure never loses both.
 fn publish(tmp: &Path, out: &Path) -> anyhow::Result<()> {
-    if out.exists() {
-        std::fs::remove_dir_all(out)
-            .with_context(|| format!("cannot replace {}", out.display()))?;
+    let move_in = || {
+        std::fs::rename(tmp, out)
+            .with_context(|| format!("cannot move the run folder to {}", out.display()))
+    };
+    if !out.exists() {
+        return move_in();
     }
-    std::fs::rename(tmp, out)
-        .with_context(|| format!("cannot move the run folder to {}", out.display()))?;
+    let name = out
+        .file_name()
+        .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+    let aside = out.with_file_name(format!(".{name}.replaced-{}", std::process::id()));
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside)
+            .with_context(|| format!("cannot remove {}", aside.display()))?;
+    }
+    std::fs::rename(out, &aside).with_context(|| format!("cannot replace {}", out.display()))?;
+    if let Err(e) = move_in() {
+        if let Err(back) = std::fs::rename(&aside, out) {
+            return Err(e.context(format!(
+                "the previous run is in {} ({back})",
+                aside.display()
+            )));
+        }
+        return Err(e);
+    }
+    if let Err(e) = std::fs::remove_dir_all(&aside) {
+        tracing::warn!(path = %aside.display(), error = %e, "the replaced run folder could not be removed");
+    }
     Ok(())
 }
 
@@ -398,4 +422,47 @@ pub fn default_out_dir(spec: &RunSpec) -> PathBuf {
         .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
         .unwrap_or_else(|| "run".to_string());
     PathBuf::from("runs").join(format!("{}-{strategy}", spec.run.dataset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::publish;
+
+    fn folder(path: &std::path::Path, text: &str) {
+        std::fs::create_dir_all(path).expect("dir");
+        std::fs::write(path.join("summary.json"), text).expect("file");
+    }
+
+    fn summary(path: &std::path::Path) -> String {
+        std::fs::read_to_string(path.join("summary.json")).expect("read")
+    }
+
+    #[test]
+    fn a_new_run_replaces_the_previous_one_and_leaves_nothing_aside() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (tmp, out) = (dir.path().join(".run.partial"), dir.path().join("run"));
+        folder(&out, "old");
+        folder(&tmp, "new");
+        publish(&tmp, &out).expect("published");
+        assert_eq!(summary(&out), "new");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, ["run"]);
+    }
+
+    #[test]
+    fn a_run_that_cannot_be_moved_in_keeps_the_previous_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = dir.path().join("run");
+        folder(&out, "old");
+        // The finished folder is missing, so moving it in fails.
+        let err = publish(&dir.path().join(".run.partial"), &out).expect_err("fails");
+        assert!(
+            format!("{err:#}").contains("cannot move the run folder"),
+            "{err:#}"
+        );
+        assert_eq!(summary(&out), "old");
+    }
 }
