@@ -128,7 +128,12 @@ fn fill_run_folder(
     let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
     // The run's time includes waiting for the last journal lines to be written.
     let finishing = Instant::now();
-    let journal_lines = sim.journal.finish().context("cannot write the journals")?;
+    let journal_lines = sim.journal.finish().with_context(|| {
+        format!(
+            "cannot write the journals (orders.jsonl, results.jsonl) in {}",
+            tmp.display()
+        )
+    })?;
     let elapsed = sim.elapsed + finishing.elapsed();
     let inputs = RunInputs {
         spec,
