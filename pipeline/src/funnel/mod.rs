@@ -3,12 +3,14 @@
 //! per intent (F6, F7, F8).
 //!
 //! Invariant: per stage and evaluation type, `input == output + sum(dropped)`; recording a drop
-//! increments exactly one reason ([`Funnel::is_balanced`] checks it). Ordered maps only, so the
-//! JSON is byte-identical for the same run. The funnel is stored in the run folder and read back
+//! increments exactly one reason ([`Funnel::is_balanced`] checks it). Ordered tables only
+//! (ordered maps, and [`stage_map`]'s slot per stage and sorted symbols), so the JSON is
+//! byte-identical for the same run. The funnel is stored in the run folder and read back
 //! by `sim explain` (hence `Deserialize`).
 //! - [`render`]: the plain-text tables the CLI prints.
 //! - [`explain`](explain()): plain sentences, worst blockage first, with the fix.
 //! - [`sizing`]: the per-intent [`SizingTrace`].
+//! - [`stage_map`]: the per-stage and per-symbol count tables.
 //!
 //! Must never live here: decisions (stages decide, the funnel counts), I/O.
 

@@ -1,7 +1,8 @@
 //! The journal: every signal, intent, plan, permit, order, venue answer, result, drop and
 //! ledger mismatch can be recorded to a [`Journal`] sink as a serde-serializable
 //! [`JournalRecord`] (the run loop writes them as JSON lines, `"kind"` naming the record).
-//! Records borrow from the pipeline, so journaling costs nothing when the sink is disabled.
+//! Records borrow from the pipeline, so journaling costs nothing when the sink is disabled; a
+//! sink that serialises on another thread keeps a [`JournalEntry`], the record's owned copy.
 //! Must never live here: files or writers (the run loop owns I/O), formatting for people.
 
 use serde::Serialize;
