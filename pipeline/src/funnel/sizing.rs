@@ -77,7 +77,7 @@ impl SizingTrace {
         }
     }
 
-    /// "sized", "upsized", "clipped", or "dropped at <stage>: <reason>".
+    /// "sized", "upsized", "clipped", or "dropped at `<stage>: <reason>`".
     pub fn outcome(&self) -> String {
         match (self.dropped, self.upsized, self.clipped) {
             (Some(d), _, _) => format!("dropped at {}: {}", d.stage, d.reason),

@@ -16,7 +16,7 @@
 //! Architecture invariant: each stage's output type has private fields and is built only in the
 //! module of the stage that emits it, so stage N+1 can only receive what stage N produced; a
 //! contract mismatch (F1) is a compile error. Drops are [`Outcome::Drop`] values with exactly one
-//! [`Reason`](crate::reason::Reason), never `Err`. No `f64` on the order path (governor
+//! [`Reason`], never `Err`. No `f64` on the order path (governor
 //! indicators and signal confidence excepted).
 //! Must never live here: I/O, a wall clock, or anything that knows whether the venue is simulated.
 
