@@ -23,6 +23,18 @@ pub(crate) const POW10: [i128; 29] = {
     t
 };
 
+/// 10^k for the scales an `i64` mantissa can be widened by (0..=18): the order check's
+/// integer filters and its grid test.
+pub(crate) const POW10_I64: [i64; 19] = {
+    let mut t = [1i64; 19];
+    let mut k = 1;
+    while k < 19 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
 /// `a.cmp(&b)`.
 #[inline]
 pub fn cmp(a: Decimal, b: Decimal) -> Ordering {

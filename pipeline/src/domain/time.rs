@@ -63,28 +63,37 @@ impl TimestampMs {
     /// without the formatter, for files with a timestamp on every row (a year's equity curve
     /// is 525,600 of them). `None` for a year outside 0..=9999 (use `Display`).
     pub fn write_iso(self, out: &mut [u8; 24]) -> Option<()> {
-        let (y, mo, d, h, mi, s, ms) = self.to_utc_parts();
+        let (y, mo, d) = civil_from_days(self.day_index());
         let y = u32::try_from(y).ok().filter(|y| *y <= 9999)?;
-        let digits = |out: &mut [u8], mut v: u32| {
-            for b in out.iter_mut().rev() {
-                *b = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
         *out = *b"0000-00-00T00:00:00.000Z";
-        digits(&mut out[0..4], y);
-        digits(&mut out[5..7], mo);
-        digits(&mut out[8..10], d);
-        digits(&mut out[11..13], h);
-        digits(&mut out[14..16], mi);
-        digits(&mut out[17..19], s);
-        digits(&mut out[20..23], ms);
+        put_digits(&mut out[0..4], y);
+        put_digits(&mut out[5..7], mo);
+        put_digits(&mut out[8..10], d);
+        self.write_iso_time_of_day(out);
         Some(())
+    }
+
+    /// Rewrites only the time of day (`HH:MM:SS.mmm`) of a text [`TimestampMs::write_iso`]
+    /// wrote for the same day: a column of times works each date out once.
+    pub fn write_iso_time_of_day(self, out: &mut [u8; 24]) {
+        let ms = self.0.rem_euclid(DAY_MS) as u32;
+        put_digits(&mut out[11..13], ms / 3_600_000);
+        put_digits(&mut out[14..16], ms / 60_000 % 60);
+        put_digits(&mut out[17..19], ms / 1000 % 60);
+        put_digits(&mut out[20..23], ms % 1000);
     }
 
     /// The UTC day number since the epoch (for grouping by day).
     pub fn day_index(self) -> i64 {
         self.0.div_euclid(DAY_MS)
+    }
+}
+
+/// `v`'s last `out.len()` decimal digits, zero-padded, into `out`.
+fn put_digits(out: &mut [u8], mut v: u32) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
     }
 }
 

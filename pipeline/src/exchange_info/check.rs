@@ -181,24 +181,15 @@ pub(crate) fn decimals(d: Decimal) -> u32 {
     d.normalize().scale()
 }
 
-/// `value % step == 0` for `step > 0`, exactly. The filters' grids (tick, step) are checked on
-/// every order: on the integer mantissas brought to one scale when they fit in `u64`, with
-/// `Decimal`'s remainder otherwise.
+/// `value % step == 0` for `step > 0`, exactly: on the integer mantissas brought to one scale
+/// when they fit in `u64`, with `Decimal`'s remainder otherwise. The filter checks use it for
+/// values too wide for [`OneScale`]'s single `i64` scale.
 pub fn is_multiple(value: Decimal, step: Decimal) -> bool {
-    const POW10: [u64; 20] = {
-        let mut t = [1u64; 20];
-        let mut k = 1;
-        while k < 20 {
-            t[k] = t[k - 1] * 10;
-            k += 1;
-        }
-        t
-    };
     let (sv, ss) = (value.scale(), step.scale());
     let scale = sv.max(ss);
     let widen = |m: i128, by: u32| {
         let m = u64::try_from(m.unsigned_abs()).ok()?;
-        m.checked_mul(*POW10.get(by as usize)?)
+        m.checked_mul(u64::try_from(*dc::POW10_I64.get(by as usize)?).ok()?)
     };
     match (
         widen(value.mantissa(), scale - sv),
@@ -236,17 +227,6 @@ struct OneScale {
     step: i64,
 }
 
-/// 10^k for the scales an `i64` can widen by.
-const POW10_I64: [i64; 19] = {
-    let mut t = [1i64; 19];
-    let mut k = 1;
-    while k < 19 {
-        t[k] = t[k - 1] * 10;
-        k += 1;
-    }
-    t
-};
-
 impl OneScale {
     #[inline]
     fn of(value: Decimal, min: Decimal, max: Decimal, step: Decimal) -> Option<Self> {
@@ -257,7 +237,7 @@ impl OneScale {
             .max(step.scale());
         let widen = |d: Decimal| {
             let m = i64::try_from(d.mantissa()).ok()?;
-            let w = m.checked_mul(*POW10_I64.get((scale - d.scale()) as usize)?)?;
+            let w = m.checked_mul(*dc::POW10_I64.get((scale - d.scale()) as usize)?)?;
             (w.unsigned_abs() < 1 << 62).then_some(w)
         };
         Some(OneScale {

@@ -33,18 +33,9 @@ impl TimeText {
                 return;
             }
             self.day = Some(day);
+        } else {
+            t.write_iso_time_of_day(&mut self.text);
         }
-        let ms = u32::try_from(t.as_ms() - day * pipeline::domain::time::DAY_MS).unwrap_or(0);
-        let digits = |out: &mut [u8], mut v: u32| {
-            for b in out.iter_mut().rev() {
-                *b = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
-        digits(&mut self.text[11..13], ms / 3_600_000);
-        digits(&mut self.text[14..16], ms / 60_000 % 60);
-        digits(&mut self.text[17..19], ms / 1000 % 60);
-        digits(&mut self.text[20..23], ms % 1000);
         out.extend_from_slice(&self.text);
     }
 }

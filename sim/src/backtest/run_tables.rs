@@ -93,12 +93,6 @@ pub fn write_trades(dir: &Path, trades: &[Trade]) -> anyhow::Result<String> {
     Ok(csv)
 }
 
-/// Writes `equity.csv` and `equity.parquet` into `dir`.
-pub fn write_equity(dir: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
-    write_equity_csv(&dir.join("equity.csv"), equity)?;
-    write_equity_parquet(dir, equity)
-}
-
 /// Writes `equity.parquet` into `dir`.
 pub fn write_equity_parquet(dir: &Path, equity: &[EquityPoint]) -> anyhow::Result<()> {
     let mut df = DataFrame::new(
@@ -249,7 +243,8 @@ mod tests {
                 in_market: true,
             },
         ];
-        write_equity(dir.path(), &pts).expect("write");
+        write_equity_csv(&dir.path().join("equity.csv"), &pts).expect("write csv");
+        write_equity_parquet(dir.path(), &pts).expect("write parquet");
         let csv = std::fs::read_to_string(dir.path().join("equity.csv")).expect("csv");
         assert_eq!(
             csv,
