@@ -162,9 +162,18 @@ impl SimExchange {
         &self.account_history
     }
 
-    /// Moves the events since the last call into `out` (no allocation when there are none).
+    /// Moves the events since the last call into `out`. An empty `out` trades buffers with the
+    /// exchange (no copy, no allocation: each side keeps reusing the other's capacity).
+    #[inline]
     pub fn drain_events_into(&mut self, out: &mut Vec<VenueEvent>) {
-        out.append(&mut self.events);
+        if self.events.is_empty() {
+            return;
+        }
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.events);
+        } else {
+            out.append(&mut self.events);
+        }
     }
 
     /// The events since the last call.

@@ -100,4 +100,10 @@ impl Venue for SimExchange {
     fn drain_events(&mut self) -> Result<Vec<VenueEvent>, VenueError> {
         Ok(self.take_events())
     }
+
+    #[inline]
+    fn drain_events_into(&mut self, out: &mut Vec<VenueEvent>) -> Result<(), VenueError> {
+        SimExchange::drain_events_into(self, out);
+        Ok(())
+    }
 }

@@ -183,4 +183,10 @@ pub trait Venue {
     fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) -> Result<(), VenueError>;
     /// Fills, funding and liquidations since the last call, in venue order.
     fn drain_events(&mut self) -> Result<Vec<VenueEvent>, VenueError>;
+    /// [`Venue::drain_events`] appended to `out`, a buffer the caller keeps between calls (a
+    /// venue holding its events in a `Vec` moves them without a new allocation).
+    fn drain_events_into(&mut self, out: &mut Vec<VenueEvent>) -> Result<(), VenueError> {
+        out.append(&mut self.drain_events()?);
+        Ok(())
+    }
 }

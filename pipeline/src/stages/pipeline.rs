@@ -52,6 +52,9 @@ pub struct Pipeline<J: Journal = NullJournal> {
     awaiting_fill: Vec<(i64, EvalType)>,
     /// ENTRY orders not filled at the answer whose TP/SL wait for the fill, by order id.
     awaiting_protection: Vec<(i64, PermittedPlan)>,
+    /// The buffer the venue's events are read into (kept, so a bar with events allocates
+    /// nothing); empty between calls.
+    events: Vec<VenueEvent>,
 }
 
 impl Pipeline<NullJournal> {
@@ -87,6 +90,7 @@ impl<J: Journal> Pipeline<J> {
             protective: BTreeMap::new(),
             awaiting_fill: Vec::new(),
             awaiting_protection: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -233,7 +237,8 @@ impl<J: Journal> Pipeline<J> {
                 return self.finish(trace);
             }
         };
-        self.funnel.pass(Stage::Bridge, eval, &symbol);
+        self.funnel
+            .pass(Stage::Bridge, eval, plan.symbol().as_str());
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Plan(&plan));
         }
@@ -352,24 +357,30 @@ impl<J: Journal> Pipeline<J> {
         self.funnel.push_sizing(trace);
     }
 
-    /// Applies the venue's fills to the ledger; forgets finished TP/SL orders.
+    /// Reads the venue's new events into the kept buffer and applies them.
     fn sync_events<V: Venue + ?Sized>(&mut self, venue: &mut V) {
-        let events = match venue.drain_events() {
-            Ok(e) => e,
-            Err(e) => {
-                warn!(error = %e, "the venue's events could not be read");
-                return;
-            }
-        };
-        if events.is_empty() {
+        let mut events = std::mem::take(&mut self.events);
+        if let Err(e) = venue.drain_events_into(&mut events) {
+            warn!(error = %e, "the venue's events could not be read");
+            events.clear();
+        } else if events.is_empty() {
             self.expect_events = !self.ledger.is_flat()
                 || !self.protective.is_empty()
                 || !self.awaiting_fill.is_empty();
-            return;
+        } else {
+            self.apply_venue_events(&events, venue);
+            events.clear();
         }
-        let changed = self.ledger.apply_events(&events);
+        self.events = events;
+    }
+
+    /// Applies the venue's fills to the ledger; forgets finished TP/SL orders. Kept out of
+    /// line: most bars have no events, and the check for them runs inside the bar's loop.
+    #[inline(never)]
+    fn apply_venue_events<V: Venue + ?Sized>(&mut self, events: &[VenueEvent], venue: &mut V) {
+        let changed = self.ledger.apply_events(events);
         self.funnel.venue.fill_events += changed as u64;
-        for e in &events {
+        for e in events {
             if let VenueEvent::OrderUpdate(s) = e
                 && !s.executed_qty.is_zero()
                 && let Some(i) = self
@@ -398,7 +409,7 @@ impl<J: Journal> Pipeline<J> {
         }
         self.protective.retain(|_, ids| !ids.is_empty());
         if !self.awaiting_protection.is_empty() {
-            self.protect_fills(&events, venue);
+            self.protect_fills(events, venue);
         }
         if changed > 0 {
             self.reconcile(venue);
