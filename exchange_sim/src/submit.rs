@@ -190,13 +190,13 @@ impl SimExchange {
         let s = &self.syms[i];
         let algo = o.order_type().is_conditional();
         let open = || s.open.iter().filter(|x| !x.done);
-        if let Some(cid) = o.client_order_id() {
+        if let Some(cid) = o.client_id() {
             let taken = open().any(|x| {
                 x.is_algo() == algo
                     && self
                         .orders
                         .get(x.id)
-                        .is_some_and(|r| r.state.client_order_id == cid)
+                        .is_some_and(|r| r.state.client_order_id == *cid)
             });
             if taken {
                 return Err(Reject::duplicate_client_order_id());

@@ -129,10 +129,15 @@ static CLIENT_ID_BYTE: [bool; 256] = {
 fn check_params(req: &OrderRequest) -> Result<(), Reject> {
     if let Some(id) = &req.client_order_id {
         // Bytes first (an id is ASCII when valid); characters only for a long non-ASCII id.
-        if id.len() > 36 && id.chars().count() > 36 {
+        if id.len() > 36 && id.as_str().chars().count() > 36 {
             return Err(Reject::client_id_too_long());
         }
-        if id.is_empty() || !id.bytes().all(|b| CLIENT_ID_BYTE[usize::from(b)]) {
+        if id.is_empty()
+            || !id
+                .as_bytes()
+                .iter()
+                .all(|&b| CLIENT_ID_BYTE[usize::from(b)])
+        {
             return Err(Reject::mandatory_param("newClientOrderId"));
         }
     }

@@ -407,7 +407,7 @@ fn hex16(h: u64) -> SharedText {
     for (k, c) in text.iter_mut().enumerate() {
         *c = DIGITS[((h >> ((15 - k) * 4)) & 0xf) as usize];
     }
-    SharedText::from(std::str::from_utf8(&text).unwrap_or_default())
+    SharedText::from_ascii(&text).unwrap_or_default()
 }
 
 #[cfg(test)]

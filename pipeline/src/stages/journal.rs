@@ -15,7 +15,7 @@ use super::payload::IntentPayload;
 use super::permit::PermittedPlan;
 use super::trader::TradeIntent;
 use super::{EvalType, Stage};
-use crate::domain::TimestampMs;
+use crate::domain::{SharedText, TimestampMs};
 use crate::funnel::SizingTrace;
 use crate::order::CheckedOrder;
 use crate::reason::Dropped;
@@ -71,11 +71,11 @@ pub enum JournalRecord<'a> {
     Governed(&'a GovernedPlan),
     Permit(&'a PermittedPlan),
     Order {
-        plan_id: &'a str,
+        plan_id: &'a SharedText,
         order: &'a CheckedOrder,
     },
     VenueAnswer {
-        plan_id: &'a str,
+        plan_id: &'a SharedText,
         order: Option<&'a OrderState>,
         error: Option<&'a VenueError>,
     },
@@ -96,11 +96,11 @@ pub enum JournalEntry {
     Governed(GovernedPlan),
     Permit(PermittedPlan),
     Order {
-        plan_id: String,
+        plan_id: SharedText,
         order: CheckedOrder,
     },
     VenueAnswer {
-        plan_id: String,
+        plan_id: SharedText,
         order: Option<OrderState>,
         error: Option<VenueError>,
     },
@@ -120,7 +120,7 @@ impl From<&JournalRecord<'_>> for JournalEntry {
             JournalRecord::Governed(x) => JournalEntry::Governed(x.clone()),
             JournalRecord::Permit(x) => JournalEntry::Permit(x.clone()),
             JournalRecord::Order { plan_id, order } => JournalEntry::Order {
-                plan_id: plan_id.to_string(),
+                plan_id: plan_id.clone(),
                 order: order.clone(),
             },
             JournalRecord::VenueAnswer {
@@ -128,7 +128,7 @@ impl From<&JournalRecord<'_>> for JournalEntry {
                 order,
                 error,
             } => JournalEntry::VenueAnswer {
-                plan_id: plan_id.to_string(),
+                plan_id: plan_id.clone(),
                 order: order.cloned(),
                 error: error.cloned(),
             },

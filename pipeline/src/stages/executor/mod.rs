@@ -68,7 +68,7 @@ pub struct ExecResult {
 }
 
 impl ExecResult {
-    pub fn plan_id(&self) -> &str {
+    pub fn plan_id(&self) -> &SharedText {
         &self.plan_id
     }
     pub fn seq(&self) -> u64 {
@@ -149,22 +149,10 @@ struct Numbers {
 pub const TAKE_PROFIT_SUFFIX: &str = "-tp";
 
 /// `sim-<plan id><suffix>`: the client order id of a plan's order (suffix empty) or of one of
-/// its TP/SL legs. Built without the formatter: it runs for every order.
-pub fn client_id(plan_id: &str, suffix: &str) -> ClientOrderId {
-    // Plan ids are 16 characters and suffixes 3: the text fits on the stack, and the id is
-    // its one allocation.
-    let mut text = [0u8; 64];
-    let parts = [b"sim-".as_slice(), plan_id.as_bytes(), suffix.as_bytes()];
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    if len > text.len() {
-        return ClientOrderId::from(format!("sim-{plan_id}{suffix}"));
-    }
-    let mut at = 0;
-    for p in parts {
-        text[at..at + p.len()].copy_from_slice(p);
-        at += p.len();
-    }
-    ClientOrderId::from(std::str::from_utf8(&text[..len]).unwrap_or_default())
+/// its TP/SL legs. Built without the formatter: it runs for every order. Plan ids are 16
+/// characters and suffixes 3, so the id (at most 23) is kept in place, not allocated.
+pub fn client_id(plan_id: &SharedText, suffix: &str) -> ClientOrderId {
+    ClientOrderId::surrounded("sim-", plan_id, suffix)
 }
 pub const STOP_LOSS_SUFFIX: &str = "-sl";
 

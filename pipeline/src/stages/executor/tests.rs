@@ -212,7 +212,10 @@ fn entries_get_reduce_only_tp_and_sl_on_the_tick() {
 
 #[test]
 fn client_ids_are_sim_plan_id_and_the_leg_suffix() {
-    assert_eq!(client_id("00ff", ""), "sim-00ff");
-    assert_eq!(client_id("00ff", TAKE_PROFIT_SUFFIX), "sim-00ff-tp");
-    assert_eq!(client_id("00ff", STOP_LOSS_SUFFIX), "sim-00ff-sl");
+    let plan = crate::SharedText::from("00ff");
+    assert_eq!(client_id(&plan, ""), "sim-00ff");
+    assert_eq!(client_id(&plan, TAKE_PROFIT_SUFFIX), "sim-00ff-tp");
+    assert_eq!(client_id(&plan, STOP_LOSS_SUFFIX), "sim-00ff-sl");
+    let longest = crate::SharedText::from("0123456789abcdef");
+    assert!(client_id(&longest, STOP_LOSS_SUFFIX).is_inline());
 }
