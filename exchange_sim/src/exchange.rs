@@ -7,10 +7,8 @@
 //! leverage). Matching, placement, margin and funding live in their own modules as further
 //! `impl SimExchange` blocks. Must never live here: fill rules or Binance codes.
 
-use std::sync::Arc;
-
 use pipeline::domain::decimal_cmp;
-use pipeline::exchange_info::SymbolSpec;
+use pipeline::exchange_info::SharedSpec;
 use pipeline::venue::{Fill, VenueEvent};
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
 use rand::SeedableRng;
@@ -83,7 +81,7 @@ impl Hot {
 pub(crate) struct SymState {
     pub symbol: Symbol,
     /// The spec of the current exchange-info version (onboard date not applied).
-    pub spec: Option<Arc<SymbolSpec>>,
+    pub spec: Option<SharedSpec>,
     pub position: Position,
     /// Open orders in placement order.
     pub open: Vec<OpenOrder>,
@@ -182,7 +180,7 @@ impl SimExchange {
             };
             syms.push(SymState {
                 symbol: symbol.clone(),
-                spec: schedule.spec_in(version, id).cloned(),
+                spec: schedule.spec_in(version, id),
                 position: Position::default(),
                 open: Vec::new(),
                 leverage,
@@ -297,7 +295,7 @@ impl SimExchange {
         self.next_version_at = self.schedule.next_change_after(self.version);
         for i in 0..self.syms.len() {
             let id = SymId(u32::try_from(i).unwrap_or(u32::MAX));
-            let spec = self.schedule.spec_in(self.version, id).cloned();
+            let spec = self.schedule.spec_in(self.version, id);
             let delisted = spec.is_none() && self.syms[i].spec.is_some();
             self.syms[i].spec = spec;
             if delisted {
@@ -308,10 +306,10 @@ impl SimExchange {
     }
 
     /// The spec of symbol `i` as listed now (`None`: not listed now, so -1121).
-    pub(crate) fn spec_now(&self, i: usize) -> Option<Arc<SymbolSpec>> {
-        let spec = self.syms.get(i)?.spec.as_ref()?;
+    pub(crate) fn spec_now(&self, i: usize) -> Option<SharedSpec> {
+        let spec = self.syms.get(i)?.spec?;
         let listed = !self.cfg.respect_onboard_date || self.now >= spec.onboard_date.0;
-        listed.then(|| Arc::clone(spec))
+        listed.then_some(spec)
     }
 
     /// The delay of the next order sent (0 without a latency model).

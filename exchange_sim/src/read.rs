@@ -3,9 +3,7 @@
 //! except draining the event queue.
 //! Must never live here: anything that moves money or orders.
 
-use std::sync::Arc;
-
-use pipeline::exchange_info::SymbolSpec;
+use pipeline::exchange_info::SharedSpec;
 use pipeline::venue::{Fill, PositionAmount, PositionSnapshot, VenueEvent};
 use pipeline::{Bar, Price, Symbol, TimestampMs};
 use rust_decimal::Decimal;
@@ -84,7 +82,7 @@ impl SimExchange {
     }
 
     /// The spec of `sym` as listed now.
-    pub fn spec(&self, sym: SymId) -> Option<Arc<SymbolSpec>> {
+    pub fn spec(&self, sym: SymId) -> Option<SharedSpec> {
         self.spec_now(sym.index())
     }
 

@@ -7,9 +7,8 @@
 //! Must never live here: trading state, or any lookup by string on the bar path.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use pipeline::exchange_info::{ExchangeInfo, SymbolSpec};
+use pipeline::exchange_info::{ExchangeInfo, SharedSpec, SymbolSpec};
 use pipeline::{Symbol, TimestampMs};
 
 use crate::error::SimError;
@@ -29,7 +28,7 @@ struct Version {
     valid_from: TimestampMs,
     info: ExchangeInfo,
     /// By `SymId`; `None` where this version does not list the symbol.
-    specs: Vec<Option<Arc<SymbolSpec>>>,
+    specs: Vec<Option<SharedSpec>>,
 }
 
 /// Exchange-info versions in time order.
@@ -82,7 +81,7 @@ impl InfoSchedule {
             .map(|(valid_from, info)| {
                 let specs = names
                     .iter()
-                    .map(|n| info.get(n.as_str()).map(|s| Arc::new(s.clone())))
+                    .map(|n| info.get(n.as_str()).map(SharedSpec::new))
                     .collect();
                 Version {
                     valid_from,
@@ -128,11 +127,11 @@ impl InfoSchedule {
         self.versions.get(next).map_or(i64::MAX, |v| v.valid_from.0)
     }
 
-    pub(crate) fn spec_in(&self, version: Option<usize>, id: SymId) -> Option<&Arc<SymbolSpec>> {
+    pub(crate) fn spec_in(&self, version: Option<usize>, id: SymId) -> Option<SharedSpec> {
         version
             .and_then(|v| self.versions.get(v))
             .and_then(|v| v.specs.get(id.index()))
-            .and_then(Option::as_ref)
+            .and_then(|s| *s)
     }
 
     /// The exchange info valid at `t` (what `GET /fapi/v1/exchangeInfo` would answer then).
@@ -151,7 +150,7 @@ impl InfoSchedule {
     ) -> Option<&SymbolSpec> {
         let id = self.symbol_id(symbol)?;
         let spec = self.spec_in(self.version_at(t), id)?;
-        (!respect_onboard || t >= spec.onboard_date).then_some(spec.as_ref())
+        (!respect_onboard || t >= spec.onboard_date).then_some(spec.rules())
     }
 }
 

@@ -71,7 +71,7 @@ impl SimExchange {
             .and_then(|i| self.mark_dec(i))
             .and_then(|d| Price::new(d).ok());
         if let (Some(i), Some(spec), Some(mark)) = (i, spec, mark)
-            && order.checked_against(&spec, &MarketContext::at_mark(mark))
+            && order.checked_against(spec, &MarketContext::at_mark(mark))
         {
             let result = self.place(i, &spec, order, mark.get());
             if let Err(r) = &result {

@@ -6,7 +6,7 @@
 //! unless the order was checked against this very spec and mark (`submit_checked`).
 //! Must never live here: behaviour of its own.
 
-use pipeline::exchange_info::SymbolSpec;
+use pipeline::exchange_info::SharedSpec;
 use pipeline::order::{CheckedOrder, OrderRequest};
 use pipeline::venue::{
     Balance, OrderRef, OrderState, PositionAmount, PositionSnapshot, Venue, VenueError, VenueEvent,
@@ -36,7 +36,7 @@ impl Venue for SimExchange {
         SimExchange::now(self)
     }
 
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SharedSpec> {
         let id = self.id_of(symbol)?;
         self.spec(id)
     }

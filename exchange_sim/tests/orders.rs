@@ -534,8 +534,8 @@ fn a_stale_check_is_checked_again_at_the_venue() {
         let spec = ex.spec(b).expect("listed");
         let mark = ex.mark(b).expect("mark");
         let req = limit(Side::Buy, dec!(0.01), dec!(69_000));
-        let checked = check_order_shared(&spec, &req, &MarketContext::at_mark(mark)).expect("ok");
-        assert!(checked.checked_against(&spec, &MarketContext::at_mark(mark)));
+        let checked = check_order_shared(spec, &req, &MarketContext::at_mark(mark)).expect("ok");
+        assert!(checked.checked_against(spec, &MarketContext::at_mark(mark)));
         if move_market {
             ex.on_bar(b, &flat(1, 60_000.0)).expect("bar");
         }

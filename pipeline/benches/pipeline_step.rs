@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use pipeline::exchange_info::{Environment, SymbolSpec, snapshot};
+use pipeline::exchange_info::{Environment, SharedSpec, snapshot};
 use pipeline::order::{CheckedOrder, OrderType};
 use pipeline::signal::{Action, Signal};
 use pipeline::stages::{Pipeline, PipelineConfig};
@@ -21,7 +21,7 @@ const BARS: usize = 10_000;
 /// Fills MARKET orders at the mark, accepts conditional orders, reports one position.
 struct BenchVenue {
     symbol: Symbol,
-    spec: std::sync::Arc<SymbolSpec>,
+    spec: SharedSpec,
     mark: Option<Price>,
     pos: Decimal,
     next_id: i64,
@@ -54,8 +54,8 @@ impl Venue for BenchVenue {
     fn now(&self) -> TimestampMs {
         TimestampMs(0)
     }
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
-        (symbol == &self.symbol).then(|| std::sync::Arc::clone(&self.spec))
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SharedSpec> {
+        (symbol == &self.symbol).then_some(self.spec)
     }
     fn mark_price(&self, _symbol: &Symbol) -> Option<Price> {
         self.mark
@@ -144,7 +144,7 @@ fn venue(f: &Fixture) -> BenchVenue {
         .get("BTCUSDT")
         .expect("btc")
         .clone();
-    let spec = std::sync::Arc::new(spec);
+    let spec = SharedSpec::new(&spec);
     BenchVenue {
         symbol: f.symbol.clone(),
         spec,

@@ -6,13 +6,12 @@
 //! `CheckedOrder` carries validated `Price`/`Qty` values; a venue accepts nothing else.
 
 use std::fmt;
-use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClientOrderId, Notional, Price, Qty, SharedText, Symbol};
-use crate::exchange_info::{MarketContext, SymbolSpec};
+use crate::exchange_info::{MarketContext, SharedSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -211,12 +210,12 @@ pub struct CheckedOrder {
     pub(crate) stamp: CheckStamp,
 }
 
-/// The rules (the very shared `SymbolSpec`, not a copy) and the market an order was checked
+/// The rules (the very interned `SharedSpec`, not a copy) and the market an order was checked
 /// against. The check is a pure function of the request, the rules and the market, so a venue
 /// holding the same rules and market may take the order as checked instead of checking it a
 /// second time. Provenance, not content: it never makes two orders unequal.
 #[derive(Debug, Clone, Default)]
-pub struct CheckStamp(pub(crate) Option<(Arc<SymbolSpec>, MarketContext)>);
+pub struct CheckStamp(pub(crate) Option<(SharedSpec, MarketContext)>);
 
 impl PartialEq for CheckStamp {
     fn eq(&self, _: &Self) -> bool {
@@ -267,10 +266,10 @@ impl CheckedOrder {
     }
     /// True when this order was checked against exactly `spec` (the same shared rules) and
     /// `market`: checking it again there would give the same answer.
-    pub fn checked_against(&self, spec: &Arc<SymbolSpec>, market: &MarketContext) -> bool {
+    pub fn checked_against(&self, spec: SharedSpec, market: &MarketContext) -> bool {
         self.stamp
             .0
             .as_ref()
-            .is_some_and(|(s, m)| Arc::ptr_eq(s, spec) && m == market)
+            .is_some_and(|(s, m)| SharedSpec::same(*s, spec) && m == market)
     }
 }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClientOrderId, Price, Qty, Symbol, TimestampMs};
-use crate::exchange_info::{Reject, SymbolSpec};
+use crate::exchange_info::{Reject, SharedSpec};
 use crate::order::{CheckedOrder, OrderType, Side, TimeInForce};
 
 /// Binance's order status lifecycle.
@@ -162,7 +162,7 @@ pub trait Venue {
     fn now(&self) -> TimestampMs;
     /// The symbol's rules as they are now (`None`: not listed now). Shared, not copied: the
     /// stages ask for it on every plan and order.
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>>;
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SharedSpec>;
     /// The current mark price.
     fn mark_price(&self, symbol: &Symbol) -> Option<Price>;
     /// Sends an order that passed the order check. The venue checks again with its own rules.

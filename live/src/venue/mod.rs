@@ -21,7 +21,7 @@ mod tracking;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pipeline::exchange_info::{ExchangeInfo, SymbolSpec};
+use pipeline::exchange_info::{ExchangeInfo, SharedSpec};
 use pipeline::order::CheckedOrder;
 use pipeline::venue::{
     Balance, OrderRef, OrderState, PositionSnapshot, Venue, VenueError, VenueEvent,
@@ -67,7 +67,7 @@ pub struct LiveVenue {
     client: Arc<Client>,
     info: ExchangeInfo,
     /// `info`'s specs, shared: the stages ask for one on every plan and order.
-    specs: std::collections::BTreeMap<Symbol, Arc<SymbolSpec>>,
+    specs: std::collections::BTreeMap<Symbol, SharedSpec>,
     cfg: LiveVenueConfig,
     tracker: Tracker,
     funding: funding::FundingWatch,
@@ -96,7 +96,7 @@ impl LiveVenue {
             client,
             specs: info
                 .symbols()
-                .map(|s| (s.symbol.clone(), Arc::new(s.clone())))
+                .map(|s| (s.symbol.clone(), SharedSpec::new(s)))
                 .collect(),
             info,
             cfg,
@@ -147,8 +147,8 @@ impl Venue for LiveVenue {
         TimestampMs(self.client.server_now_ms())
     }
 
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<Arc<SymbolSpec>> {
-        self.specs.get(symbol).cloned()
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SharedSpec> {
+        self.specs.get(symbol).copied()
     }
 
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {

@@ -11,6 +11,7 @@
 use rust_decimal::Decimal;
 
 use super::reject::Reject;
+use super::shared_spec::SharedSpec;
 use super::spec::{LotSize, PriceFilter, SymbolSpec};
 use crate::domain::decimal_cmp as dc;
 use crate::domain::{Notional, Price, Qty};
@@ -105,12 +106,12 @@ pub fn check_order(
 /// holding the very same rules and market can take it as checked
 /// ([`CheckedOrder::checked_against`]).
 pub fn check_order_shared(
-    spec: &std::sync::Arc<SymbolSpec>,
+    spec: SharedSpec,
     req: &OrderRequest,
     market: &MarketContext,
 ) -> Result<CheckedOrder, Reject> {
-    let mut checked = check_order(Some(spec), req, market)?;
-    checked.stamp = crate::order::CheckStamp(Some((std::sync::Arc::clone(spec), *market)));
+    let mut checked = check_order(Some(&spec), req, market)?;
+    checked.stamp = crate::order::CheckStamp(Some((spec, *market)));
     Ok(checked)
 }
 

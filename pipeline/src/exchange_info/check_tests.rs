@@ -300,22 +300,27 @@ fn multiple_falls_back_when_the_mantissas_do_not_fit() {
 
 #[test]
 fn a_shared_check_remembers_its_rules_and_market_but_not_as_content() {
-    let spec = std::sync::Arc::new(btc());
+    let spec = SharedSpec::new(&btc());
     let req = OrderRequest::limit("BTCUSDT", Side::Buy, dec!(0.01), dec!(70000));
     let at = mark(dec!(70000));
-    let shared = check_order_shared(&spec, &req, &at).expect("ok");
+    let shared = check_order_shared(spec, &req, &at).expect("ok");
     let plain = check_order(Some(&spec), &req, &at).expect("ok");
-    assert!(shared.checked_against(&spec, &at));
+    assert!(shared.checked_against(spec, &at));
     assert!(
-        !plain.checked_against(&spec, &at),
+        !plain.checked_against(spec, &at),
         "no stamp without shared rules"
     );
-    let copy = std::sync::Arc::new(btc());
     assert!(
-        !shared.checked_against(&copy, &at),
-        "equal rules are not the same rules"
+        shared.checked_against(SharedSpec::new(&btc()), &at),
+        "equal rules are interned as the same rules"
     );
-    assert!(!shared.checked_against(&spec, &mark(dec!(70001))));
+    let mut changed = btc();
+    changed.min_notional += dec!(1);
+    assert!(
+        !shared.checked_against(SharedSpec::new(&changed), &at),
+        "changed rules are other rules"
+    );
+    assert!(!shared.checked_against(spec, &mark(dec!(70001))));
     assert_eq!(shared, plain);
     assert_eq!(
         serde_json::to_string(&shared).expect("json"),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::domain::{Price, Qty, Symbol, TimestampMs};
-use crate::exchange_info::{Environment, ExchangeInfo, Reject, SymbolSpec, snapshot};
+use crate::exchange_info::{Environment, ExchangeInfo, Reject, SharedSpec, snapshot};
 use crate::order::{CheckedOrder, OrderType, Side};
 use crate::venue::{
     Balance, Fill, OrderRef, OrderState, OrderStatus, PositionSnapshot, Venue, VenueError,
@@ -160,11 +160,8 @@ impl Venue for FakeVenue {
         self.now
     }
 
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
-        self.info
-            .get(symbol.as_str())
-            .cloned()
-            .map(std::sync::Arc::new)
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SharedSpec> {
+        self.info.get(symbol.as_str()).map(SharedSpec::new)
     }
 
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {

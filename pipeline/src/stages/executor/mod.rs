@@ -30,7 +30,7 @@ use super::{EvalType, Outcome};
 use crate::domain::{
     ClientOrderId, Notional, Price, Qty, SharedText, Symbol, TimestampMs, decimal_cmp,
 };
-use crate::exchange_info::{MarketContext, Reject, SymbolSpec, check_order_shared};
+use crate::exchange_info::{MarketContext, Reject, SharedSpec, check_order_shared};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use crate::reason::{Dropped, Reason};
 use crate::venue::{OrderStatus, Venue, VenueError};
@@ -267,7 +267,7 @@ impl Executor {
             .with_reduce_only(p.reduce_only())
             .with_client_order_id(client_id(p.plan_id(), ""));
         let ctx = MarketContext::at_mark(mark);
-        let checked = match check_order_shared(&spec, &req, &ctx) {
+        let checked = match check_order_shared(spec, &req, &ctx) {
             Ok(c) => c,
             Err(r) => return Outcome::Drop(check_drop(sym, r)),
         };
@@ -302,7 +302,7 @@ impl Executor {
         };
         let entry_filled = p.eval_type() == EvalType::Entry && !state.executed_qty.is_zero();
         let protective = if entry_filled && self.cfg.place_tp_sl {
-            self.protect(plan, &spec, &ctx, state.executed_qty, venue, journal)
+            self.protect(plan, spec, &ctx, state.executed_qty, venue, journal)
         } else {
             Vec::new()
         };
@@ -349,7 +349,7 @@ impl Executor {
             return Vec::new();
         };
         let ctx = MarketContext::at_mark(mark);
-        self.protect(plan, &spec, &ctx, filled, venue, journal)
+        self.protect(plan, spec, &ctx, filled, venue, journal)
     }
 
     fn ensure_leverage<V: Venue + ?Sized>(
@@ -375,7 +375,7 @@ impl Executor {
     fn protect<V: Venue + ?Sized>(
         &self,
         plan: &PermittedPlan,
-        spec: &std::sync::Arc<SymbolSpec>,
+        spec: SharedSpec,
         ctx: &MarketContext,
         qty: Qty,
         venue: &mut V,

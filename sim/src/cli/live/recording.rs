@@ -6,7 +6,7 @@
 //! nothing the stages see.
 //! Must never live here: decisions, or anything the venue did not report.
 
-use pipeline::exchange_info::SymbolSpec;
+use pipeline::exchange_info::SharedSpec;
 use pipeline::order::CheckedOrder;
 use pipeline::venue::{
     Balance, Fill, OrderRef, OrderState, PositionSnapshot, Venue, VenueError, VenueEvent,
@@ -64,7 +64,7 @@ impl<V: Venue> Venue for Recording<'_, V> {
     fn now(&self) -> TimestampMs {
         self.inner.now()
     }
-    fn symbol_spec(&self, symbol: &Symbol) -> Option<std::sync::Arc<SymbolSpec>> {
+    fn symbol_spec(&self, symbol: &Symbol) -> Option<SharedSpec> {
         self.inner.symbol_spec(symbol)
     }
     fn mark_price(&self, symbol: &Symbol) -> Option<Price> {
