@@ -54,8 +54,12 @@ pub fn increments_in(value: Decimal, increment: Decimal, rounding: Rounding) -> 
     let den = increment
         .mantissa()
         .checked_mul(*decimal_cmp::POW10.get(value.scale() as usize)?)?;
-    let floor = num.div_euclid(den);
-    let rem = num.rem_euclid(den);
+    // One hardware division when both fit an `i64` (the usual order: a price or quantity of a
+    // few digits); `i128` division is a library call, several times slower.
+    let (floor, rem) = match (i64::try_from(num), i64::try_from(den)) {
+        (Ok(n), Ok(d)) => (i128::from(n.div_euclid(d)), i128::from(n.rem_euclid(d))),
+        _ => (num.div_euclid(den), num.rem_euclid(den)),
+    };
     let up = match rounding {
         Rounding::Floor => false,
         Rounding::Ceil => rem != 0,

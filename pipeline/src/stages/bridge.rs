@@ -222,7 +222,7 @@ impl IntentBridge {
         }
         BridgeOutput {
             eval_type: f.eval_type,
-            symbol: SharedText::from(&f.symbol),
+            symbol: trace.symbol.clone(),
             outcome,
             trace,
         }
