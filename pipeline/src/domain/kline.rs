@@ -93,7 +93,7 @@ fn trimmed(mut m: i64, mut scale: u32) -> rust_decimal::Decimal {
             scale -= step;
         }
     }
-    rust_decimal::Decimal::new(m, scale)
+    super::money::decimal_of(i128::from(m), scale).unwrap_or_default()
 }
 
 impl From<&Kline> for Bar {
