@@ -7,21 +7,21 @@
 //! Map:
 //! - [`catalog`]: named datasets (shipped TOML compiled in; user TOML in the data home).
 //! - [`dataset`]: load a catalog entry by name through the Parquet cache.
-//! - [`file`]: load one file by path (Binance kline CSV with or without header, generic OHLCV
+//! - [`file`](mod@file): load one file by path (Binance kline CSV with or without header, generic OHLCV
 //!   CSV, either inside a `.zip`, or Parquet), optionally through the cache.
-//! - [`text`]: CSV text to columns; [`parquet`]: Parquet through polars (private detail).
+//! - [`text`]: CSV text to columns; `parquet`: Parquet through polars (private detail).
 //! - [`validate`]: the checks every loaded row passes, gap detection and the [`GapPolicy`].
 //! - [`series`]: [`BarSeries`], the hot-path layout.
 //! - [`synth`]: the deterministic synthetic kline model (regime-switching stochastic
 //!   volatility, Student-t shocks, intraday seasonality, tick rounding).
 //! - [`stats`]: the statistics the synthetic model is calibrated on.
-//! - [`fetch`]: download and verify Binance public-data archives.
+//! - [`fetch`](mod@fetch): download and verify Binance public-data archives.
 //! - [`user`]: user datasets: import a file, synthesise any symbols and range.
 //! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
 //!
 //! Architecture Invariants: nothing is written inside the repository at run time (everything
 //! goes to the data home, `SIM_HOME` or `$HOME/.sim`); every file is written atomically; only
-//! [`fetch`] touches the network; synthetic data is always labelled synthetic.
+//! [`fetch`](mod@fetch) touches the network; synthetic data is always labelled synthetic.
 //! Must never live here: trading logic, the order path, plotting.
 
 pub mod cache;

@@ -189,7 +189,7 @@ pub(crate) fn decimals(d: Decimal) -> u32 {
 
 /// `value % step == 0` for `step > 0`, exactly: on the integer mantissas brought to one scale
 /// when they fit in `u64`, with `Decimal`'s remainder otherwise. The filter checks use it for
-/// values too wide for [`OneScale`]'s single `i64` scale.
+/// values too wide for `OneScale`'s single `i64` scale.
 pub fn is_multiple(value: Decimal, step: Decimal) -> bool {
     let (sv, ss) = (value.scale(), step.scale());
     let scale = sv.max(ss);
