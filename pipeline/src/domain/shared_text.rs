@@ -7,6 +7,7 @@
 //! is shared behind a counter. It reads like a `&str` (deref, comparisons with text, serde as a
 //! plain string).
 //! Must never live here: validation (Binance's rules are in the order check).
+
 use std::fmt;
 use std::num::NonZeroU8;
 use std::ops::Deref;
@@ -34,7 +35,7 @@ enum Repr {
 pub type ClientOrderId = SharedText;
 
 impl SharedText {
-    /// The text. Text kept in place is checked to be UTF-8 on every call (about a hundred
+    /// The text. Text kept in place is checked to be UTF-8 on every call (about 150
     /// instructions; it always is), so hot paths use [`SharedText::as_bytes`] and the
     /// comparisons, which read the bytes.
     pub fn as_str(&self) -> &str {

@@ -103,11 +103,6 @@ impl Symbol {
         self.0
     }
 
-    /// The interned name, which lives as long as the process.
-    pub fn as_static_str(&self) -> &'static str {
-        self.0
-    }
-
     /// A number that names this symbol for the life of the process: interned names are never
     /// freed, so equal symbols have equal identities and different ones different identities.
     /// For caches keyed by symbol on the hot path.
