@@ -127,16 +127,16 @@ pub fn replay(dir: &Path, out: &Path) -> anyhow::Result<(BacktestOutcome, Parity
     let s = load_session(dir, None)?;
     let series: Vec<&BarSeries> = s.series.iter().collect();
     let name = format!("session {}", dir.display());
-    let outcome = backtest::run_series(
-        &s.spec,
-        (&name, false),
-        &series,
-        &s.trade_from,
-        s.info.clone(),
-        &format!("{}/exchange_info.json", dir.display()),
-        out,
-        &mut |_, _| {},
-    )?;
+    let info_name = format!("{}/exchange_info.json", dir.display());
+    let run = backtest::SeriesRun {
+        spec: &s.spec,
+        label: (&name, false),
+        series: &series,
+        trade_from: &s.trade_from,
+        info: s.info.clone(),
+        info_name: &info_name,
+    };
+    let outcome = backtest::run_series(run, out, &mut |_, _| {})?;
     let parity = reports::parity::compare_runs(dir, out)
         .with_context(|| format!("cannot compare {} with its replay", dir.display()))?;
     std::fs::write(

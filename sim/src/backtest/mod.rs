@@ -57,42 +57,42 @@ pub fn run(
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
     let series = select_series(spec, dataset)?;
-    let label = (dataset.name(), dataset.is_synthetic());
-    run_series(
+    let run = SeriesRun {
         spec,
-        label,
-        &series,
-        &BTreeMap::new(),
+        label: (dataset.name(), dataset.is_synthetic()),
+        series: &series,
+        trade_from: &BTreeMap::new(),
         info,
         info_name,
-        out,
-        progress,
-    )
+    };
+    run_series(run, out, progress)
 }
 
-/// [`run`] over given series: `label` is the data's (name, synthetic); a symbol in
+/// What [`run_series`] runs: `label` is the data's (name, synthetic); a symbol in
 /// `trade_from` gets no signal before that open time (a live session's warm-up bars: the
 /// strategy and the stages see them, nothing trades on them).
-#[allow(clippy::too_many_arguments)]
+#[derive(Debug)]
+pub struct SeriesRun<'a> {
+    pub spec: &'a RunSpec,
+    pub label: (&'a str, bool),
+    pub series: &'a [&'a BarSeries],
+    pub trade_from: &'a BTreeMap<Symbol, i64>,
+    pub info: ExchangeInfo,
+    pub info_name: &'a str,
+}
+
+/// [`run`] over given series, into the run folder `out`.
 pub fn run_series(
-    spec: &RunSpec,
-    label: (&str, bool),
-    series: &[&BarSeries],
-    trade_from: &BTreeMap<Symbol, i64>,
-    info: ExchangeInfo,
-    info_name: &str,
+    run: SeriesRun<'_>,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
-    let problems = spec.topology.problems();
+    let problems = run.spec.topology.problems();
     if let Some(p) = problems.first() {
-        bail!("{}: topology: {}", spec.source, p.message);
+        bail!("{}: topology: {}", run.spec.source, p.message);
     }
     let tmp = temp_dir_for(out)?;
-    let filled = fill_run_folder(
-        &tmp, spec, label, series, trade_from, info, info_name, progress,
-    );
-    let (summary, funnel_table, explanation) = match filled {
+    let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, progress) {
         Ok(done) => done,
         Err(e) => {
             // Nothing half-written is left behind.
@@ -111,17 +111,19 @@ pub fn run_series(
 
 /// Runs the backtest with its journals in `tmp` and writes the rest of the run folder there;
 /// returns the summary, the funnel table and its explanation.
-#[allow(clippy::too_many_arguments)]
 fn fill_run_folder(
     tmp: &Path,
-    spec: &RunSpec,
-    label: (&str, bool),
-    series: &[&BarSeries],
-    trade_from: &BTreeMap<Symbol, i64>,
-    info: ExchangeInfo,
-    info_name: &str,
+    run: SeriesRun<'_>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<(summary::Summary, String, Vec<String>)> {
+    let SeriesRun {
+        spec,
+        label,
+        series,
+        trade_from,
+        info,
+        info_name,
+    } = run;
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
     let journal = BackgroundJournal::create(tmp)
         .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
