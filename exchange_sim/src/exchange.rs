@@ -256,7 +256,7 @@ impl SimExchange {
         } else {
             let h = &mut self.hot[i];
             h.last_open = bar.open_time.0;
-            h.bar = *bar;
+            keep_bar(&mut h.bar, bar);
         }
         Ok(())
     }
@@ -448,4 +448,17 @@ impl SimExchange {
         h.up_min = up_min;
         h.pending = pending;
     }
+}
+
+/// Copies `src` into `dst` one 8-byte field at a time. The caller has usually just written
+/// `src` field by field (from the series' columns); reading it back in 16-byte pieces, as a
+/// whole-struct copy does, would wait on those stores (a failed store-to-load forward).
+#[inline(always)]
+pub(crate) fn keep_bar(dst: &mut Bar, src: &Bar) {
+    dst.open_time = src.open_time;
+    dst.close = src.close;
+    dst.open = src.open;
+    dst.low = src.low;
+    dst.high = src.high;
+    dst.volume = src.volume;
 }

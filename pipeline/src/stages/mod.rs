@@ -54,7 +54,7 @@ pub use governor::{GovernedPlan, Governor, KillComponents, KillScore};
 pub use journal::{DropRecord, Journal, JournalRecord, NullJournal, VecJournal};
 pub use ledger::{Ledger, LedgerPosition, Mismatch};
 pub use payload::{IntentPayload, Sizing};
-pub use permit::{PermitGate, PermitInfo, PermitOutput, PermittedPlan};
+pub use permit::{PermitGate, PermitInfo, PermitOutput, PermitVerdict, PermittedPlan};
 pub use pipeline::Pipeline;
 pub use trader::{TradeIntent, Trader};
 

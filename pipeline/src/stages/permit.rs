@@ -14,7 +14,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::bridge::PlanQty;
+use super::bridge::{ApplyPlan, PlanQty};
 use super::governor::GovernedPlan;
 use super::{EvalType, Outcome};
 use crate::domain::Qty;
@@ -39,7 +39,7 @@ pub struct PermitInfo {
     pub reason: &'static str,
 }
 
-/// A plan with a permit. Only [`PermitGate`] builds one.
+/// A plan with a permit. Only [`PermitGate`] (and the pipeline, on its verdict) builds one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PermittedPlan {
     #[serde(flatten)]
@@ -48,6 +48,11 @@ pub struct PermittedPlan {
 }
 
 impl PermittedPlan {
+    /// `governed` with the permit's [`PermitGate::verdict`] on it (crate-only: a permitted
+    /// plan comes from the permit).
+    pub(crate) fn new(governed: GovernedPlan, permit: PermitInfo) -> Self {
+        PermittedPlan { governed, permit }
+    }
     pub fn governed(&self) -> &GovernedPlan {
         &self.governed
     }
@@ -67,6 +72,14 @@ pub struct PermitOutput {
     pub venue_amt: Option<Decimal>,
 }
 
+/// [`PermitOutput`] for a plan the permit did not take: the permit or the drop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PermitVerdict {
+    pub permit: Result<PermitInfo, Dropped>,
+    /// The venue's signed amount for the symbol (`None`: no snapshot).
+    pub venue_amt: Option<Decimal>,
+}
+
 /// Stage 5. Stateless: everything it needs comes in with the call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PermitGate;
@@ -80,14 +93,31 @@ impl PermitGate {
         snapshot: Result<&[PositionAmount], &VenueError>,
         ledger_amt: Decimal,
     ) -> PermitOutput {
-        let p = plan.plan();
+        let v = self.verdict(plan.plan(), snapshot, ledger_amt);
+        PermitOutput {
+            outcome: match v.permit {
+                Ok(permit) => Outcome::Pass(PermittedPlan::new(plan, permit)),
+                Err(d) => Outcome::Drop(d),
+            },
+            venue_amt: v.venue_amt,
+        }
+    }
+
+    /// [`PermitGate::check`] without taking the plan (the pipeline builds the
+    /// [`PermittedPlan`] itself, so the plan is moved once).
+    pub fn verdict(
+        &self,
+        p: &ApplyPlan,
+        snapshot: Result<&[PositionAmount], &VenueError>,
+        ledger_amt: Decimal,
+    ) -> PermitVerdict {
         let sym = p.symbol();
         let positions = match snapshot {
             Ok(list) => list,
             Err(e) => {
                 let detail = format!("{sym}: the venue's positions could not be read ({e})");
-                return PermitOutput {
-                    outcome: Outcome::drop(Reason::NoExchangeSnapshot, detail),
+                return PermitVerdict {
+                    permit: Err(Dropped::new(Reason::NoExchangeSnapshot, detail)),
                     venue_amt: None,
                 };
             }
@@ -145,11 +175,8 @@ impl PermitGate {
             clipped,
             reason: "sanity_checks_passed",
         };
-        PermitOutput {
-            outcome: Outcome::Pass(PermittedPlan {
-                governed: plan,
-                permit,
-            }),
+        PermitVerdict {
+            permit: Ok(permit),
             venue_amt: Some(venue_amt),
         }
     }
@@ -159,9 +186,9 @@ impl PermitGate {
         detail: String,
         evidence: Evidence,
         venue_amt: Decimal,
-    ) -> PermitOutput {
-        PermitOutput {
-            outcome: Outcome::Drop(Dropped::with_evidence(reason, detail, evidence)),
+    ) -> PermitVerdict {
+        PermitVerdict {
+            permit: Err(Dropped::with_evidence(reason, detail, evidence)),
             venue_amt: Some(venue_amt),
         }
     }

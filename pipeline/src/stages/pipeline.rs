@@ -17,7 +17,7 @@ use tracing::{debug, warn};
 use super::bridge::{BridgeOutput, IntentBridge};
 use super::config::PipelineConfig;
 use super::executor::{Executor, ProtectiveOrder};
-use super::governor::Governor;
+use super::governor::{GovernedPlan, Governor};
 use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
 use super::ledger::Ledger;
 use super::payload::IntentPayload;
@@ -256,18 +256,22 @@ impl<J: Journal> Pipeline<J> {
             seq,
             plan_id: Some(plan_id.as_str()),
         };
-        let governed = match self.governor.govern(plan) {
-            Outcome::Pass(g) => g,
-            Outcome::Drop(d) => return self.drop_traced(at(Stage::Governor), d, trace),
+        // The stages answer on borrowed plans and the plan is wrapped here, so it moves
+        // twice (into the governed plan, that into the permitted one) instead of through
+        // every stage's by-value answer.
+        let kill = match self.governor.verdict(&plan) {
+            Ok(kill) => kill,
+            Err(d) => return self.drop_traced(at(Stage::Governor), d, trace),
         };
+        let governed = GovernedPlan::new(plan, kill);
         self.funnel.pass(Stage::Governor, eval, sym.as_str());
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Governed(&governed));
         }
         let snapshot = venue.position_amounts();
-        let permit = self
-            .permit
-            .check(governed, snapshot.as_deref(), self.ledger.amt(&sym));
+        let permit =
+            self.permit
+                .verdict(governed.plan(), snapshot.as_deref(), self.ledger.amt(&sym));
         if let Ok(list) = &snapshot {
             let venue_pos = list.iter().find(|p| p.symbol == sym);
             if let Some(m) = self.ledger.reconcile_symbol(&sym, venue_pos, venue.now()) {
@@ -277,9 +281,9 @@ impl<J: Journal> Pipeline<J> {
                 }
             }
         }
-        let permitted = match permit.outcome {
-            Outcome::Pass(p) => p,
-            Outcome::Drop(d) => return self.drop_traced(at(Stage::Permit), d, trace),
+        let permitted = match permit.permit {
+            Ok(info) => PermittedPlan::new(governed, info),
+            Err(d) => return self.drop_traced(at(Stage::Permit), d, trace),
         };
         self.funnel.pass(Stage::Permit, eval, sym.as_str());
         trace.clipped |= permitted.permit().clipped;
@@ -296,8 +300,9 @@ impl<J: Journal> Pipeline<J> {
             self.expect_events = true;
             self.funnel.venue.orders_sent.bump(eval);
         }
+        // Read in place: the result is only looked at (moving it out is a 300-byte copy).
         let result = match exec.outcome {
-            Outcome::Pass(r) => r,
+            Outcome::Pass(ref r) => r,
             Outcome::Drop(d) => {
                 if exec.sent {
                     self.funnel.venue.orders_refused.bump(eval);
@@ -324,9 +329,9 @@ impl<J: Journal> Pipeline<J> {
         }
         v.upsized += u64::from(result.upsized());
         self.count_protective(&sym, result.protective());
-        self.ledger.apply_result(&result);
+        self.ledger.apply_result(result);
         if self.journal.enabled() {
-            self.journal.record(&JournalRecord::Result(&result));
+            self.journal.record(&JournalRecord::Result(result));
         }
         self.finish(trace);
         self.cancel_orphans(venue);

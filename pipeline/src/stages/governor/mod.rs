@@ -25,7 +25,8 @@ use super::{EvalType, Outcome};
 use crate::domain::{Bar, Symbol};
 use crate::reason::{Dropped, Evidence, Reason};
 
-/// A plan the governor let through. Only [`Governor`] builds one.
+/// A plan the governor let through. Only [`Governor`] (and the pipeline, on its verdict)
+/// builds one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GovernedPlan {
     #[serde(flatten)]
@@ -35,6 +36,11 @@ pub struct GovernedPlan {
 }
 
 impl GovernedPlan {
+    /// `plan` with the governor's [`Governor::verdict`] on it (crate-only: a governed plan
+    /// comes from the governor).
+    pub(crate) fn new(plan: ApplyPlan, kill: Option<KillScore>) -> Self {
+        GovernedPlan { plan, kill }
+    }
     pub fn plan(&self) -> &ApplyPlan {
         &self.plan
     }
@@ -93,22 +99,29 @@ impl Governor {
 
     /// The verdict on one plan.
     pub fn govern(&mut self, plan: ApplyPlan) -> Outcome<GovernedPlan> {
+        match self.verdict(&plan) {
+            Ok(kill) => Outcome::Pass(GovernedPlan { plan, kill }),
+            Err(d) => Outcome::Drop(d),
+        }
+    }
+
+    /// [`Governor::govern`] without taking the plan: the score a passing plan carries (`None`
+    /// when the governor is disabled), or the drop. The pipeline builds the [`GovernedPlan`]
+    /// itself ([`GovernedPlan::new`]), so the plan is moved once, not through every answer.
+    pub fn verdict(&mut self, plan: &ApplyPlan) -> Result<Option<KillScore>, Dropped> {
         if !self.cfg.enabled {
-            return Outcome::Pass(GovernedPlan { plan, kill: None });
+            return Ok(None);
         }
         let kill = self.evaluate(plan.symbol(), plan.eval_type());
         if kill.blocked {
             let detail = format!("{} {}: {}", plan.symbol(), plan.eval_type(), kill.summary());
-            return Outcome::Drop(Dropped::with_evidence(
+            return Err(Dropped::with_evidence(
                 Reason::KillScoreWarningRiskIncrease,
                 detail,
                 Evidence::KillScore(kill),
             ));
         }
-        Outcome::Pass(GovernedPlan {
-            plan,
-            kill: Some(kill),
-        })
+        Ok(Some(kill))
     }
 }
 
