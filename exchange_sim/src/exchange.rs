@@ -451,8 +451,10 @@ impl SimExchange {
 }
 
 /// Copies `src` into `dst` one 8-byte field at a time. The caller has usually just written
-/// `src` field by field (from the series' columns); reading it back in 16-byte pieces, as a
-/// whole-struct copy does, would wait on those stores (a failed store-to-load forward).
+/// `src` field by field (from the series' columns); a whole-struct copy reads it back in
+/// 16-byte pieces, which the store buffer cannot forward from two 8-byte stores. (In the year
+/// bench this copy held 48% of `on_bar`'s samples; field by field, `on_bar` fell from 7.8% to
+/// 4.3% of the run, and the bar's next readers took part of that back: about 1% net.)
 #[inline(always)]
 pub(crate) fn keep_bar(dst: &mut Bar, src: &Bar) {
     dst.open_time = src.open_time;

@@ -107,7 +107,7 @@ impl Governor {
 
     /// [`Governor::govern`] without taking the plan: the score a passing plan carries (`None`
     /// when the governor is disabled), or the drop. The pipeline builds the [`GovernedPlan`]
-    /// itself ([`GovernedPlan::new`]), so the plan is moved once, not through every answer.
+    /// itself (with `GovernedPlan::new`), so the plan is moved once, not through every answer.
     pub fn verdict(&mut self, plan: &ApplyPlan) -> Result<Option<KillScore>, Dropped> {
         if !self.cfg.enabled {
             return Ok(None);
