@@ -77,7 +77,6 @@ impl<T> Chunked<T> {
         self.len
     }
 
-    #[inline]
     fn push(&mut self, value: T) {
         match self.chunks.last_mut() {
             Some(last) if last.len() < Self::CHUNK => last.push(value),
@@ -117,7 +116,6 @@ impl OrderStore {
     }
 
     /// Stores `record` under the id in its state (which must be `next_id`).
-    #[inline]
     pub fn push(&mut self, record: OrderRecord) {
         if is_algo_id(record.state.order_id) {
             self.algo.push(record);
