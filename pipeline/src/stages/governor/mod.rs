@@ -78,7 +78,7 @@ impl Governor {
         if self.cfg.enabled {
             self.states
                 .slot(symbol)
-                .update(bar.close, position_sign, &self.alphas);
+                .push(bar.close, position_sign, &self.alphas);
         }
     }
 
@@ -86,12 +86,18 @@ impl Governor {
     pub fn components(&self, symbol: &Symbol, eval: EvalType) -> KillComponents {
         self.states
             .get(symbol)
-            .map(|s| s.components(&self.cfg.indicators, eval == EvalType::Exit))
+            .map(|s| {
+                s.current(&self.alphas)
+                    .components(&self.cfg.indicators, eval == EvalType::Exit)
+            })
             .unwrap_or_default()
     }
 
     /// Scores `symbol` for `eval` (and feeds the adaptive statistics).
     pub fn evaluate(&mut self, symbol: &Symbol, eval: EvalType) -> KillScore {
+        if let Some(s) = self.states.get_mut(symbol) {
+            s.catch_up(&self.alphas);
+        }
         let c = self.components(symbol, eval);
         let i = usize::from(eval == EvalType::Exit);
         judge(c, eval, &self.cfg, &mut self.stats[i])

@@ -3,8 +3,11 @@
 //! `regime_window_bars`), short/long EWMA of squared returns (`sigma_spike` from their ratio),
 //! and, while the ledger holds a position, its best close (`ts_drop`) and bars held
 //! (`age_penalty`).
-//! Hot path: one update per bar, no allocation after a symbol's first bar. `f64` on purpose:
-//! these are indicators; nothing here is money.
+//! Hot path: a bar's close is only queued ([`Tracked::push`]); the queue is folded into the
+//! state in one tight loop when the state is read or the position's sign changes, with the same
+//! arithmetic in the same order as one update per bar, so the answers are identical. No
+//! allocation once a symbol's queue has grown. `f64` on purpose: these are indicators; nothing
+//! here is money.
 //! Must never live here: decisions, weights or thresholds (see `score.rs`).
 
 use std::collections::HashMap;
@@ -72,7 +75,8 @@ impl MarketState {
     /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
     #[inline]
     pub fn update(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
-        if !(close.is_finite() && close > 0.0) {
+        // Finite and positive (NaN fails both comparisons), in two comparisons.
+        if !(close > 0.0 && close < f64::INFINITY) {
             return;
         }
         if self.bars == 0 {
@@ -93,13 +97,7 @@ impl MarketState {
         }
         self.last_close = close;
         self.bars += 1;
-        let regime = if self.fast > self.slow {
-            1
-        } else if self.fast < self.slow {
-            -1
-        } else {
-            0
-        };
+        let regime = i8::from(self.fast > self.slow) - i8::from(self.fast < self.slow);
         self.bars_since_flip = self.bars_since_flip.saturating_add(1);
         if regime != 0 && self.regime != 0 && regime != self.regime {
             self.bars_since_flip = 0;
@@ -165,11 +163,54 @@ impl MarketState {
     }
 }
 
+/// The most closes a symbol queues before they are folded in (bounds the queue's memory).
+const MAX_QUEUED: usize = 4096;
+
+/// One symbol's state and the closes not yet folded into it, all under one position sign.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tracked {
+    state: MarketState,
+    queued: Vec<f64>,
+    sign: i8,
+}
+
+impl Tracked {
+    /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
+    #[inline]
+    pub fn push(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
+        if pos_sign != self.sign || self.queued.len() == MAX_QUEUED {
+            self.catch_up(a);
+            self.sign = pos_sign;
+        }
+        self.queued.push(close);
+    }
+
+    /// Folds the queued closes into the state (one [`MarketState::update`] each, in order).
+    /// Out of line: the every-bar [`Tracked::push`] stays small.
+    #[inline(never)]
+    pub fn catch_up(&mut self, a: &Alphas) {
+        if !self.queued.is_empty() {
+            self.state = self.current(a);
+            self.queued.clear();
+        }
+    }
+
+    /// The state with the queued closes folded in, leaving `self` as it is.
+    pub fn current(&self, a: &Alphas) -> MarketState {
+        // A local copy, so the loop keeps the indicators in registers.
+        let mut s = self.state;
+        for &close in &self.queued {
+            s.update(close, self.sign, a);
+        }
+        s
+    }
+}
+
 /// Market state per symbol: a slot vector with a last-used hint, so a run over one symbol
 /// never hashes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SymbolStates {
-    slots: Vec<(Symbol, MarketState)>,
+    slots: Vec<(Symbol, Tracked)>,
     index: HashMap<Symbol, usize>,
     hint: usize,
 }
@@ -178,7 +219,7 @@ impl SymbolStates {
     /// The state of `symbol` (created on its first bar). Inlined where it is called every
     /// bar: the last symbol asked for is one pointer comparison away.
     #[inline]
-    pub fn slot(&mut self, symbol: &Symbol) -> &mut MarketState {
+    pub fn slot(&mut self, symbol: &Symbol) -> &mut Tracked {
         if self.slots.get(self.hint).is_some_and(|(s, _)| s == symbol) {
             return &mut self.slots[self.hint].1;
         }
@@ -186,11 +227,11 @@ impl SymbolStates {
     }
 
     #[cold]
-    fn slot_by_search(&mut self, symbol: &Symbol) -> &mut MarketState {
+    fn slot_by_search(&mut self, symbol: &Symbol) -> &mut Tracked {
         let i = match self.index.get(symbol) {
             Some(&i) => i,
             None => {
-                self.slots.push((symbol.clone(), MarketState::default()));
+                self.slots.push((symbol.clone(), Tracked::default()));
                 self.index.insert(symbol.clone(), self.slots.len() - 1);
                 self.slots.len() - 1
             }
@@ -201,10 +242,21 @@ impl SymbolStates {
 
     /// The state of `symbol`, if it had a bar; the last symbol counted is found without
     /// hashing.
-    pub fn get(&self, symbol: &Symbol) -> Option<&MarketState> {
+    pub fn get(&self, symbol: &Symbol) -> Option<&Tracked> {
         match self.slots.get(self.hint) {
             Some((s, state)) if s == symbol => Some(state),
             _ => self.index.get(symbol).map(|&i| &self.slots[i].1),
+        }
+    }
+
+    /// [`SymbolStates::get`], to change.
+    pub fn get_mut(&mut self, symbol: &Symbol) -> Option<&mut Tracked> {
+        match self.slots.get(self.hint) {
+            Some((s, _)) if s == symbol => Some(&mut self.slots[self.hint].1),
+            _ => match self.index.get(symbol) {
+                Some(&i) => Some(&mut self.slots[i].1),
+                None => None,
+            },
         }
     }
 }
@@ -281,10 +333,54 @@ mod tests {
             Symbol::new("BTCUSDT").expect("s"),
             Symbol::new("ETHUSDT").expect("s"),
         );
-        states.slot(&btc).update(100.0, 0, &a);
-        states.slot(&eth).update(5.0, 0, &a);
-        states.slot(&btc).update(101.0, 0, &a);
-        assert_eq!(states.get(&btc).map(|s| s.bars), Some(2));
-        assert_eq!(states.get(&eth).map(|s| s.last_close), Some(5.0));
+        states.slot(&btc).push(100.0, 0, &a);
+        states.slot(&eth).push(5.0, 0, &a);
+        states.slot(&btc).push(101.0, 0, &a);
+        assert_eq!(states.get(&btc).map(|s| s.current(&a).bars), Some(2));
+        assert_eq!(
+            states.get(&eth).map(|s| s.current(&a).last_close),
+            Some(5.0)
+        );
+    }
+
+    /// Queued closes folded in later, across sign changes, a full queue and reads in between,
+    /// give bit for bit the state of one update per bar.
+    #[test]
+    fn queued_closes_give_the_per_bar_state_exactly() {
+        let c = IndicatorConfig {
+            fast_bars: 3,
+            slow_bars: 9,
+            regime_window_bars: 4,
+            ..IndicatorConfig::default()
+        };
+        let a = Alphas::new(&c);
+        let mut per_bar = MarketState::default();
+        let mut lazy = Tracked::default();
+        let n = 3 * MAX_QUEUED;
+        for i in 0..n {
+            let x = i as f64;
+            let close = 100.0 + 7.0 * (x * 0.37).sin() + 0.01 * x;
+            let sign = match (i / 50) % 4 {
+                0 => 0,
+                1 | 2 => 1,
+                _ => -1,
+            };
+            per_bar.update(close, sign, &a);
+            lazy.push(close, sign, &a);
+            if i % 97 == 0 {
+                assert_eq!(lazy.current(&a), per_bar, "read at bar {i}");
+            }
+            if i % 331 == 0 {
+                lazy.catch_up(&a);
+                assert!(lazy.queued.is_empty());
+            }
+            assert!(lazy.queued.len() <= MAX_QUEUED);
+        }
+        lazy.catch_up(&a);
+        assert_eq!(lazy.state, per_bar);
+        assert_eq!(
+            lazy.state.components(&c, true),
+            per_bar.components(&c, true)
+        );
     }
 }
