@@ -7,6 +7,7 @@
 //! 8 decimals. Must never live here: deciding whether or when an order fills (`matching`).
 
 use pipeline::domain::{Rounding, decimal_cmp, rounded_to_grid};
+use pipeline::exchange_info::check::is_multiple;
 use pipeline::order::Side;
 use pipeline::venue::{Fill, OrderStatus, VenueEvent};
 use pipeline::{Bar, Price, Qty, TimestampMs};
@@ -19,45 +20,81 @@ use crate::convert::bar_decimal;
 use crate::exchange::SimExchange;
 use crate::orders::is_valid_transition;
 
-/// A bar's prices as exact decimals, converted once when something fills.
+/// A bar's prices as exact decimals, converted once when something fills (the high and the
+/// low when a price is clamped: a fill at the open, the usual case, needs neither).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BarCtx {
     pub open: Decimal,
-    pub high: Decimal,
-    pub low: Decimal,
     pub close: Decimal,
     /// Volume still available to maker fills this bar (`None`: unlimited).
     pub capacity: Option<Decimal>,
+    high: f64,
+    low: f64,
 }
 
 impl BarCtx {
-    /// `close`: the bar's close, already converted (the exchange's cached mark).
+    /// `close`: the bar's close, already converted (the exchange's cached mark). `None` when
+    /// a price or the volume has no exact decimal.
     pub fn new(bar: &Bar, close: Decimal, participation: Option<Decimal>) -> Option<BarCtx> {
         let capacity = match participation {
             Some(p) => Some(bar_decimal(bar.volume)? * p),
             None => None,
         };
+        if !(converts(bar.high) && converts(bar.low)) {
+            return None;
+        }
         Some(BarCtx {
             open: bar_decimal(bar.open)?,
-            high: bar_decimal(bar.high)?,
-            low: bar_decimal(bar.low)?,
             close,
             capacity,
+            high: bar.high,
+            low: bar.low,
         })
     }
 
+    /// The bar's high, exact.
+    pub fn high(&self) -> Decimal {
+        bar_decimal(self.high).unwrap_or_default()
+    }
+
+    /// The bar's low, exact.
+    pub fn low(&self) -> Decimal {
+        bar_decimal(self.low).unwrap_or_default()
+    }
+
     pub fn clamp(&self, price: Decimal) -> Decimal {
-        decimal_cmp::min(decimal_cmp::max(price, self.low), self.high)
+        decimal_cmp::min(decimal_cmp::max(price, self.low()), self.high())
     }
 }
 
+/// `bar_decimal(x).is_some()`: always for a price from 10^-8 up to 10^7 (eight decimals, or
+/// the shortest text of at most 17 digits and 25 decimals); asked otherwise.
+fn converts(x: f64) -> bool {
+    (1e-8..1e7).contains(&x) || bar_decimal(x).is_some()
+}
+
 fn round_against(price: Decimal, tick: Decimal, side: Side) -> Decimal {
+    // Already on the grid (a bar's open usually is): rounding either way gives the same value,
+    // which is then normalised, so normalising alone gives the same `Decimal`.
+    if decimal_cmp::gt(tick, Decimal::ZERO) && is_multiple(price, tick) {
+        return normalized(price);
+    }
     let rounding = match side {
         Side::Buy => Rounding::Ceil,
         Side::Sell => Rounding::Floor,
     };
     // No tick (or a grid beyond Decimal's range): the price as it is.
     rounded_to_grid(price, tick, rounding).map_or(price, |r| r.normalize())
+}
+
+/// `d.normalize()`, without the call when `d` has no trailing zero (bar prices never do).
+#[inline]
+fn normalized(d: Decimal) -> Decimal {
+    if d.scale() == 0 || d.mantissa() % 10 != 0 {
+        d
+    } else {
+        d.normalize()
+    }
 }
 
 /// A booked execution, as `execute_fill` needs it.
@@ -82,22 +119,30 @@ impl SimExchange {
         ctx: &BarCtx,
     ) -> Decimal {
         let slip = match self.cfg.slippage {
-            SlippageModel::None => Decimal::ZERO,
-            SlippageModel::FixedBps { bps } => base * bps / Decimal::from(10_000),
+            SlippageModel::None => None,
+            SlippageModel::FixedBps { bps } => Some(base * bps / Decimal::from(10_000)),
             SlippageModel::BarRange { fraction } => {
                 let u = Decimal::from(self.rng.random::<u32>()) / Decimal::from(1u64 << 32);
-                u * fraction * (ctx.high - ctx.low)
+                Some(u * fraction * (ctx.high() - ctx.low()))
             }
         };
-        let raw = match side {
-            Side::Buy => base + slip,
-            Side::Sell => base - slip,
+        let raw = match (slip, side) {
+            // `base + 0` is `base` (the rounding below normalises whatever the scale).
+            (None, _) => base,
+            (Some(slip), Side::Buy) => base + slip,
+            (Some(slip), Side::Sell) => base - slip,
         };
         let tick = self.syms[i]
             .spec
             .as_ref()
             .map_or(Decimal::ZERO, |s| s.price_filter.tick_size);
-        ctx.clamp(round_against(raw, tick, side))
+        let price = round_against(raw, tick, side);
+        // The open itself (a MARKET at the open, no slippage) lies within the bar: the clamp
+        // would give it back as it is.
+        if slip.is_none() && decimal_cmp::cmp(price, ctx.open).is_eq() {
+            return price;
+        }
+        ctx.clamp(price)
     }
 
     /// Sets an order's status (checking Binance's lifecycle) and reports it.
@@ -223,6 +268,33 @@ mod tests {
             proptest::prop_assert_eq!(got, want);
             proptest::prop_assert_eq!(got.scale(), want.scale());
         }
+
+        /// Every price from 10^-8 up to 10^7 has an exact decimal (`converts`' shortcut).
+        #[test]
+        fn usual_prices_always_convert(x in 1e-8f64..1e7, e in -8i32..7) {
+            proptest::prop_assert!(bar_decimal(x).is_some(), "{}", x);
+            let y = x.fract() * 10f64.powi(e);
+            if (1e-8..1e7).contains(&y) {
+                proptest::prop_assert!(bar_decimal(y).is_some(), "{}", y);
+            }
+        }
+
+        /// Prices on the grid, written with or without trailing zeros, take the shortcut:
+        /// the same decimal, bit for bit, as the rounding it skips.
+        #[test]
+        fn on_grid_shortcut_matches_the_rounding(
+            units in 1i64..1_000_000_000, k in 0usize..6, tick_s in 0u32..6, zeros in 0u32..4,
+            buy: bool,
+        ) {
+            let tick_m = [1i64, 2, 5, 10, 25, 50][k];
+            let tick = Decimal::new(tick_m, tick_s);
+            let price = Decimal::new(units * tick_m * 10i64.pow(zeros), tick_s + zeros);
+            let side = if buy { Side::Buy } else { Side::Sell };
+            let rounding = if buy { Rounding::Ceil } else { Rounding::Floor };
+            let want = rounded_to_grid(price, tick, rounding).map(|r| r.normalize());
+            let got = round_against(price, tick, side);
+            proptest::prop_assert_eq!(Some(got.serialize()), want.map(|w| w.serialize()));
+        }
     }
 
     #[test]
@@ -239,5 +311,26 @@ mod tests {
         assert_eq!(ctx.clamp(dec!(102)), dec!(101.5));
         assert_eq!(ctx.clamp(dec!(99)), dec!(99.5));
         assert_eq!(ctx.capacity, Some(dec!(2.0)));
+        assert_eq!((ctx.low(), ctx.high()), (dec!(99.5), dec!(101.5)));
+    }
+
+    /// The shortcut's premise: every price from 10^-8 up to 10^7 has an exact decimal.
+    #[test]
+    fn prices_in_the_usual_range_convert() {
+        for x in [
+            1e-8,
+            1.5e-8,
+            0.1,
+            1.0 / 3.0,
+            70_622.85,
+            9_999_999.999_999_9,
+            f64::EPSILON,
+        ] {
+            assert_eq!(converts(x), bar_decimal(x).is_some(), "{x}");
+            if (1e-8..1e7).contains(&x) {
+                assert!(bar_decimal(x).is_some(), "{x}");
+            }
+        }
+        assert!(!converts(f64::NAN) && !converts(f64::INFINITY));
     }
 }

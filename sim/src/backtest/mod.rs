@@ -266,60 +266,106 @@ fn event_loop<J: Journal>(
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<(Vec<EquityPoint>, u64)> {
     let total: usize = lanes.iter().map(|l| l.series.len()).sum();
-    let mut equity = Vec::with_capacity(total / lanes.len().max(1) + 1);
-    let mut signals: Vec<Signal> = Vec::new();
-    let mut bars = 0_u64;
-    let mut next_report = PROGRESS_EVERY;
-    let interval_ms = lanes.first().map_or(0, |l| l.series.interval().as_ms());
-    // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
-    let next_time = |lanes: &[Lane<'_>]| {
-        lanes
-            .iter()
-            .filter_map(|l| l.series.open_times().get(l.next).copied())
-            .min()
+    let mut run = LoopState {
+        equity: Vec::with_capacity(total / lanes.len().max(1) + 1),
+        signals: Vec::new(),
+        bars: 0,
+        next_report: PROGRESS_EVERY,
+        total: total as u64,
+        interval_ms: lanes.first().map_or(0, |l| l.series.interval().as_ms()),
     };
-    while let Some(t) = next_time(&lanes) {
-        for lane in lanes.iter_mut() {
-            if lane.series.open_times().get(lane.next) != Some(&t) {
-                continue;
-            }
-            let bar: Bar = lane.series.bar(lane.next);
-            lane.next += 1;
-            bars += 1;
-            if let Some(id) = lane.id {
-                exchange
-                    .on_bar(id, &bar)
-                    .with_context(|| format!("{} bar at {}", lane.symbol, bar.open_time))?;
-            }
-            // Most bars give no signal: clear only what the last one left (clearing an empty
-            // vector is still a call per bar).
-            if !signals.is_empty() {
-                signals.clear();
-            }
-            lane.source.on_bar(&lane.symbol, &bar, &mut signals);
-            if bar.open_time.as_ms() < lane.trade_from && !signals.is_empty() {
-                signals.clear();
-            }
-            pipeline.on_bar(&lane.symbol, &bar, &signals, exchange);
-            if !lane.intents.is_empty() {
-                let due = lane.intents.take_before(bar.open_time.plus_ms(interval_ms));
-                if !due.is_empty() {
-                    pipeline.on_recorded_intents(&lane.symbol, &bar, &due, exchange);
+    if let [lane] = lanes.as_mut_slice() {
+        // One symbol: every bar is its own time step, in order; no merge.
+        while lane.next < lane.series.len() {
+            let t = lane.series.open_times()[lane.next];
+            run.feed(lane, exchange, pipeline)?;
+            run.close_step(t, exchange, progress);
+        }
+    } else {
+        // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
+        let next_time = |lanes: &[Lane<'_>]| {
+            lanes
+                .iter()
+                .filter_map(|l| l.series.open_times().get(l.next).copied())
+                .min()
+        };
+        while let Some(t) = next_time(&lanes) {
+            for lane in lanes.iter_mut() {
+                if lane.series.open_times().get(lane.next) == Some(&t) {
+                    run.feed(lane, exchange, pipeline)?;
                 }
             }
+            run.close_step(t, exchange, progress);
         }
-        equity.push(EquityPoint {
-            time_ms: t + interval_ms,
+    }
+    progress(run.bars, run.total);
+    Ok((run.equity, run.bars))
+}
+
+/// What the loop carries from one bar to the next.
+struct LoopState {
+    equity: Vec<EquityPoint>,
+    /// The strategy's output for the current bar (kept, so no bar allocates).
+    signals: Vec<Signal>,
+    bars: u64,
+    next_report: u64,
+    total: u64,
+    interval_ms: i64,
+}
+
+impl LoopState {
+    /// The lane's next bar: to the exchange, the strategy, then every stage.
+    #[inline(always)]
+    fn feed<J: Journal>(
+        &mut self,
+        lane: &mut Lane<'_>,
+        exchange: &mut SimExchange,
+        pipeline: &mut Pipeline<J>,
+    ) -> anyhow::Result<()> {
+        let bar: Bar = lane.series.bar(lane.next);
+        lane.next += 1;
+        self.bars += 1;
+        if let Some(id) = lane.id {
+            exchange
+                .on_bar(id, &bar)
+                .with_context(|| format!("{} bar at {}", lane.symbol, bar.open_time))?;
+        }
+        // Most bars give no signal: clear only what the last one left (clearing an empty
+        // vector is still a call per bar).
+        let signals = &mut self.signals;
+        if !signals.is_empty() {
+            signals.clear();
+        }
+        lane.source.on_bar(&lane.symbol, &bar, signals);
+        if bar.open_time.as_ms() < lane.trade_from && !signals.is_empty() {
+            signals.clear();
+        }
+        pipeline.on_bar(&lane.symbol, &bar, signals, exchange);
+        if !lane.intents.is_empty() {
+            let due = lane
+                .intents
+                .take_before(bar.open_time.plus_ms(self.interval_ms));
+            if !due.is_empty() {
+                pipeline.on_recorded_intents(&lane.symbol, &bar, &due, exchange);
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of time step `t` (every symbol's bar at `t` seen): its equity point, and
+    /// progress now and then.
+    #[inline(always)]
+    fn close_step(&mut self, t: i64, exchange: &SimExchange, progress: &mut dyn FnMut(u64, u64)) {
+        self.equity.push(EquityPoint {
+            time_ms: t + self.interval_ms,
             equity: exchange.equity_f64(),
             in_market: exchange.has_open_position(),
         });
-        if bars >= next_report {
-            next_report += PROGRESS_EVERY;
-            progress(bars, total as u64);
+        if self.bars >= self.next_report {
+            self.next_report += PROGRESS_EVERY;
+            progress(self.bars, self.total);
         }
     }
-    progress(bars, total as u64);
-    Ok((equity, bars))
 }
 
 /// The recorded intents of `run.intents`, checked to fall inside the data.
