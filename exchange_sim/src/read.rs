@@ -124,15 +124,31 @@ impl SimExchange {
     /// [`SimExchange::open_positions`] says of them, without the liquidation price, mark and
     /// unrealised PnL).
     pub fn position_amounts(&self) -> Vec<PositionAmount> {
-        self.syms
-            .iter()
-            .filter(|s| !s.position.is_flat())
-            .map(|s| PositionAmount {
-                symbol: s.symbol.clone(),
-                position_amt: s.position.amt,
-                entry_price: s.position.entry_price(),
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.position_amounts_into(&mut out);
+        out
+    }
+
+    /// [`SimExchange::position_amounts`] into `out` (cleared first; no allocation once it
+    /// has room). Clean, only the symbols listed as holding a position are looked at.
+    pub fn position_amounts_into(&self, out: &mut Vec<PositionAmount>) {
+        out.clear();
+        let amount = |s: &crate::exchange::SymState| PositionAmount {
+            symbol: s.symbol.clone(),
+            position_amt: s.position.amt,
+            entry_price: s.position.entry_price(),
+        };
+        if self.dirty {
+            out.extend(
+                self.syms
+                    .iter()
+                    .filter(|s| !s.position.is_flat())
+                    .map(amount),
+            );
+        } else {
+            // Clean: `open_syms` lists exactly the symbols with a position, in index order.
+            out.extend(self.open_syms.iter().map(|&i| amount(&self.syms[i])));
+        }
     }
 
     /// Every non-flat position, in symbol order.

@@ -83,6 +83,11 @@ impl Venue for SimExchange {
         Ok(SimExchange::position_amounts(self))
     }
 
+    fn position_amounts_into(&mut self, out: &mut Vec<PositionAmount>) -> Result<(), VenueError> {
+        SimExchange::position_amounts_into(self, out);
+        Ok(())
+    }
+
     fn balance(&mut self) -> Result<Balance, VenueError> {
         let a = self.account();
         Ok(Balance {

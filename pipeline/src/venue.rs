@@ -179,6 +179,12 @@ pub trait Venue {
     fn position_amounts(&mut self) -> Result<Vec<PositionAmount>, VenueError> {
         Ok(self.positions()?.iter().map(PositionAmount::from).collect())
     }
+    /// [`Venue::position_amounts`] written into `out` (cleared first), a buffer the caller
+    /// keeps between calls, so a venue that knows its positions fills it without allocating.
+    fn position_amounts_into(&mut self, out: &mut Vec<PositionAmount>) -> Result<(), VenueError> {
+        *out = self.position_amounts()?;
+        Ok(())
+    }
     fn balance(&mut self) -> Result<Balance, VenueError>;
     fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) -> Result<(), VenueError>;
     /// Fills, funding and liquidations since the last call, in venue order.

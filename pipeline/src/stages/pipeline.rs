@@ -28,7 +28,7 @@ use crate::domain::{Bar, Symbol, TimestampMs};
 use crate::funnel::{Funnel, SizingTrace, TraceDrop};
 use crate::reason::{Dropped, Reason};
 use crate::signal::Signal;
-use crate::venue::{OrderRef, Venue, VenueEvent};
+use crate::venue::{OrderRef, PositionAmount, Venue, VenueEvent};
 
 /// The pipeline: stages, ledger, funnel and journal.
 #[derive(Debug)]
@@ -55,6 +55,8 @@ pub struct Pipeline<J: Journal = NullJournal> {
     /// The buffer the venue's events are read into (kept, so a bar with events allocates
     /// nothing); empty between calls.
     events: Vec<VenueEvent>,
+    /// The venue's positions, read into this kept buffer (no allocation per plan).
+    positions: Vec<PositionAmount>,
 }
 
 impl Pipeline<NullJournal> {
@@ -91,6 +93,7 @@ impl<J: Journal> Pipeline<J> {
             awaiting_fill: Vec::new(),
             awaiting_protection: Vec::new(),
             events: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -138,15 +141,15 @@ impl<J: Journal> Pipeline<J> {
     /// Reads the venue's positions and takes them where the ledger disagrees (counted as
     /// mismatches). Call once before the first bar of a live run. Returns the mismatches.
     pub fn reconcile<V: Venue + ?Sized>(&mut self, venue: &mut V) -> usize {
-        let list = match venue.position_amounts() {
-            Ok(l) => l,
-            Err(e) => {
-                warn!(error = %e, "cannot reconcile: the venue's positions could not be read");
-                return 0;
-            }
-        };
+        let mut list = std::mem::take(&mut self.positions);
+        if let Err(e) = venue.position_amounts_into(&mut list) {
+            warn!(error = %e, "cannot reconcile: the venue's positions could not be read");
+            self.positions = list;
+            return 0;
+        }
         self.funnel.ledger.reconciliations += 1;
         let found = self.ledger.reconcile(&list, venue.now());
+        self.positions = list;
         for m in &found {
             self.funnel.mismatch(m.symbol.as_str());
             if self.journal.enabled() {
@@ -268,11 +271,13 @@ impl<J: Journal> Pipeline<J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Governed(&governed));
         }
-        let snapshot = venue.position_amounts();
-        let permit =
-            self.permit
-                .verdict(governed.plan(), snapshot.as_deref(), self.ledger.amt(&sym));
-        if let Ok(list) = &snapshot {
+        let mut list = std::mem::take(&mut self.positions);
+        let read = venue.position_amounts_into(&mut list);
+        let snapshot = read.as_ref().map(|()| list.as_slice());
+        let permit = self
+            .permit
+            .verdict(governed.plan(), snapshot, self.ledger.amt(&sym));
+        if let Ok(list) = snapshot {
             let venue_pos = list.iter().find(|p| p.symbol == sym);
             if let Some(m) = self.ledger.reconcile_symbol(&sym, venue_pos, venue.now()) {
                 self.funnel.mismatch(sym.as_str());
@@ -281,6 +286,7 @@ impl<J: Journal> Pipeline<J> {
                 }
             }
         }
+        self.positions = list;
         let permitted = match permit.permit {
             Ok(info) => PermittedPlan::new(governed, info),
             Err(d) => return self.drop_traced(at(Stage::Permit), d, trace),
@@ -468,13 +474,14 @@ impl<J: Journal> Pipeline<J> {
         if self.protective.keys().all(|s| self.ledger.sign(s) != 0) {
             return;
         }
-        let flat: Vec<Symbol> = self
+        // One flat symbol at a time, in symbol order (cancels change no position), without
+        // collecting them first.
+        while let Some(s) = self
             .protective
             .keys()
-            .filter(|s| self.ledger.sign(s) == 0)
+            .find(|s| self.ledger.sign(s) == 0)
             .cloned()
-            .collect();
-        for s in flat {
+        {
             for id in self.protective.remove(&s).unwrap_or_default() {
                 match venue.cancel_order(&s, &OrderRef::Id(id)) {
                     Ok(_) => self.funnel.venue.protective_cancelled += 1,
