@@ -179,8 +179,9 @@ pub trait Venue {
     fn position_amounts(&mut self) -> Result<Vec<PositionAmount>, VenueError> {
         Ok(self.positions()?.iter().map(PositionAmount::from).collect())
     }
-    /// [`Venue::position_amounts`] written into `out` (cleared first), a buffer the caller
-    /// keeps between calls, so a venue that knows its positions fills it without allocating.
+    /// [`Venue::position_amounts`] written into `out` (its old content replaced), a buffer the
+    /// caller keeps between calls, so a venue that knows its positions fills it without
+    /// allocating. After an `Err`, `out` holds nothing to rely on.
     fn position_amounts_into(&mut self, out: &mut Vec<PositionAmount>) -> Result<(), VenueError> {
         *out = self.position_amounts()?;
         Ok(())
