@@ -6,7 +6,7 @@
 //! round to the tick away from the trader, then clamp. Fees = notional x rate, rounded to
 //! 8 decimals. Must never live here: deciding whether or when an order fills (`matching`).
 
-use pipeline::domain::{Rounding, decimal_cmp, rounded_to_grid};
+use pipeline::domain::{Rounding, decimal_cmp, normalized, rounded_to_grid};
 use pipeline::exchange_info::check::is_multiple;
 use pipeline::order::Side;
 use pipeline::venue::{Fill, OrderStatus, VenueEvent};
@@ -84,17 +84,7 @@ fn round_against(price: Decimal, tick: Decimal, side: Side) -> Decimal {
         Side::Sell => Rounding::Floor,
     };
     // No tick (or a grid beyond Decimal's range): the price as it is.
-    rounded_to_grid(price, tick, rounding).map_or(price, |r| r.normalize())
-}
-
-/// `d.normalize()`, without the call when `d` has no trailing zero (bar prices never do).
-#[inline]
-fn normalized(d: Decimal) -> Decimal {
-    if d.scale() == 0 || d.mantissa() % 10 != 0 {
-        d
-    } else {
-        d.normalize()
-    }
+    rounded_to_grid(price, tick, rounding).map_or(price, normalized)
 }
 
 /// A booked execution, as `execute_fill` needs it.

@@ -14,7 +14,8 @@ pub mod time;
 pub use interval::Interval;
 pub use kline::{Bar, Kline};
 pub use money::{
-    MoneyError, Notional, Price, Qty, Rounding, increments_in, round_to_increment, rounded_to_grid,
+    MoneyError, Notional, Price, Qty, Rounding, increments_in, normalized, round_to_increment,
+    rounded_to_grid,
 };
 pub use shared_text::{ClientOrderId, SharedText};
 pub use symbol::Symbol;

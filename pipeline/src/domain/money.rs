@@ -122,6 +122,17 @@ pub fn decimal_mul(a: Decimal, b: Decimal) -> Decimal {
     a * b
 }
 
+/// `d.normalize()` (no trailing zeros), without the call when `d` has none to drop: bar
+/// prices and most quantities, so the usual case is one remainder.
+#[inline]
+pub fn normalized(d: Decimal) -> Decimal {
+    if d.scale() == 0 || d.mantissa() % 10 != 0 {
+        d
+    } else {
+        d.normalize()
+    }
+}
+
 /// `value` rounded onto multiples of `increment` as `rounding` says, keeping at least
 /// `increment`'s decimals (0.010 stays 0.010 on a 0.001 grid). Exact on the integer mantissas
 /// when they fit ([`increments_in`], no `Decimal` division), with `Decimal`'s checked
@@ -304,14 +315,14 @@ impl Qty {
 
     /// The number of decimals the value carries once trailing zeros are dropped.
     pub fn decimals(self) -> u32 {
-        self.0.normalize().scale()
+        normalized(self.0).scale()
     }
 }
 
 impl Price {
     /// The number of decimals the value carries once trailing zeros are dropped.
     pub fn decimals(self) -> u32 {
-        self.0.normalize().scale()
+        normalized(self.0).scale()
     }
 }
 

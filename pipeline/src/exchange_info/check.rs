@@ -14,7 +14,7 @@ use super::reject::Reject;
 use super::shared_spec::SharedSpec;
 use super::spec::{LotSize, PriceFilter, SymbolSpec};
 use crate::domain::decimal_cmp as dc;
-use crate::domain::{Notional, Price, Qty};
+use crate::domain::{Notional, Price, Qty, normalized};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 
 /// What the venue knows about the market at the moment of the order.
@@ -180,11 +180,7 @@ fn check_params(req: &OrderRequest) -> Result<(), Reject> {
 
 /// The decimals `d` really carries (trailing zeros do not count).
 pub(crate) fn decimals(d: Decimal) -> u32 {
-    // Normalising only lowers the scale: a scale already within any precision needs none.
-    if d.scale() == 0 || d.mantissa() % 10 != 0 {
-        return d.scale();
-    }
-    d.normalize().scale()
+    normalized(d).scale()
 }
 
 /// `value % step == 0` for `step > 0`, exactly: on the integer mantissas brought to one scale
