@@ -141,15 +141,12 @@ impl<J: Journal> Pipeline<J> {
     /// Reads the venue's positions and takes them where the ledger disagrees (counted as
     /// mismatches). Call once before the first bar of a live run. Returns the mismatches.
     pub fn reconcile<V: Venue + ?Sized>(&mut self, venue: &mut V) -> usize {
-        let mut list = std::mem::take(&mut self.positions);
-        if let Err(e) = venue.position_amounts_into(&mut list) {
+        if let Err(e) = venue.position_amounts_into(&mut self.positions) {
             warn!(error = %e, "cannot reconcile: the venue's positions could not be read");
-            self.positions = list;
             return 0;
         }
         self.funnel.ledger.reconciliations += 1;
-        let found = self.ledger.reconcile(&list, venue.now());
-        self.positions = list;
+        let found = self.ledger.reconcile(&self.positions, venue.now());
         for m in &found {
             self.funnel.mismatch(m.symbol.as_str());
             if self.journal.enabled() {
@@ -271,9 +268,8 @@ impl<J: Journal> Pipeline<J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Governed(&governed));
         }
-        let mut list = std::mem::take(&mut self.positions);
-        let read = venue.position_amounts_into(&mut list);
-        let snapshot = read.as_ref().map(|()| list.as_slice());
+        let read = venue.position_amounts_into(&mut self.positions);
+        let snapshot = read.as_ref().map(|()| self.positions.as_slice());
         let permit = self
             .permit
             .verdict(governed.plan(), snapshot, self.ledger.amt(&sym));
@@ -286,7 +282,6 @@ impl<J: Journal> Pipeline<J> {
                 }
             }
         }
-        self.positions = list;
         let permitted = match permit.permit {
             Ok(info) => PermittedPlan::new(governed, info),
             Err(d) => return self.drop_traced(at(Stage::Permit), d, trace),
