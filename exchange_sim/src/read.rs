@@ -130,39 +130,35 @@ impl SimExchange {
     }
 
     /// [`SimExchange::position_amounts`] into `out` (cleared first; no allocation once it
-    /// has room). Clean, only the symbols listed as holding a position are looked at.
+    /// has room).
     pub fn position_amounts_into(&self, out: &mut Vec<PositionAmount>) {
         out.clear();
-        let amount = |s: &crate::exchange::SymState| PositionAmount {
-            symbol: s.symbol.clone(),
-            position_amt: s.position.amt,
-            entry_price: s.position.entry_price(),
-        };
-        if self.dirty {
-            out.extend(
-                self.syms
-                    .iter()
-                    .filter(|s| !s.position.is_flat())
-                    .map(amount),
-            );
-        } else {
-            // Clean: `open_syms` lists exactly the symbols with a position, in index order.
-            out.extend(self.open_syms.iter().map(|&i| amount(&self.syms[i])));
-        }
+        out.extend(self.held().map(|i| {
+            let s = &self.syms[i];
+            PositionAmount {
+                symbol: s.symbol.clone(),
+                position_amt: s.position.amt,
+                entry_price: s.position.entry_price(),
+            }
+        }));
     }
 
     /// Every non-flat position, in symbol order.
     pub fn open_positions(&self) -> Vec<PositionSnapshot> {
-        if self.dirty {
-            return (0..self.syms.len())
-                .filter_map(|i| self.snapshot_of(i))
-                .collect();
-        }
-        // Clean: `open_syms` lists exactly the symbols with a position, in index order.
-        self.open_syms
-            .iter()
-            .filter_map(|&i| self.snapshot_of(i))
-            .collect()
+        self.held().filter_map(|i| self.snapshot_of(i)).collect()
+    }
+
+    /// The symbols holding a position, in index order: when the account is clean, the ones
+    /// `open_syms` lists (exactly those); otherwise every symbol, looked at.
+    fn held(&self) -> impl Iterator<Item = usize> + '_ {
+        let listed = (!self.dirty).then(|| self.open_syms.iter().copied());
+        let looked_at = self
+            .dirty
+            .then(|| (0..self.syms.len()).filter(|&i| !self.syms[i].position.is_flat()));
+        listed
+            .into_iter()
+            .flatten()
+            .chain(looked_at.into_iter().flatten())
     }
 
     /// Every fill since the start, in venue order.

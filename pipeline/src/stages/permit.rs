@@ -72,7 +72,7 @@ pub struct PermitOutput {
     pub venue_amt: Option<Decimal>,
 }
 
-/// [`PermitOutput`] for a plan the permit did not take: the permit or the drop.
+/// [`PermitOutput`] without the plan: the permit the plan gets, or the drop.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PermitVerdict {
     pub permit: Result<PermitInfo, Dropped>,
