@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::brackets::BracketTable;
 use crate::config::{MarginMode, SimConfig};
-use crate::exchange::SimExchange;
+use crate::exchange::{SimExchange, SymState};
 use crate::schedule::{InfoSchedule, SymId};
 
 /// Account totals at one moment.
@@ -133,32 +133,36 @@ impl SimExchange {
     /// has room).
     pub fn position_amounts_into(&self, out: &mut Vec<PositionAmount>) {
         out.clear();
-        out.extend(self.held().map(|i| {
-            let s = &self.syms[i];
-            PositionAmount {
+        self.for_each_held(|_, s| {
+            out.push(PositionAmount {
                 symbol: s.symbol.clone(),
                 position_amt: s.position.amt,
                 entry_price: s.position.entry_price(),
-            }
-        }));
+            });
+        });
     }
 
     /// Every non-flat position, in symbol order.
     pub fn open_positions(&self) -> Vec<PositionSnapshot> {
-        self.held().filter_map(|i| self.snapshot_of(i)).collect()
+        let mut out = Vec::new();
+        self.for_each_held(|i, _| out.extend(self.snapshot_of(i)));
+        out
     }
 
-    /// The symbols holding a position, in index order: when the account is clean, the ones
-    /// `open_syms` lists (exactly those); otherwise every symbol, looked at.
-    fn held(&self) -> impl Iterator<Item = usize> + '_ {
-        let listed = (!self.dirty).then(|| self.open_syms.iter().copied());
-        let looked_at = self
-            .dirty
-            .then(|| (0..self.syms.len()).filter(|&i| !self.syms[i].position.is_flat()));
-        listed
-            .into_iter()
-            .flatten()
-            .chain(looked_at.into_iter().flatten())
+    /// Calls `f` with each symbol holding a position, in index order: when the account is
+    /// clean, the ones `open_syms` lists (exactly those); otherwise every symbol, looked at.
+    fn for_each_held(&self, mut f: impl FnMut(usize, &SymState)) {
+        if self.dirty {
+            for (i, s) in self.syms.iter().enumerate() {
+                if !s.position.is_flat() {
+                    f(i, s);
+                }
+            }
+        } else {
+            for &i in &self.open_syms {
+                f(i, &self.syms[i]);
+            }
+        }
     }
 
     /// Every fill since the start, in venue order.
