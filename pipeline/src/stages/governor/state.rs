@@ -274,14 +274,19 @@ mod tests {
         s
     }
 
+    /// The defaults with short EWMAs and a short regime window.
+    fn regime_config(fast_bars: u32, slow_bars: u32, regime_window_bars: u32) -> IndicatorConfig {
+        IndicatorConfig {
+            fast_bars,
+            slow_bars,
+            regime_window_bars,
+            ..IndicatorConfig::default()
+        }
+    }
+
     #[test]
     fn regime_flip_fires_within_the_window_only() {
-        let c = IndicatorConfig {
-            fast_bars: 2,
-            slow_bars: 6,
-            regime_window_bars: 3,
-            ..IndicatorConfig::default()
-        };
+        let c = regime_config(2, 6, 3);
         let mut closes: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i)).collect();
         assert_eq!(run(&closes, 0, &c).components(&c, false).regime_flip, 0.0);
         closes.extend((0..3).map(|i| 120.0 - 10.0 * f64::from(i)));
@@ -347,12 +352,7 @@ mod tests {
     /// give bit for bit the state of one update per bar.
     #[test]
     fn queued_closes_give_the_per_bar_state_exactly() {
-        let c = IndicatorConfig {
-            fast_bars: 3,
-            slow_bars: 9,
-            regime_window_bars: 4,
-            ..IndicatorConfig::default()
-        };
+        let c = regime_config(3, 9, 4);
         let a = Alphas::new(&c);
         let mut per_bar = MarketState::default();
         let mut lazy = Tracked::default();
