@@ -8,7 +8,7 @@
 //!
 //! Must never live here: I/O, parsing, or per-bar allocation (the hot path reads slices).
 
-use pipeline::{Bar, Interval, Symbol, TimestampMs};
+use pipeline::{Bar, BarColumns, Interval, Symbol, TimestampMs};
 
 /// Raw, unvalidated columns as a loader produced them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -184,6 +184,18 @@ impl BarSeries {
     }
     pub fn volumes(&self) -> &[f64] {
         &self.cols.volume
+    }
+
+    /// The bars as borrowed columns (for loops over many bars).
+    pub fn view(&self) -> BarColumns<'_> {
+        BarColumns {
+            open_times: &self.cols.open_time,
+            opens: &self.cols.open,
+            highs: &self.cols.high,
+            lows: &self.cols.low,
+            closes: &self.cols.close,
+            volumes: &self.cols.volume,
+        }
     }
 
     /// The raw columns (for writing them out).

@@ -30,6 +30,6 @@ pub mod stages;
 pub mod venue;
 
 pub use domain::{
-    Bar, ClientOrderId, Interval, Kline, Notional, Price, Qty, Rounding, SharedText, Symbol,
-    TimestampMs,
+    Bar, BarColumns, ClientOrderId, Interval, Kline, Notional, Price, Qty, Rounding, SharedText,
+    Symbol, TimestampMs,
 };

@@ -1,8 +1,8 @@
 //! `sma_cross`: BUY when the fast SMA of closes crosses above the slow one, SELL when it crosses
 //! below. One instance per symbol.
 
-use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, SharedText, Symbol};
+use pipeline::signal::{Action, Signal, SignalBatch, SignalSource};
+use pipeline::{Bar, BarColumns, SharedText, Symbol, TimestampMs};
 
 use crate::indicators::Sma;
 
@@ -32,27 +32,13 @@ impl SmaCross {
 }
 
 impl SmaCross {
-    /// A cross: out of line, so the every-bar path above stays small.
-    #[cold]
-    #[inline(never)]
-    fn signal(&self, symbol: &Symbol, bar: &Bar, side: i8, out: &mut Vec<Signal>) {
-        out.push(Signal {
-            time: bar.open_time.plus_ms(self.interval_ms),
-            symbol: symbol.clone(),
-            action: if side > 0 { Action::Buy } else { Action::Sell },
-            confidence: self.confidence,
-            source: self.name.clone(),
-        });
-    }
-}
-
-impl SignalSource for SmaCross {
-    #[inline]
-    fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, out: &mut Vec<Signal>) {
-        let fast = self.fast.update(bar.close);
-        let slow = self.slow.update(bar.close);
+    /// One close: the side of a cross to signal, if this close makes one.
+    #[inline(always)]
+    fn step(&mut self, close: f64) -> Option<i8> {
+        let fast = self.fast.update(close);
+        let slow = self.slow.update(close);
         let (Some(f), Some(s)) = (fast, slow) else {
-            return;
+            return None;
         };
         let side = if f > s {
             1
@@ -61,10 +47,53 @@ impl SignalSource for SmaCross {
         } else {
             self.last_side
         };
-        if side != self.last_side && self.last_side != 0 {
-            self.signal(symbol, bar, side, out);
-        }
+        let cross = side != self.last_side && self.last_side != 0;
         self.last_side = side;
+        cross.then_some(side)
+    }
+
+    /// The signal of a cross at the bar opened at `open_time`: out of line, so the every-bar
+    /// path stays small.
+    #[cold]
+    #[inline(never)]
+    fn signal(&self, symbol: &Symbol, open_time: TimestampMs, side: i8) -> Signal {
+        Signal {
+            time: open_time.plus_ms(self.interval_ms),
+            symbol: symbol.clone(),
+            action: if side > 0 { Action::Buy } else { Action::Sell },
+            confidence: self.confidence,
+            source: self.name.clone(),
+        }
+    }
+}
+
+impl SignalSource for SmaCross {
+    #[inline]
+    fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, out: &mut Vec<Signal>) {
+        if let Some(side) = self.step(bar.close) {
+            out.push(self.signal(symbol, bar.open_time, side));
+        }
+    }
+
+    /// A loop over the closes alone, with no call per bar.
+    fn on_bars(
+        &mut self,
+        symbol: &Symbol,
+        bars: &BarColumns<'_>,
+        from: usize,
+        to: usize,
+        out: &mut SignalBatch,
+    ) {
+        let to = to.min(bars.len());
+        let closes = bars.closes.get(from..to).unwrap_or_default();
+        for (k, &close) in (from..).zip(closes) {
+            if let Some(side) = self.step(close) {
+                out.push(
+                    k,
+                    self.signal(symbol, TimestampMs(bars.open_times[k]), side),
+                );
+            }
+        }
     }
 
     fn name(&self) -> String {

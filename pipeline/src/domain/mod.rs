@@ -1,7 +1,8 @@
 //! Domain value types shared by every crate: money, time, symbols, shared text (client order ids),
-//! intervals and klines.
+//! intervals, klines and borrowed bar columns.
 //! Must never live here: behaviour of a stage or of a venue.
 
+pub mod bar_columns;
 pub mod decimal_cmp;
 pub mod decimal_text;
 pub mod interval;
@@ -11,6 +12,7 @@ pub mod shared_text;
 pub mod symbol;
 pub mod time;
 
+pub use bar_columns::BarColumns;
 pub use interval::Interval;
 pub use kline::{Bar, Kline};
 pub use money::{
