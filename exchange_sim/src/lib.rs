@@ -36,6 +36,7 @@
 //!   positions, fills, events, account totals).
 //! - `latency`: orders in flight under a latency model, delivered at the bar they arrive in.
 //! - `submit`: order placement and its stateful checks, cancel, query, leverage, margin mode.
+//! - `quiet`: runs of bars that change nothing but the clock, passed at once by a run loop.
 //! - `matching`: what a bar does to open orders; `fills`: fill prices, fees and booking.
 //! - [`margin`]: initial/maintenance margin, available balance, the liquidation price formula;
 //!   `liquidation`: closing positions at liquidation or delisting; `liquidation_rough`: the
@@ -142,6 +143,7 @@ mod latency;
 mod liquidation;
 mod liquidation_rough;
 mod matching;
+mod quiet;
 mod read;
 mod submit;
 mod venue_impl;
@@ -155,6 +157,7 @@ pub use error::SimError;
 pub use exchange::SimExchange;
 pub use funding::FundingRate;
 pub use margin::liquidation_price;
+pub use quiet::QuietAccount;
 pub use read::AccountSnapshot;
 pub use schedule::{InfoSchedule, SymId};
 pub use submit::MAX_OPEN_ALGO_ORDERS;

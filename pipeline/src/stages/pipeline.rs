@@ -116,6 +116,25 @@ impl<J: Journal> Pipeline<J> {
         }
     }
 
+    /// Closed bars of `symbol` (these closes, in order) that brought no signal, while the venue
+    /// has no event to report and gets none from them (a backtest's quiet bars: see
+    /// `exchange_sim`'s `quiet_bars`): the same as [`Self::on_bar`] for each with no signals.
+    /// With an event waiting at the venue this would apply it once, not at the first bar, so
+    /// the caller must know there is none.
+    pub fn on_quiet_bars<V: Venue + ?Sized>(
+        &mut self,
+        symbol: &Symbol,
+        closes: &[f64],
+        venue: &mut V,
+    ) {
+        // Reading no events only settles whether to keep reading them: once is all of it.
+        if self.expect_events {
+            self.sync_events(venue);
+        }
+        let sign = self.ledger.sign(symbol);
+        self.governor.on_closes(symbol, closes, sign);
+    }
+
     /// Recorded/imported intents, fed to the bridge (no trader); call after `on_bar` for the
     /// same bar. Intents without a time get the bar's open time.
     pub fn on_recorded_intents<V: Venue + ?Sized>(

@@ -1,4 +1,5 @@
-//! `sim backtest`: the event loop over bars, and the run folder it writes.
+//! `sim backtest`: the simulation (exchange, strategies and stages built from the run spec,
+//! driven by the loop in `run_loop`) and the run folder it writes.
 //!
 //! Per bar, in time order (symbols merged by open time): the simulated exchange takes the
 //! closed bar (fills, triggers, funding, liquidations), the symbol's strategy sees it, then
@@ -11,7 +12,9 @@ pub mod journal_files;
 pub mod journal_thread;
 pub mod price_candles;
 pub mod recorded_intents;
+mod run_loop;
 pub mod run_tables;
+mod signal_tape;
 pub mod summary;
 pub mod trades;
 
@@ -24,16 +27,16 @@ use datasets::{BarSeries, Dataset};
 use exchange_sim::SimExchange;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::funnel::Funnel;
-use pipeline::signal::{Signal, SignalSource};
 use pipeline::stages::journal::Journal;
 use pipeline::stages::pipeline::Pipeline;
-use pipeline::{Bar, Symbol, TimestampMs};
+use pipeline::{Symbol, TimestampMs};
 use reports::metrics::EquityPoint;
 use strategies::StrategyFactory;
 
 use crate::config::RunSpec;
 use journal_thread::BackgroundJournal;
-use recorded_intents::{RecordedIntents, SymbolIntents};
+use recorded_intents::RecordedIntents;
+use run_loop::{Lane, event_loop};
 use summary::{RunInputs, Summary};
 
 /// What a finished backtest hands back to the CLI.
@@ -241,131 +244,6 @@ pub fn simulate_from<J: Journal>(
         bars,
         elapsed,
     })
-}
-
-struct Lane<'a> {
-    symbol: Symbol,
-    id: Option<exchange_sim::SymId>,
-    source: Box<dyn SignalSource + Send>,
-    intents: SymbolIntents,
-    series: &'a BarSeries,
-    next: usize,
-    /// Signals before this open time are dropped (warm-up bars).
-    trade_from: i64,
-}
-
-/// How often (in bars) the loop reports progress.
-const PROGRESS_EVERY: u64 = 1 << 16;
-
-/// The loop. Returns the equity curve (one point per distinct bar time) and the bar count.
-/// Calls `progress(bars_done, bars_total)` every [`PROGRESS_EVERY`] bars and at the end.
-fn event_loop<J: Journal>(
-    mut lanes: Vec<Lane<'_>>,
-    exchange: &mut SimExchange,
-    pipeline: &mut Pipeline<J>,
-    progress: &mut dyn FnMut(u64, u64),
-) -> anyhow::Result<(Vec<EquityPoint>, u64)> {
-    let total: usize = lanes.iter().map(|l| l.series.len()).sum();
-    let mut run = LoopState {
-        equity: Vec::with_capacity(total / lanes.len().max(1) + 1),
-        signals: Vec::new(),
-        bars: 0,
-        next_report: PROGRESS_EVERY,
-        total: total as u64,
-        interval_ms: lanes.first().map_or(0, |l| l.series.interval().as_ms()),
-    };
-    if let [lane] = lanes.as_mut_slice() {
-        // One symbol: every bar is its own time step, in order; no merge.
-        while lane.next < lane.series.len() {
-            let t = lane.series.open_times()[lane.next];
-            run.feed(lane, exchange, pipeline)?;
-            run.close_step(t, exchange, progress);
-        }
-    } else {
-        // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
-        let next_time = |lanes: &[Lane<'_>]| {
-            lanes
-                .iter()
-                .filter_map(|l| l.series.open_times().get(l.next).copied())
-                .min()
-        };
-        while let Some(t) = next_time(&lanes) {
-            for lane in lanes.iter_mut() {
-                if lane.series.open_times().get(lane.next) == Some(&t) {
-                    run.feed(lane, exchange, pipeline)?;
-                }
-            }
-            run.close_step(t, exchange, progress);
-        }
-    }
-    progress(run.bars, run.total);
-    Ok((run.equity, run.bars))
-}
-
-/// What the loop carries from one bar to the next.
-struct LoopState {
-    equity: Vec<EquityPoint>,
-    /// The strategy's output for the current bar (kept, so no bar allocates).
-    signals: Vec<Signal>,
-    bars: u64,
-    next_report: u64,
-    total: u64,
-    interval_ms: i64,
-}
-
-impl LoopState {
-    /// The lane's next bar: to the exchange, the strategy, then every stage.
-    #[inline(always)]
-    fn feed<J: Journal>(
-        &mut self,
-        lane: &mut Lane<'_>,
-        exchange: &mut SimExchange,
-        pipeline: &mut Pipeline<J>,
-    ) -> anyhow::Result<()> {
-        let bar: Bar = lane.series.bar(lane.next);
-        lane.next += 1;
-        self.bars += 1;
-        if let Some(id) = lane.id {
-            exchange
-                .on_bar(id, &bar)
-                .with_context(|| format!("{} bar at {}", lane.symbol, bar.open_time))?;
-        }
-        // Most bars give no signal: clear only what the last one left (clearing an empty
-        // vector is still a call per bar).
-        let signals = &mut self.signals;
-        if !signals.is_empty() {
-            signals.clear();
-        }
-        lane.source.on_bar(&lane.symbol, &bar, signals);
-        if bar.open_time.as_ms() < lane.trade_from && !signals.is_empty() {
-            signals.clear();
-        }
-        pipeline.on_bar(&lane.symbol, &bar, signals, exchange);
-        if !lane.intents.is_empty() {
-            let due = lane
-                .intents
-                .take_before(bar.open_time.plus_ms(self.interval_ms));
-            if !due.is_empty() {
-                pipeline.on_recorded_intents(&lane.symbol, &bar, &due, exchange);
-            }
-        }
-        Ok(())
-    }
-
-    /// The end of time step `t` (every symbol's bar at `t` seen): its equity point, and
-    /// progress now and then.
-    #[inline(always)]
-    fn close_step(&mut self, t: i64, exchange: &SimExchange, progress: &mut dyn FnMut(u64, u64)) {
-        self.equity.push(EquityPoint {
-            time_ms: t + self.interval_ms,
-            equity: exchange.equity_f64(),
-            in_market: exchange.has_open_position(),
-        });
-        if self.bars >= self.next_report {
-            self.next_report += PROGRESS_EVERY;
-            progress(self.bars, self.total);
-        }
-    }
 }
 
 /// The recorded intents of `run.intents`, checked to fall inside the data.

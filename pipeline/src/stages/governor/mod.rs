@@ -82,6 +82,16 @@ impl Governor {
         }
     }
 
+    /// Closed bars of `symbol` with these closes, in order, all under one position sign: the
+    /// same as [`Self::on_bar`] for each.
+    pub fn on_closes(&mut self, symbol: &Symbol, closes: &[f64], position_sign: i8) {
+        if self.cfg.enabled {
+            self.states
+                .slot(symbol)
+                .push_all(closes, position_sign, &self.alphas);
+        }
+    }
+
     /// The components for `symbol` now (all zero before its first bar).
     pub fn components(&self, symbol: &Symbol, eval: EvalType) -> KillComponents {
         self.states

@@ -185,6 +185,25 @@ impl Tracked {
         self.queued.push(close);
     }
 
+    /// Closed bars in order, all under `pos_sign`: the same as [`Tracked::push`] for each,
+    /// copied into the queue a slice at a time.
+    pub fn push_all(&mut self, closes: &[f64], pos_sign: i8, a: &Alphas) {
+        if pos_sign != self.sign {
+            self.catch_up(a);
+            self.sign = pos_sign;
+        }
+        let mut rest = closes;
+        while !rest.is_empty() {
+            if self.queued.len() == MAX_QUEUED {
+                self.catch_up(a);
+            }
+            let room = MAX_QUEUED - self.queued.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.queued.extend_from_slice(now);
+            rest = later;
+        }
+    }
+
     /// Folds the queued closes into the state (one [`MarketState::update`] each, in order).
     /// Out of line: the every-bar [`Tracked::push`] stays small.
     #[inline(never)]
@@ -382,5 +401,35 @@ mod tests {
             lazy.state.components(&c, true),
             per_bar.components(&c, true)
         );
+    }
+
+    /// Runs of closes pushed at once (longer than the queue, across sign changes) give bit
+    /// for bit the state of one push per close.
+    #[test]
+    fn closes_pushed_as_slices_give_the_state_of_one_push_each() {
+        let c = regime_config(3, 9, 4);
+        let a = Alphas::new(&c);
+        let closes: Vec<f64> = (0..5 * MAX_QUEUED)
+            .map(|i| 100.0 + 5.0 * (i as f64 * 0.21).cos())
+            .collect();
+        let mut one = Tracked::default();
+        let mut runs = Tracked::default();
+        // Runs shorter and longer than the queue, under changing signs.
+        let lengths = [1, 7, 100, 3 * MAX_QUEUED + 5, 13, MAX_QUEUED, 2];
+        let mut at = 0;
+        for (n, len) in lengths.iter().enumerate() {
+            let sign = [0, 1, 1, -1, 0, -1, 1][n];
+            let run = &closes[at..at + len];
+            for &x in run {
+                one.push(x, sign, &a);
+            }
+            runs.push_all(run, sign, &a);
+            assert!(runs.queued.len() <= MAX_QUEUED);
+            assert_eq!(runs.current(&a), one.current(&a), "after run {n}");
+            at += len;
+        }
+        one.catch_up(&a);
+        runs.catch_up(&a);
+        assert_eq!(runs.state, one.state);
     }
 }
