@@ -66,6 +66,40 @@ fn config() -> impl Strategy<Value = SimConfig> {
     })
 }
 
+/// Owned columns of some bars, lent as `BarColumns`.
+struct Cols {
+    times: Vec<i64>,
+    prices: [Vec<f64>; 5],
+}
+
+impl Cols {
+    fn of(bars: &[Bar]) -> Cols {
+        let f = |g: fn(&Bar) -> f64| bars.iter().map(g).collect::<Vec<f64>>();
+        Cols {
+            times: bars.iter().map(|b| b.open_time.0).collect(),
+            prices: [
+                f(|b| b.open),
+                f(|b| b.high),
+                f(|b| b.low),
+                f(|b| b.close),
+                f(|b| b.volume),
+            ],
+        }
+    }
+
+    fn view(&self) -> BarColumns<'_> {
+        let [opens, highs, lows, closes, volumes] = &self.prices;
+        BarColumns {
+            open_times: &self.times,
+            opens,
+            highs,
+            lows,
+            closes,
+            volumes,
+        }
+    }
+}
+
 /// Two exchanges fed the same bars and orders: `one` bar by bar, `quiet` passing quiet runs.
 struct Twins {
     one: SimExchange,
@@ -121,21 +155,9 @@ impl Twins {
             expected.push(point(&self.one));
             events.extend(self.one.take_events());
         }
-        let cols: Vec<[f64; 4]> = bars
-            .iter()
-            .map(|b| [b.open, b.high, b.low, b.close])
-            .collect();
-        let times: Vec<i64> = bars.iter().map(|b| b.open_time.0).collect();
-        let column = |c: usize| cols.iter().map(|x| x[c]).collect::<Vec<f64>>();
-        let (opens, highs, lows, closes) = (column(0), column(1), column(2), column(3));
-        let columns = BarColumns {
-            open_times: &times,
-            opens: &opens,
-            highs: &highs,
-            lows: &lows,
-            closes: &closes,
-            volumes: &closes,
-        };
+        let cols = Cols::of(bars);
+        let columns = cols.view();
+        let closes = columns.closes;
         let mut got = Vec::new();
         let mut got_events: Vec<VenueEvent> = Vec::new();
         let mut k = 0;
@@ -253,22 +275,8 @@ fn a_quiet_run_ends_at_a_trigger_a_pending_order_or_funding() {
     // until the next funding time, at 01:00 (bar 60 closes at 01:00:59.999 > 01:00).
     let flat: Vec<(i64, i64, i64)> = vec![(0, 5, 5); 120];
     let bars = twins.bars(&flat);
-    let cols = |bars: &[Bar]| {
-        let f = |g: fn(&Bar) -> f64| bars.iter().map(g).collect::<Vec<f64>>();
-        (
-            bars.iter().map(|b| b.open_time.0).collect::<Vec<i64>>(),
-            [f(|b| b.open), f(|b| b.high), f(|b| b.low), f(|b| b.close)],
-        )
-    };
-    let (times, [o, h, l, c]) = cols(&bars);
-    let columns = BarColumns {
-        open_times: &times,
-        opens: &o,
-        highs: &h,
-        lows: &l,
-        closes: &c,
-        volumes: &c,
-    };
+    let cols = Cols::of(&bars);
+    let columns = cols.view();
     let ex = &mut twins.quiet;
     assert_eq!(ex.quiet_bars(id, &columns, 0, 120), 0, "the first bar");
     ex.on_bar(id, &bars[0]).expect("in order");
@@ -300,15 +308,8 @@ fn a_quiet_run_ends_at_a_trigger_a_pending_order_or_funding() {
     assert_eq!(ex.quiet_bars(id, &columns, 2, 50), 48);
     let mut dipped = bars.clone();
     dipped[20].low = 69_990.0;
-    let (times, [o, h, l, c]) = cols(&dipped);
-    let columns = BarColumns {
-        open_times: &times,
-        opens: &o,
-        highs: &h,
-        lows: &l,
-        closes: &c,
-        volumes: &c,
-    };
+    let dipped = Cols::of(&dipped);
+    let columns = dipped.view();
     assert_eq!(
         ex.quiet_bars(id, &columns, 2, 50),
         18,
