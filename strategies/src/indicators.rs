@@ -43,6 +43,28 @@ impl Sma {
         }
         (self.seen == period).then(|| self.sum / period as f64)
     }
+
+    /// Whether `period` values were seen (from then on [`Self::update`] always averages).
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.seen == self.window.len()
+    }
+
+    /// [`Self::update`] once full ([`Self::is_full`]): the same arithmetic, no warm-up test.
+    #[inline(always)]
+    pub fn update_full(&mut self, value: f64) -> f64 {
+        debug_assert!(self.is_full());
+        let period = self.window.len();
+        let slot = &mut self.window[self.next];
+        self.sum -= *slot;
+        *slot = value;
+        self.sum += value;
+        self.next += 1;
+        if self.next == period {
+            self.next = 0;
+        }
+        self.sum / period as f64
+    }
 }
 
 /// Wilder's RSI: smoothed average gain and loss over `period` bars.

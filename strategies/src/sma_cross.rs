@@ -86,13 +86,38 @@ impl SignalSource for SmaCross {
     ) {
         let to = to.min(bars.len());
         let closes = bars.closes.get(from..to).unwrap_or_default();
-        for (k, &close) in (from..).zip(closes) {
+        let mut k = from;
+        for &close in closes {
+            if self.fast.is_full() && self.slow.is_full() && self.last_side != 0 {
+                break;
+            }
             if let Some(side) = self.step(close) {
                 out.push(
                     k,
                     self.signal(symbol, TimestampMs(bars.open_times[k]), side),
                 );
             }
+            k += 1;
+        }
+        // Both averages defined and a side known (it stays known): the same steps without
+        // the warm-up tests.
+        for &close in &closes[k - from..] {
+            let (f, s) = (self.fast.update_full(close), self.slow.update_full(close));
+            let side = if f > s {
+                1
+            } else if f < s {
+                -1
+            } else {
+                self.last_side
+            };
+            if side != self.last_side {
+                out.push(
+                    k,
+                    self.signal(symbol, TimestampMs(bars.open_times[k]), side),
+                );
+                self.last_side = side;
+            }
+            k += 1;
         }
     }
 
