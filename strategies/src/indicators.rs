@@ -28,20 +28,14 @@ impl Sma {
     /// Adds a value; returns the average once `period` values were seen.
     #[inline]
     pub fn update(&mut self, value: f64) -> Option<f64> {
-        let period = self.window.len();
-        let slot = &mut self.window[self.next];
-        if self.seen == period {
-            self.sum -= *slot;
-        } else {
-            self.seen += 1;
+        if self.is_full() {
+            return Some(self.update_full(value));
         }
-        *slot = value;
+        self.seen += 1;
+        self.window[self.next] = value;
         self.sum += value;
-        self.next += 1;
-        if self.next == period {
-            self.next = 0;
-        }
-        (self.seen == period).then(|| self.sum / period as f64)
+        self.advance();
+        self.is_full().then(|| self.sum / self.window.len() as f64)
     }
 
     /// Whether `period` values were seen (from then on [`Self::update`] always averages).
@@ -50,20 +44,26 @@ impl Sma {
         self.seen == self.window.len()
     }
 
-    /// [`Self::update`] once full ([`Self::is_full`]): the same arithmetic, no warm-up test.
+    /// One value once full ([`Self::is_full`]), with no warm-up test: the average after it
+    /// ([`Self::update`] runs this when full).
     #[inline(always)]
     pub fn update_full(&mut self, value: f64) -> f64 {
         debug_assert!(self.is_full());
-        let period = self.window.len();
         let slot = &mut self.window[self.next];
         self.sum -= *slot;
         *slot = value;
         self.sum += value;
+        self.advance();
+        self.sum / self.window.len() as f64
+    }
+
+    /// The next slot, wrapping around the window.
+    #[inline(always)]
+    fn advance(&mut self) {
         self.next += 1;
-        if self.next == period {
+        if self.next == self.window.len() {
             self.next = 0;
         }
-        self.sum / period as f64
     }
 }
 
