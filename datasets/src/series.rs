@@ -142,14 +142,7 @@ impl BarSeries {
     /// reads one bar per step.
     #[inline(always)]
     pub fn bar(&self, i: usize) -> Bar {
-        Bar {
-            open_time: TimestampMs(self.cols.open_time[i]),
-            open: self.cols.open[i],
-            high: self.cols.high[i],
-            low: self.cols.low[i],
-            close: self.cols.close[i],
-            volume: self.cols.volume[i],
-        }
+        self.view().bar(i)
     }
 
     /// Bar `i`, or `None` past the end.
@@ -187,6 +180,7 @@ impl BarSeries {
     }
 
     /// The bars as borrowed columns (for loops over many bars).
+    #[inline(always)]
     pub fn view(&self) -> BarColumns<'_> {
         BarColumns {
             open_times: &self.cols.open_time,

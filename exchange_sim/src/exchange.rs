@@ -228,12 +228,7 @@ impl SimExchange {
         let Some(h) = self.hot.get(i) else {
             return Err(SimError::UnknownSymbolId(sym.0));
         };
-        let valid = bar.low > 0.0
-            && bar.low <= bar.open
-            && bar.low <= bar.close
-            && bar.high >= bar.open
-            && bar.high >= bar.close
-            && bar.high.is_finite();
+        let valid = valid_prices(bar.open, bar.high, bar.low, bar.close);
         if bar.open_time.0 <= h.last_open || !valid {
             return Err(self.bar_error(i, bar));
         }
@@ -448,6 +443,13 @@ impl SimExchange {
         h.up_min = up_min;
         h.pending = pending;
     }
+}
+
+/// A bar's prices as `on_bar` accepts them: `0 < low <= open, close <= high`, high finite (a NaN
+/// fails a comparison).
+#[inline(always)]
+pub(crate) fn valid_prices(open: f64, high: f64, low: f64, close: f64) -> bool {
+    low > 0.0 && low <= open && low <= close && high >= open && high >= close && high.is_finite()
 }
 
 /// Copies `src` into `dst` one 8-byte field at a time. The caller has usually just written

@@ -15,7 +15,8 @@
 
 use pipeline::{Bar, BarColumns};
 
-use crate::exchange::{SimExchange, keep_bar};
+use crate::exchange::{SimExchange, keep_bar, valid_prices};
+use crate::read::upnl_f64;
 use crate::schedule::SymId;
 
 /// What a bar must stay inside to be quiet.
@@ -34,13 +35,10 @@ impl Limits {
     /// through `on_bar` (which reports a bad bar as its error).
     fn quiet(&self, t: i64, previous_open: i64, bar: [f64; 4]) -> bool {
         let [open, high, low, close] = bar;
-        let valid = low > 0.0
-            && low <= open
-            && low <= close
-            && high >= open
-            && high >= close
-            && high.is_finite();
-        valid && t > previous_open && t < self.open_before && self.untouched(high, low, close)
+        valid_prices(open, high, low, close)
+            && t > previous_open
+            && t < self.open_before
+            && self.untouched(high, low, close)
     }
 
     /// No resting trigger and no liquidation level reached: `on_bar`'s busy tests negated,
@@ -53,15 +51,6 @@ impl Limits {
             & (close > self.liq_down)
             & (close < self.liq_up)
     }
-}
-
-/// Whether a bar holds a validated series' invariants (checked in debug builds only).
-fn valid_after(t: i64, previous_open: i64, open: f64, high: f64, low: f64, close: f64) -> bool {
-    t > previous_open
-        && low > 0.0
-        && low <= open.min(close)
-        && open.max(close) <= high
-        && high.is_finite()
 }
 
 /// The account while bars are quiet: it changes only at fills, funding and liquidations, none
@@ -79,7 +68,7 @@ impl QuietAccount {
     pub fn equity_at(&self, close: f64) -> f64 {
         let mut upnl = 0.0;
         if let Some((amt, cost)) = self.position {
-            upnl += amt * close - cost;
+            upnl += upnl_f64(amt, close, cost);
         }
         self.wallet + upnl
     }
@@ -140,14 +129,11 @@ impl SimExchange {
         // The open times increase: the clock bound is an index, found by bisection.
         let end =
             from + 1 + bars.open_times[from + 1..to].partition_point(|&t| t < limits.open_before);
-        debug_assert!((from + 1..end).all(|k| valid_after(
-            bars.open_times[k],
-            bars.open_times[k - 1],
-            bars.opens[k],
-            bars.highs[k],
-            bars.lows[k],
-            bars.closes[k],
-        )));
+        // The validated series' invariants, checked in debug builds only.
+        debug_assert!((from + 1..end).all(|k| {
+            bars.open_times[k] > bars.open_times[k - 1]
+                && valid_prices(bars.opens[k], bars.highs[k], bars.lows[k], bars.closes[k])
+        }));
         let (highs, lows, closes) = (
             &bars.highs[from + 1..end],
             &bars.lows[from + 1..end],

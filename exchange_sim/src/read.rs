@@ -211,7 +211,7 @@ impl SimExchange {
         let mut upnl = 0.0;
         for &i in &self.open_syms {
             let h = &self.hot[i];
-            upnl += h.amt_f64 * h.bar.close - h.cost_f64;
+            upnl += upnl_f64(h.amt_f64, h.bar.close, h.cost_f64);
         }
         self.wallet_f64 + upnl
     }
@@ -281,4 +281,11 @@ impl SimExchange {
             update_time: TimestampMs(s.position.update_time),
         })
     }
+}
+
+/// One position's unrealised PnL in `f64` for the equity curve: signed size times the close,
+/// less the signed cost (the exact figure is the `Decimal` one).
+#[inline(always)]
+pub(crate) fn upnl_f64(amt: f64, close: f64, cost: f64) -> f64 {
+    amt * close - cost
 }

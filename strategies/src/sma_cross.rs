@@ -32,6 +32,18 @@ impl SmaCross {
 }
 
 impl SmaCross {
+    /// The side the averages `f` (fast) and `s` (slow) are on; equal: the last side kept.
+    #[inline(always)]
+    fn side_of(&self, f: f64, s: f64) -> i8 {
+        if f > s {
+            1
+        } else if f < s {
+            -1
+        } else {
+            self.last_side
+        }
+    }
+
     /// One close: the side of a cross to signal, if this close makes one.
     #[inline(always)]
     fn step(&mut self, close: f64) -> Option<i8> {
@@ -40,13 +52,7 @@ impl SmaCross {
         let (Some(f), Some(s)) = (fast, slow) else {
             return None;
         };
-        let side = if f > s {
-            1
-        } else if f < s {
-            -1
-        } else {
-            self.last_side
-        };
+        let side = self.side_of(f, s);
         let cross = side != self.last_side && self.last_side != 0;
         self.last_side = side;
         cross.then_some(side)
@@ -103,13 +109,7 @@ impl SignalSource for SmaCross {
         // the warm-up tests.
         for &close in &closes[k - from..] {
             let (f, s) = (self.fast.update_full(close), self.slow.update_full(close));
-            let side = if f > s {
-                1
-            } else if f < s {
-                -1
-            } else {
-                self.last_side
-            };
+            let side = self.side_of(f, s);
             if side != self.last_side {
                 out.push(
                     k,
