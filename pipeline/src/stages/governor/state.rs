@@ -37,9 +37,9 @@ impl Alphas {
     }
 }
 
-/// One symbol's indicators.
+/// The position-free indicators: the close EWMAs and the regime, the variance EWMAs.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct MarketState {
+struct Trend {
     bars: u64,
     last_close: f64,
     fast: f64,
@@ -48,14 +48,11 @@ pub(crate) struct MarketState {
     bars_since_flip: u32,
     var_fast: f64,
     var_slow: f64,
-    pos_sign: i8,
-    best: f64,
-    bars_held: u32,
 }
 
-impl Default for MarketState {
+impl Default for Trend {
     fn default() -> Self {
-        MarketState {
+        Trend {
             bars: 0,
             last_close: 0.0,
             fast: 0.0,
@@ -64,6 +61,89 @@ impl Default for MarketState {
             bars_since_flip: u32::MAX,
             var_fast: 0.0,
             var_slow: 0.0,
+        }
+    }
+}
+
+impl Trend {
+    /// One valid close (finite and positive).
+    #[inline(always)]
+    fn update(&mut self, close: f64, a: &Alphas) {
+        if self.bars >= 2 {
+            self.step(close, a);
+            return;
+        }
+        if self.bars == 0 {
+            self.fast = close;
+            self.slow = close;
+        } else {
+            let r2 = self.squared_return(close);
+            self.var_fast = r2;
+            self.var_slow = r2;
+            self.fast += a.fast * (close - self.fast);
+            self.slow += a.slow * (close - self.slow);
+        }
+        self.close_bar(close);
+    }
+
+    /// [`Trend::update`] once two closes are in: no warm-up test.
+    #[inline(always)]
+    fn step(&mut self, close: f64, a: &Alphas) {
+        let r2 = self.squared_return(close);
+        self.var_fast += a.vol_fast * (r2 - self.var_fast);
+        self.var_slow += a.vol_slow * (r2 - self.var_slow);
+        self.fast += a.fast * (close - self.fast);
+        self.slow += a.slow * (close - self.slow);
+        self.close_bar(close);
+    }
+
+    #[inline(always)]
+    fn squared_return(&self, close: f64) -> f64 {
+        let r = close / self.last_close - 1.0;
+        r * r
+    }
+
+    /// The bar count, the last close and the regime after the averages moved.
+    #[inline(always)]
+    fn close_bar(&mut self, close: f64) {
+        self.last_close = close;
+        self.bars += 1;
+        let regime = i8::from(self.fast > self.slow) - i8::from(self.fast < self.slow);
+        // A flip: both regimes known (non-zero) and different, so opposite.
+        let flipped = regime != 0 && regime == -self.regime;
+        self.bars_since_flip = if flipped {
+            0
+        } else {
+            self.bars_since_flip.saturating_add(1)
+        };
+        if regime != 0 {
+            self.regime = regime;
+        }
+    }
+}
+
+/// Finite and positive (`close > 0.0 && close < f64::INFINITY`), as one comparison of the
+/// bits: the positive finite doubles are the bit patterns 1 ..= `f64::MAX`'s, and zero's wraps
+/// around to the top. (The compiler turns the two float comparisons into a dozen integer
+/// instructions.)
+#[inline(always)]
+fn valid_close(close: f64) -> bool {
+    close.to_bits().wrapping_sub(1) < f64::MAX.to_bits()
+}
+
+/// One symbol's indicators.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MarketState {
+    trend: Trend,
+    pos_sign: i8,
+    best: f64,
+    bars_held: u32,
+}
+
+impl Default for MarketState {
+    fn default() -> Self {
+        MarketState {
+            trend: Trend::default(),
             pos_sign: 0,
             best: 0.0,
             bars_held: 0,
@@ -75,36 +155,10 @@ impl MarketState {
     /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
     #[inline]
     pub fn update(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
-        // Finite and positive (NaN fails both comparisons), in two comparisons.
-        if !(close > 0.0 && close < f64::INFINITY) {
+        if !valid_close(close) {
             return;
         }
-        if self.bars == 0 {
-            self.fast = close;
-            self.slow = close;
-        } else {
-            let r = close / self.last_close - 1.0;
-            let r2 = r * r;
-            if self.bars == 1 {
-                self.var_fast = r2;
-                self.var_slow = r2;
-            } else {
-                self.var_fast += a.vol_fast * (r2 - self.var_fast);
-                self.var_slow += a.vol_slow * (r2 - self.var_slow);
-            }
-            self.fast += a.fast * (close - self.fast);
-            self.slow += a.slow * (close - self.slow);
-        }
-        self.last_close = close;
-        self.bars += 1;
-        let regime = i8::from(self.fast > self.slow) - i8::from(self.fast < self.slow);
-        self.bars_since_flip = self.bars_since_flip.saturating_add(1);
-        if regime != 0 && self.regime != 0 && regime != self.regime {
-            self.bars_since_flip = 0;
-        }
-        if regime != 0 {
-            self.regime = regime;
-        }
+        self.trend.update(close, a);
         if pos_sign == 0 {
             self.pos_sign = 0;
             self.bars_held = 0;
@@ -113,13 +167,61 @@ impl MarketState {
             self.best = close;
             self.bars_held = 0;
         } else {
-            self.bars_held = self.bars_held.saturating_add(1);
-            self.best = if pos_sign > 0 {
-                self.best.max(close)
-            } else {
-                self.best.min(close)
-            };
+            self.hold(close, pos_sign);
         }
+    }
+
+    /// A bar under the position already held (`pos_sign`, not 0): its age and best close.
+    #[inline(always)]
+    fn hold(&mut self, close: f64, pos_sign: i8) {
+        self.bars_held = self.bars_held.saturating_add(1);
+        // `f64::max`/`min` on two valid closes (neither NaN, equal only when the same bits),
+        // without their NaN handling.
+        let better = if pos_sign > 0 {
+            close > self.best
+        } else {
+            close < self.best
+        };
+        if better {
+            self.best = close;
+        }
+    }
+
+    /// [`MarketState::update`] for each close in order, all under `pos_sign`: the same
+    /// arithmetic in the same order. Once two closes are in and the position's first close
+    /// under `pos_sign` is seen, the loop runs without the warm-up and position tests (a
+    /// flat position's part is then a no-op: `bars_held` is 0 whenever `pos_sign` is).
+    pub fn update_all(&mut self, closes: &[f64], pos_sign: i8, a: &Alphas) {
+        let mut rest = closes;
+        while let Some((&close, tail)) = rest.split_first() {
+            if self.trend.bars >= 2 && self.pos_sign == pos_sign {
+                break;
+            }
+            self.update(close, pos_sign, a);
+            rest = tail;
+        }
+        match pos_sign {
+            0 => self.fold_warm::<0>(rest, a),
+            1 => self.fold_warm::<1>(rest, a),
+            _ => self.fold_warm::<-1>(rest, a),
+        }
+    }
+
+    /// The warmed-up loop under a position sign known at compile time.
+    #[inline(always)]
+    fn fold_warm<const SIGN: i8>(&mut self, closes: &[f64], a: &Alphas) {
+        // A local copy, so the loop keeps the indicators in registers.
+        let mut s = *self;
+        for &close in closes {
+            if !valid_close(close) {
+                continue;
+            }
+            s.trend.step(close, a);
+            if SIGN != 0 {
+                s.hold(close, SIGN);
+            }
+        }
+        *self = s;
     }
 
     /// The components now. `with_position`: include ts_drop and age_penalty (exits).
@@ -131,20 +233,21 @@ impl MarketState {
                 0.0
             }
         };
-        let regime_flip = if self.bars_since_flip < c.regime_window_bars {
+        let t = &self.trend;
+        let regime_flip = if t.bars_since_flip < c.regime_window_bars {
             1.0
         } else {
             0.0
         };
-        let sigma_spike = if self.var_slow > 0.0 {
-            let ratio = (self.var_fast / self.var_slow).sqrt();
+        let sigma_spike = if t.var_slow > 0.0 {
+            let ratio = (t.var_fast / t.var_slow).sqrt();
             unit((ratio - 1.0) / (c.sigma_spike_ratio - 1.0))
         } else {
             0.0
         };
         let held = with_position && self.pos_sign != 0 && self.best > 0.0;
         let ts_drop = if held {
-            let off = (self.best - self.last_close) * f64::from(self.pos_sign);
+            let off = (self.best - t.last_close) * f64::from(self.pos_sign);
             unit(off / self.best * 100.0 / c.trail_pct)
         } else {
             0.0
@@ -216,11 +319,8 @@ impl Tracked {
 
     /// The state with the queued closes folded in, leaving `self` as it is.
     pub fn current(&self, a: &Alphas) -> MarketState {
-        // A local copy, so the loop keeps the indicators in registers.
         let mut s = self.state;
-        for &close in &self.queued {
-            s.update(close, self.sign, a);
-        }
+        s.update_all(&self.queued, self.sign, a);
         s
     }
 }
@@ -360,9 +460,9 @@ mod tests {
         states.slot(&btc).push(100.0, 0, &a);
         states.slot(&eth).push(5.0, 0, &a);
         states.slot(&btc).push(101.0, 0, &a);
-        assert_eq!(states.get(&btc).map(|s| s.current(&a).bars), Some(2));
+        assert_eq!(states.get(&btc).map(|s| s.current(&a).trend.bars), Some(2));
         assert_eq!(
-            states.get(&eth).map(|s| s.current(&a).last_close),
+            states.get(&eth).map(|s| s.current(&a).trend.last_close),
             Some(5.0)
         );
     }
@@ -401,6 +501,73 @@ mod tests {
             lazy.state.components(&c, true),
             per_bar.components(&c, true)
         );
+    }
+
+    fn close_or_invalid() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            12 => 90.0f64..110.0,
+            1 => Just(f64::NAN),
+            1 => Just(0.0),
+            1 => Just(-3.0),
+            1 => Just(f64::INFINITY),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The bit test is the two float comparisons, on any bits (every NaN, both zeros and
+        /// infinities, subnormals).
+        #[test]
+        fn valid_close_is_positive_and_finite(bits in proptest::prelude::any::<u64>()) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(valid_close(x), x > 0.0 && x < f64::INFINITY);
+        }
+    }
+
+    #[test]
+    fn valid_close_at_the_edges() {
+        let edges = [
+            0.0,
+            -0.0,
+            f64::from_bits(1),
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            -f64::from_bits(1),
+            f64::MIN,
+            1.0,
+        ];
+        for x in edges {
+            assert_eq!(valid_close(x), x > 0.0 && x < f64::INFINITY, "{x:e}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Runs of closes under one sign each, folded at once from any state (the warm-up,
+        /// invalid closes, a new, kept or dropped position), give bit for bit the state of
+        /// one update per close.
+        #[test]
+        fn update_all_is_one_update_per_close(
+            runs in proptest::collection::vec(
+                (proptest::collection::vec(close_or_invalid(), 0..12), -1i8..=1),
+                0..10,
+            )
+        ) {
+            let c = regime_config(3, 9, 4);
+            let a = Alphas::new(&c);
+            let mut per_bar = MarketState::default();
+            let mut folded = MarketState::default();
+            for (closes, sign) in &runs {
+                for &x in closes {
+                    per_bar.update(x, *sign, &a);
+                }
+                folded.update_all(closes, *sign, &a);
+                proptest::prop_assert_eq!(folded, per_bar);
+            }
+        }
     }
 
     /// Runs of closes pushed at once (longer than the queue, across sign changes) give bit
