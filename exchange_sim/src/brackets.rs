@@ -282,9 +282,12 @@ mod tests {
         assert_eq!(t.maintenance_margin(dec!(40000)), dec!(160));
         // Tier 2: 100,000 x 0.005 - 50 = 450 (the brief's example).
         assert_eq!(t.maintenance_margin(dec!(100000)), dec!(450));
-        // The tiers meet continuously at the 50,000 boundary: 200 either way.
+        // The tiers meet continuously at the 50,000 boundary: tier 2's cumulative amount (50)
+        // makes its formula give tier 1's 200 there, so a cent either side moves the margin by
+        // about a cent's worth, not by a jump.
         assert_eq!(t.maintenance_margin(dec!(50000)), dec!(200));
-        assert_eq!(dec!(50000) * dec!(0.004), dec!(200));
+        assert_eq!(t.maintenance_margin(dec!(49999.99)), dec!(199.99996));
+        assert_eq!(t.maintenance_margin(dec!(50000.01)), dec!(200.00005));
     }
 
     #[test]

@@ -191,7 +191,9 @@ impl OrderRequest {
 
 /// An order that passed every exchange filter. Only [`crate::exchange_info::check_order`]
 /// can build one, so a venue that takes `CheckedOrder` cannot receive an unchecked order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Two checked orders are equal when their content is: the [`CheckStamp`] is provenance and
+/// takes no part in equality.
+#[derive(Debug, Clone, Serialize)]
 pub struct CheckedOrder {
     pub(crate) symbol: Symbol,
     pub(crate) side: Side,
@@ -217,13 +219,24 @@ pub struct CheckedOrder {
 #[derive(Debug, Clone, Default)]
 pub struct CheckStamp(pub(crate) Option<(SharedSpec, MarketContext)>);
 
-impl PartialEq for CheckStamp {
-    fn eq(&self, _: &Self) -> bool {
-        true
+impl PartialEq for CheckedOrder {
+    fn eq(&self, other: &Self) -> bool {
+        // Every field but `stamp` (provenance, not content).
+        self.symbol == other.symbol
+            && self.side == other.side
+            && self.order_type == other.order_type
+            && self.time_in_force == other.time_in_force
+            && self.quantity == other.quantity
+            && self.price == other.price
+            && self.stop_price == other.stop_price
+            && self.reduce_only == other.reduce_only
+            && self.close_position == other.close_position
+            && self.client_order_id == other.client_order_id
+            && self.notional == other.notional
     }
 }
 
-impl Eq for CheckStamp {}
+impl Eq for CheckedOrder {}
 
 impl CheckedOrder {
     pub fn symbol(&self) -> &Symbol {

@@ -2,9 +2,10 @@
 //! `period` bars, SELL when it breaks below their lowest low. One instance per symbol.
 
 use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, SharedText, Symbol};
+use pipeline::{Bar, Symbol};
 
 use crate::indicators::RollingExtreme;
+use crate::stamp::SignalStamp;
 
 #[derive(Debug, Clone)]
 pub struct DonchianBreakout {
@@ -12,10 +13,7 @@ pub struct DonchianBreakout {
     lows: RollingExtreme,
     /// The direction of the last breakout, so a run of new highs signals once.
     last: Option<Action>,
-    confidence: f64,
-    interval_ms: i64,
-    /// `donchian_breakout(period)`, made once: every signal carries it.
-    name: SharedText,
+    stamp: SignalStamp,
 }
 
 impl DonchianBreakout {
@@ -24,9 +22,11 @@ impl DonchianBreakout {
             highs: RollingExtreme::max(period),
             lows: RollingExtreme::min(period),
             last: None,
-            confidence,
-            interval_ms,
-            name: format!("donchian_breakout({period})").into(),
+            stamp: SignalStamp::new(
+                format!("donchian_breakout({period})"),
+                confidence,
+                interval_ms,
+            ),
         }
     }
 }
@@ -45,17 +45,11 @@ impl SignalSource for DonchianBreakout {
             && self.last != Some(action)
         {
             self.last = Some(action);
-            out.push(Signal {
-                time: bar.open_time.plus_ms(self.interval_ms),
-                symbol: symbol.clone(),
-                action,
-                confidence: self.confidence,
-                source: self.name.clone(),
-            });
+            out.push(self.stamp.signal(symbol, bar.open_time, action));
         }
     }
 
     fn name(&self) -> String {
-        self.name.to_string()
+        self.stamp.name()
     }
 }

@@ -3,6 +3,7 @@
 //! Map:
 //! - [`indicators`]: O(1)-per-bar SMA, Wilder RSI, rolling max/min.
 //! - [`sma_cross`], [`rsi_reversion`], [`donchian`]: the built-in strategies.
+//! - [`stamp`]: [`stamp::SignalStamp`], how a built-in strategy's action becomes a signal.
 //! - [`signals_file`]: replay of recorded signals (JSON lines or CSV).
 //! - [`StrategyConfig`]: the `[strategy]` table of a run config, and [`StrategyFactory`],
 //!   which builds one signal source per symbol.
@@ -16,6 +17,7 @@ pub mod indicators;
 pub mod rsi_reversion;
 pub mod signals_file;
 pub mod sma_cross;
+pub mod stamp;
 
 use std::path::PathBuf;
 use std::sync::Arc;

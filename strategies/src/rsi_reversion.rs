@@ -2,9 +2,10 @@
 //! CLOSE when it crosses back through 50. One instance per symbol.
 
 use pipeline::signal::{Action, Signal, SignalSource};
-use pipeline::{Bar, SharedText, Symbol};
+use pipeline::{Bar, Symbol};
 
 use crate::indicators::Rsi;
+use crate::stamp::SignalStamp;
 
 #[derive(Debug, Clone)]
 pub struct RsiReversion {
@@ -14,10 +15,7 @@ pub struct RsiReversion {
     prev: Option<f64>,
     /// The entry last signalled, so CLOSE is only said for a trade this strategy opened.
     open: Option<Action>,
-    confidence: f64,
-    interval_ms: i64,
-    /// `rsi_reversion(period,oversold,overbought)`, made once: every signal carries it.
-    name: SharedText,
+    stamp: SignalStamp,
 }
 
 impl RsiReversion {
@@ -34,9 +32,11 @@ impl RsiReversion {
             overbought,
             prev: None,
             open: None,
-            confidence,
-            interval_ms,
-            name: format!("rsi_reversion({period},{oversold},{overbought})").into(),
+            stamp: SignalStamp::new(
+                format!("rsi_reversion({period},{oversold},{overbought})"),
+                confidence,
+                interval_ms,
+            ),
         }
     }
 
@@ -62,17 +62,11 @@ impl SignalSource for RsiReversion {
             && let Some(action) = self.action(prev, now)
         {
             self.open = (action != Action::Close).then_some(action);
-            out.push(Signal {
-                time: bar.open_time.plus_ms(self.interval_ms),
-                symbol: symbol.clone(),
-                action,
-                confidence: self.confidence,
-                source: self.name.clone(),
-            });
+            out.push(self.stamp.signal(symbol, bar.open_time, action));
         }
     }
 
     fn name(&self) -> String {
-        self.name.to_string()
+        self.stamp.name()
     }
 }

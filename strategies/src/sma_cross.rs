@@ -2,9 +2,10 @@
 //! below. One instance per symbol.
 
 use pipeline::signal::{Action, Signal, SignalBatch, SignalSource};
-use pipeline::{Bar, BarColumns, SharedText, Symbol, TimestampMs};
+use pipeline::{Bar, BarColumns, Symbol, TimestampMs};
 
 use crate::indicators::Sma;
+use crate::stamp::SignalStamp;
 
 #[derive(Debug, Clone)]
 pub struct SmaCross {
@@ -12,10 +13,7 @@ pub struct SmaCross {
     slow: Sma,
     /// Sign of (fast - slow) at the previous bar: +1, -1, or 0 before both are ready.
     last_side: i8,
-    confidence: f64,
-    interval_ms: i64,
-    /// `sma_cross(fast,slow)`, made once: every signal carries it.
-    name: SharedText,
+    stamp: SignalStamp,
 }
 
 impl SmaCross {
@@ -24,9 +22,7 @@ impl SmaCross {
             fast: Sma::new(fast),
             slow: Sma::new(slow),
             last_side: 0,
-            confidence,
-            interval_ms,
-            name: format!("sma_cross({fast},{slow})").into(),
+            stamp: SignalStamp::new(format!("sma_cross({fast},{slow})"), confidence, interval_ms),
         }
     }
 }
@@ -63,13 +59,8 @@ impl SmaCross {
     #[cold]
     #[inline(never)]
     fn signal(&self, symbol: &Symbol, open_time: TimestampMs, side: i8) -> Signal {
-        Signal {
-            time: open_time.plus_ms(self.interval_ms),
-            symbol: symbol.clone(),
-            action: if side > 0 { Action::Buy } else { Action::Sell },
-            confidence: self.confidence,
-            source: self.name.clone(),
-        }
+        let action = if side > 0 { Action::Buy } else { Action::Sell };
+        self.stamp.signal(symbol, open_time, action)
     }
 }
 
@@ -122,6 +113,6 @@ impl SignalSource for SmaCross {
     }
 
     fn name(&self) -> String {
-        self.name.to_string()
+        self.stamp.name()
     }
 }

@@ -326,4 +326,9 @@ fn a_shared_check_remembers_its_rules_and_market_but_not_as_content() {
         serde_json::to_string(&shared).expect("json"),
         serde_json::to_string(&plain).expect("json")
     );
+    // Equality is the content's: another quantity or side is another order, stamp or not.
+    let more = OrderRequest::limit("BTCUSDT", Side::Buy, dec!(0.02), dec!(70000));
+    assert_ne!(shared, check_order_shared(spec, &more, &at).expect("ok"));
+    let sell = OrderRequest::limit("BTCUSDT", Side::Sell, dec!(0.01), dec!(70000));
+    assert_ne!(plain, check_order(Some(&spec), &sell, &at).expect("ok"));
 }

@@ -235,17 +235,32 @@ mod tests {
         );
     }
 
-    /// A run that fails drops its journal without `finish`: the writer is waited for, so the
-    /// folder can be removed at once.
+    /// A run that fails drops its journal without `finish`: the drop waits for the writer, so
+    /// when it returns every chunk handed over is on disk and nothing writes into the folder
+    /// any more. Enough records that the writer is behind at the drop (up to
+    /// `CHUNKS_IN_FLIGHT` chunks still queued): a drop that did not wait would return with
+    /// them unwritten, and the line count read at once would fall short.
     #[test]
     fn dropping_the_background_journal_waits_for_the_writer() {
         let dir = tempfile::tempdir().expect("dir");
         let mut j = BackgroundJournal::create(dir.path()).expect("journal");
-        for k in 0..(CHUNK as u64 * 4) {
-            let s = signal(k);
+        let n = CHUNK * CHUNKS_IN_FLIGHT * 40;
+        for k in 0..n {
+            let s = signal(k as u64);
             j.record(&JournalRecord::Signal(&s));
         }
+        // Every chunk is full, so each was handed over; none is left in the journal.
+        assert_eq!(j.chunk.len(), 0);
         drop(j);
-        std::fs::remove_dir_all(dir.path()).expect("nothing is writing into the folder");
+        let path = dir.path().join("orders.jsonl");
+        let lines = |p: &Path| {
+            let bytes = std::fs::read(p).expect("read");
+            bytes.iter().filter(|b| **b == b'\n').count()
+        };
+        assert_eq!(
+            lines(&path),
+            n,
+            "every handed-over line is written by the drop"
+        );
     }
 }
