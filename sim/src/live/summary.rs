@@ -1,18 +1,19 @@
 //! The end of a `sim live` session: the journals closed, `funnel.txt` and `summary.json`
-//! written (each under a temporary name, then renamed), the funnel printed.
+//! written (each under a temporary name, then renamed), the funnel reported.
 //! Must never live here: the loop itself (`session`).
 
 use std::path::Path;
 use std::time::Instant;
 
+use crate::backtest::journal_files::FileJournal;
 use anyhow::Context;
 use live::Client;
 use live::stream::FeedStats;
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::venue::PositionSnapshot;
-use sim::backtest::journal_files::FileJournal;
 
-use super::session::{SessionPlan, names, write_atomic};
+use super::session::{SessionPlan, write_atomic};
+use super::{SessionEvent, names};
 
 /// What the loop hands over when it stops.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub fn write_fills_and_trades(
     fills: &[pipeline::venue::Fill],
     account: &[pipeline::venue::VenueEvent],
 ) -> anyhow::Result<()> {
-    use sim::backtest::{run_tables, trades};
+    use crate::backtest::{run_tables, trades};
     run_tables::write_fills(dir, fills)?;
     run_tables::write_trades(dir, &trades::from_history(fills, account))?;
     Ok(())
@@ -46,7 +47,7 @@ pub fn write_latency(
     trips: &[super::recording::RoundTrip],
 ) -> anyhow::Result<serde_json::Value> {
     use std::fmt::Write as _;
-    let mut csv = String::from(sim::config::latency_import::HEADER);
+    let mut csv = String::from(crate::config::latency_import::HEADER);
     csv.push('\n');
     for t in trips {
         let fill = t.send_to_fill_ms.map(|v| v.to_string()).unwrap_or_default();
@@ -92,6 +93,7 @@ pub fn finish(
     dir: &Path,
     end: SessionEnd,
     latency: serde_json::Value,
+    report: &mut dyn FnMut(SessionEvent<'_>),
 ) -> anyhow::Result<()> {
     let (funnel, ledger, journal) = pipeline.into_parts();
     let journal_lines = journal.finish().context("cannot write the journals")?;
@@ -127,12 +129,11 @@ pub fn finish(
         &dir.join("summary.json"),
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;
-    print!("\n{table}");
-    println!(
-        "\nstopped: {} after {} bar(s); session folder: {}",
-        end.reason,
-        end.bars,
-        dir.display()
-    );
+    report(SessionEvent::Finished {
+        funnel: &table,
+        reason: end.reason,
+        bars: end.bars,
+        dir,
+    });
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! One `sim live` session: set up the venue (live or paper), reconcile the ledger to it, warm
 //! the strategy up on recent closed bars, then per closed bar from the kline feed run the
-//! strategy and `Pipeline::on_bar` exactly as the backtest loop does. Stops after `--bars`,
-//! `--duration` or Ctrl-C, always between two bars.
+//! strategy and `Pipeline::on_bar` exactly as the backtest loop does. Stops after the bar
+//! limit, the duration or when the caller's stop flag is raised (`sim live`: Ctrl-C), always
+//! between two bars.
 //!
 //! The session folder: `config.toml` (resolved config), `exchange_info.json` (the rules traded
 //! against), `orders.jsonl` / `results.jsonl` (every plan and order journaled and flushed before
@@ -9,17 +10,19 @@
 //! end `fills.csv`, `trades.csv` (as a backtest writes them), `latency.csv` (each order's
 //! round trip), `funnel.txt` and `summary.json`,
 //! each written under a temporary name and renamed, so nothing is ever half-written.
-//! Must never live here: stage logic, HTTP, or anything that prints a key.
+//! Must never live here: stage logic, HTTP, terminal output (the session reports
+//! [`SessionEvent`]s), or anything that prints a key.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::backtest::journal_files::FileJournal;
+use crate::config::RunSpec;
 use anyhow::{Context, bail};
 use exchange_sim::SimExchange;
 use live::client::MarginType;
@@ -29,10 +32,9 @@ use pipeline::signal::{Signal, SignalSource};
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::venue::Venue;
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
-use sim::backtest::journal_files::FileJournal;
-use sim::config::RunSpec;
 use strategies::StrategyFactory;
 
+use super::SessionEvent;
 use super::recording::Recording;
 
 /// Everything the CLI resolved.
@@ -50,7 +52,12 @@ pub struct SessionPlan {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(plan: SessionPlan) -> anyhow::Result<ExitCode> {
+/// Runs one session until the bar limit, the duration or `stop`; `report` hears what happens.
+pub fn run(
+    plan: SessionPlan,
+    stop: &AtomicBool,
+    report: &mut dyn FnMut(SessionEvent<'_>),
+) -> anyhow::Result<()> {
     if let Some(p) = plan.spec.topology.problems().first() {
         bail!("{}: topology: {}", plan.spec.source, p.message);
     }
@@ -58,18 +65,6 @@ pub fn run(plan: SessionPlan) -> anyhow::Result<ExitCode> {
     client
         .sync_time()
         .with_context(|| format!("cannot reach {}", client.base_url()))?;
-    // The first Ctrl-C stops after the current bar; a second one exits at once (every journal
-    // line is already on disk, so nothing is half-written either way).
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            eprintln!("second Ctrl-C: exiting now");
-            std::process::exit(130);
-        }
-        eprintln!("Ctrl-C: stopping after the current bar (press again to exit now)");
-    })
-    .context("cannot install the Ctrl-C handler")?;
     let env = client.environment().as_str();
     let mode = if plan.paper { "paper" } else { env };
     let dir = plan.out.clone().unwrap_or_else(|| {
@@ -80,18 +75,14 @@ pub fn run(plan: SessionPlan) -> anyhow::Result<ExitCode> {
     let journal = FileJournal::create_durable(&dir)
         .with_context(|| format!("cannot create journals in {}", dir.display()))?;
     let pipeline = Pipeline::with_journal(&plan.spec.pipeline, journal);
-    println!(
-        "sim live: {mode} at {} ({}), {} {}, session folder {}",
-        client.base_url(),
-        if plan.paper {
-            "simulated exchange"
-        } else {
-            "live venue"
-        },
-        names(&plan.symbols),
-        plan.interval,
-        dir.display()
-    );
+    report(SessionEvent::Opened {
+        mode,
+        base_url: client.base_url(),
+        paper: plan.paper,
+        symbols: &plan.symbols,
+        interval: plan.interval,
+        dir: &dir,
+    });
     if plan.paper {
         let info = client.exchange_info()?;
         let mut ex = SimExchange::new(info, plan.spec.exchange.clone(), plan.interval)
@@ -107,7 +98,13 @@ pub fn run(plan: SessionPlan) -> anyhow::Result<ExitCode> {
             Some(id) => ex.on_bar(*id, b).map_err(anyhow::Error::from),
             None => Ok(()),
         };
-        drive(&plan, &client, &mut ex, hook, pipeline, &dir, &stop)
+        let session = Session {
+            plan: &plan,
+            client: &client,
+            dir: &dir,
+            stop,
+        };
+        drive(&session, &mut ex, hook, pipeline, report)
     } else {
         let cfg = LiveVenueConfig {
             symbols: plan.symbols.clone(),
@@ -121,16 +118,14 @@ pub fn run(plan: SessionPlan) -> anyhow::Result<ExitCode> {
         let mut venue = LiveVenue::connect(client.clone(), cfg)
             .with_context(|| format!("cannot set up the venue at {}", client.base_url()))?;
         let hook = |_: &mut LiveVenue, _: &Symbol, _: &Bar| Ok(());
-        drive(&plan, &client, &mut venue, hook, pipeline, &dir, &stop)
+        let session = Session {
+            plan: &plan,
+            client: &client,
+            dir: &dir,
+            stop,
+        };
+        drive(&session, &mut venue, hook, pipeline, report)
     }
-}
-
-pub(super) fn names(symbols: &[Symbol]) -> String {
-    symbols
-        .iter()
-        .map(Symbol::as_str)
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Creates the folder; refuses one that already holds a session's journal.
@@ -152,16 +147,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// What the loop runs in: the plan, the client, the session folder and the stop flag.
+struct Session<'a> {
+    plan: &'a SessionPlan,
+    client: &'a Arc<Client>,
+    dir: &'a Path,
+    stop: &'a AtomicBool,
+}
+
 /// The loop, for any venue. `hook` runs first for each bar (the paper exchange takes it).
 fn drive<V: Venue>(
-    plan: &SessionPlan,
-    client: &Arc<Client>,
+    session: &Session<'_>,
     venue: &mut V,
     mut hook: impl FnMut(&mut V, &Symbol, &Bar) -> anyhow::Result<()>,
     mut pipeline: Pipeline<FileJournal>,
-    dir: &Path,
-    stop: &AtomicBool,
-) -> anyhow::Result<ExitCode> {
+    report: &mut dyn FnMut(SessionEvent<'_>),
+) -> anyhow::Result<()> {
+    let Session {
+        plan,
+        client,
+        dir,
+        stop,
+    } = *session;
     let started = Instant::now();
     // The exchange info this session trades against, for `sim replay` (same rules, same checks).
     let info = client.exchange_info()?;
@@ -179,9 +186,10 @@ fn drive<V: Venue>(
         .collect();
     let mismatches = pipeline.reconcile(venue);
     let open = venue.open_orders(None).map(|o| o.len()).unwrap_or(0);
-    println!(
-        "start: ledger reconciled to the venue ({mismatches} position(s) taken over), {open} open order(s)"
-    );
+    report(SessionEvent::Reconciled {
+        taken_over: mismatches,
+        open_orders: open,
+    });
     let (tx, rx) = std::sync::mpsc::channel();
     let mut sockets = Vec::new();
     for s in &plan.symbols {
@@ -231,10 +239,9 @@ fn drive<V: Venue>(
             // A market that stops closing bars (venue down, stream lost) is said once per stall.
             let quiet = last_bar_at.elapsed();
             if !stall_reported && quiet > stall_after {
-                eprintln!(
-                    "warning: no closed bar for {} s; the stream reconnects and backfills on its own (Ctrl-C stops)",
-                    quiet.as_secs()
-                );
+                report(SessionEvent::Stalled {
+                    quiet_secs: quiet.as_secs(),
+                });
                 stall_reported = true;
             }
             continue;
@@ -249,13 +256,12 @@ fn drive<V: Venue>(
         bars += 1;
         signal_count += signals.len() as u64;
         write_bar(&mut bars_csv, &s, &bar, false)?;
-        println!(
-            "{} {s} close {} signals {} position {}",
-            bar.open_time.to_minute_string(),
-            bar.close,
-            signals.len(),
-            pipeline.ledger().amt(&s)
-        );
+        report(SessionEvent::Bar {
+            symbol: &s,
+            bar: &bar,
+            signals: signals.len(),
+            position: pipeline.ledger().amt(&s),
+        });
     }
     let reason = if stop.load(Ordering::SeqCst) {
         "interrupted (Ctrl-C)"
@@ -275,8 +281,7 @@ fn drive<V: Venue>(
     drop(feed);
     super::summary::write_fills_and_trades(dir, &venue.fills, &venue.account)?;
     let latency = super::summary::write_latency(dir, &venue.round_trips)?;
-    super::summary::finish(plan, client, pipeline, dir, end, latency)?;
-    Ok(ExitCode::SUCCESS)
+    super::summary::finish(plan, client, pipeline, dir, end, latency, report)
 }
 
 /// One line of `bars.csv`, flushed (a crash leaves every bar acted on in the file).
