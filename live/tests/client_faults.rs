@@ -98,7 +98,7 @@ fn signed_requests_carry_the_key_and_a_verifiable_signature() {
         .rsplit_once("&signature=")
         .expect("signature last");
     assert!(payload.contains("recvWindow=5000&timestamp="), "{payload}");
-    assert!(live::wire::sign::verify(SECRET, payload, sig));
+    assert!(binance::sign::verify(SECRET, payload, sig));
     assert!(!seen.query.contains(SECRET));
     let debug = format!("{c:?}");
     assert!(!debug.contains(KEY) && !debug.contains(SECRET), "{debug}");

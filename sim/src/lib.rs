@@ -8,6 +8,9 @@
 //! - [`check`]: the preflight check (`sim check`, and the start of every run).
 //! - [`config`]: the run config (TOML, `--set` overrides, validation into a `RunSpec`), the
 //!   stream topology check (F4) and the import of the original system's env files.
+//! - [`live`]: a `sim live` session (the same stages on closed live bars, against Binance, a
+//!   server speaking its protocol, or the simulated exchange in paper mode) and its folder.
+//! - [`replay`]: a `sim live` session folder run again through the backtest loop.
 //!
 //! Must never live here: trading rules (pipeline), fill rules (exchange_sim), data parsing
 //! (datasets), drawing (reports), HTTP to Binance (live).
@@ -16,4 +19,5 @@ pub mod backtest;
 pub mod check;
 pub mod config;
 pub mod exchange_info_store;
+pub mod live;
 pub mod replay;

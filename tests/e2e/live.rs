@@ -97,8 +97,8 @@ fn swinging_market(n: usize) -> Vec<(pipeline::Symbol, pipeline::Bar)> {
 }
 
 /// A `sim serve`-equivalent server in this process: the swinging market at 8 bars/s.
-fn local_server() -> live::serve::ServerHandle {
-    use live::serve::{ApiKey, ClockMode, ServeConfig, Server};
+fn local_server() -> ::serve::ServerHandle {
+    use ::serve::{ApiKey, ClockMode, ServeConfig, Server};
     let info = pipeline::exchange_info::snapshot(pipeline::exchange_info::Environment::Testnet)
         .expect("embedded info");
     let mut cfg = ServeConfig::new(

@@ -115,7 +115,7 @@ fn signed(addr: &str, method: &str, path: &str, params: &str) -> (u16, serde_jso
         .expect("clock")
         .as_millis();
     let payload = format!("{params}&timestamp={ts}");
-    let sig = live::wire::sign::sign(SECRET, &payload);
+    let sig = binance::sign::sign(SECRET, &payload);
     let (status, body) = http(
         addr,
         method,

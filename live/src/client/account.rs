@@ -3,14 +3,14 @@
 //! margin type.
 //! Must never live here: orders.
 
+use binance::income::FUNDING_FEE;
+use binance::{BalanceRow, IncomeRow, PositionRiskV2};
 use pipeline::Symbol;
 use pipeline::exchange_info::Reject;
 use pipeline::venue::{Balance, PositionSnapshot, VenueError};
 use reqwest::Method;
 
 use super::transport::{Client, Request};
-use crate::wire::income::FUNDING_FEE;
-use crate::wire::{BalanceRow, IncomeRow, PositionRiskV2};
 
 /// A symbol's margin mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,13 +1,13 @@
-//! The client's reading of Binance's answers, on top of `wire`'s shapes (the same structs the
+//! The client's reading of Binance's answers, on top of `binance`'s shapes (the same structs the
 //! local server writes): orders, algo orders (plus the regular order a trigger created),
 //! positions, balances, klines. A shape that does not convert is an error naming the field,
 //! never a guess.
-//! Must never live here: HTTP, retries, decisions, or JSON shapes of its own (they are `wire`'s).
+//! Must never live here: HTTP, retries, decisions, or JSON shapes of its own (they are `binance`'s).
 
 use pipeline::Kline;
 use pipeline::venue::{OrderState, VenueError};
 
-use crate::wire::{KlineEvent, KlineRow, WireAlgoOrder};
+use binance::{KlineEvent, KlineRow, WireAlgoOrder};
 
 /// A conditional order on the Algo service, with what it became after its trigger.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Real Binance answers (shapes from the docs and observed responses) read by the client.
 
 use super::*;
-use crate::wire::{BalanceRow, PositionRiskV2, WireOrder};
+use binance::{BalanceRow, PositionRiskV2, WireOrder};
 use pipeline::TimestampMs;
 use pipeline::order::OrderType;
 use pipeline::venue::OrderStatus;

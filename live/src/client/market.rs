@@ -2,13 +2,13 @@
 //! simulated venues share one `SymbolSpec`), klines, mark price.
 //! Must never live here: signed calls.
 
+use binance::PremiumIndex;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::venue::VenueError;
 use pipeline::{Interval, Kline, Price, Symbol, TimestampMs};
 
 use super::convert::parse_kline_row;
 use super::transport::{Client, Request};
-use crate::wire::PremiumIndex;
 
 /// Binance's largest `limit` for klines.
 pub const MAX_KLINES: u32 = 1500;

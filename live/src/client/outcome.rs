@@ -1,6 +1,6 @@
 //! What an HTTP answer (or its absence) means for the caller: the mapping of statuses and
-//! Binance `{code,msg}` bodies to retry, back off, stop, or a `VenueError`, and the query-string
-//! encoding. Pure functions, unit-tested without a server.
+//! Binance `{code,msg}` bodies to retry, back off, stop, or a `VenueError` (the query-string
+//! encoding is `binance::params`'). Pure functions, unit-tested without a server.
 //! Must never live here: sending requests (that is `transport`).
 
 use std::time::Duration;
@@ -99,19 +99,6 @@ fn strip_url(e: &reqwest::Error) -> String {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn percent_encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,14 +156,6 @@ mod tests {
         assert_eq!(c(500, None, None), "unknown");
         assert_eq!(c(408, None, None), "unknown");
         assert_eq!(c(404, None, None), "unavailable");
-    }
-
-    #[test]
-    fn percent_encoding_keeps_unreserved_only() {
-        assert_eq!(percent_encode("BTCUSDT"), "BTCUSDT");
-        assert_eq!(percent_encode("sim-ab12_x.y~"), "sim-ab12_x.y~");
-        assert_eq!(percent_encode("a:b/c d"), "a%3Ab%2Fc%20d");
-        assert_eq!(percent_encode("测"), "%E6%B5%8B");
     }
 
     #[test]

@@ -1,27 +1,38 @@
 //! Orders: MARKET/LIMIT through `POST /fapi/v1/order` (newOrderRespType=RESULT, so a MARKET
 //! order answers with its final state), conditional TP/SL through `POST /fapi/v1/algoOrder`
 //! (binance-facts.md section 3, since 2025-12), cancel, query, open orders.
-//! The caller names every order (`newClientOrderId` / `clientAlgoId`); this module never
-//! invents one, so a retry by the caller reuses the same id.
+//! An order's parameters are written by `binance::order_params`, the encoder whose reading
+//! (`binance::order_request`) is the server's. The caller names every order
+//! (`newClientOrderId` / `clientAlgoId`); this module never invents one, so a retry by the
+//! caller reuses the same id.
 //! Must never live here: retry or reconcile policy (that is `LiveVenue`).
 
-use pipeline::order::CheckedOrder;
+use binance::order_params;
+use binance::{WireAlgoOrder, WireOrder, WireTrade};
+use pipeline::order::{CheckedOrder, OrderRequest};
 use pipeline::venue::{OrderRef, OrderState, VenueError};
-use pipeline::{Qty, Symbol};
+use pipeline::{Price, Symbol};
 use reqwest::Method;
-use rust_decimal::Decimal;
 
 use super::convert::{AlgoOrderState, algo_state};
 use super::transport::{Client, Request};
-use crate::wire::{WireAlgoOrder, WireOrder, WireTrade};
 
-/// Decimals as Binance wants them: no exponent, no trailing zeros.
-fn plain(d: Decimal) -> String {
-    d.normalize().to_string()
-}
-
-fn qty_text(q: Qty) -> String {
-    plain(q.get())
+/// What the client sends for `order` named `client_id`. A `closePosition` order carries no
+/// quantity (it closes whatever is open when it triggers; the check refused one with a
+/// quantity or reduceOnly).
+fn wire_request(order: &CheckedOrder, client_id: &str) -> OrderRequest {
+    OrderRequest {
+        symbol: order.symbol().as_str().into(),
+        side: order.side(),
+        order_type: order.order_type(),
+        time_in_force: order.time_in_force(),
+        quantity: (!order.close_position()).then(|| order.quantity().get()),
+        price: order.price().map(Price::get),
+        stop_price: order.stop_price().map(Price::get),
+        reduce_only: order.reduce_only(),
+        close_position: order.close_position(),
+        client_order_id: Some(client_id.into()),
+    }
 }
 
 impl Client {
@@ -31,18 +42,8 @@ impl Client {
         order: &CheckedOrder,
         client_id: &str,
     ) -> Result<OrderState, VenueError> {
-        let mut req = Request::signed(Method::POST, "/fapi/v1/order")
-            .param("symbol", order.symbol().as_str())
-            .param("side", order.side().as_str())
-            .param("type", order.order_type().as_str())
-            .param("quantity", qty_text(order.quantity()))
-            .param_opt("price", order.price().map(|p| plain(p.get())))
-            .param_opt("timeInForce", order.time_in_force().map(|t| t.as_str()));
-        if order.reduce_only() {
-            req = req.param("reduceOnly", "true");
-        }
-        let req = req
-            .param("newClientOrderId", client_id)
+        let req = Request::signed(Method::POST, "/fapi/v1/order")
+            .params(order_params(&wire_request(order, client_id)))
             .param("newOrderRespType", "RESULT");
         Ok(self.call::<WireOrder>(&req)?.to_state()?)
     }
@@ -53,26 +54,13 @@ impl Client {
         order: &CheckedOrder,
         client_id: &str,
     ) -> Result<AlgoOrderState, VenueError> {
-        let trigger = order.stop_price().ok_or_else(|| {
-            VenueError::Rejected(pipeline::exchange_info::Reject::mandatory_param(
-                "triggerPrice",
-            ))
-        })?;
-        let mut req = Request::signed(Method::POST, "/fapi/v1/algoOrder")
-            .param("algoType", "CONDITIONAL")
-            .param("symbol", order.symbol().as_str())
-            .param("side", order.side().as_str())
-            .param("type", order.order_type().as_str())
-            .param("triggerPrice", plain(trigger.get()));
-        if order.close_position() {
-            req = req.param("closePosition", "true");
-        } else {
-            req = req.param("quantity", qty_text(order.quantity()));
-            if order.reduce_only() {
-                req = req.param("reduceOnly", "true");
-            }
+        if order.stop_price().is_none() {
+            return Err(VenueError::Rejected(
+                pipeline::exchange_info::Reject::mandatory_param("triggerPrice"),
+            ));
         }
-        let req = req.param("clientAlgoId", client_id);
+        let req = Request::signed(Method::POST, "/fapi/v1/algoOrder")
+            .params(order_params(&wire_request(order, client_id)));
         algo_state(&self.call::<WireAlgoOrder>(&req)?)
     }
 

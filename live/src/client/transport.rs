@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use tracing::{debug, warn};
 
 use super::config::{ClientConfig, Credentials, Environment};
-use super::outcome::{Attempt, ErrorBody, classify, percent_encode, transport_error};
+use super::outcome::{Attempt, ErrorBody, classify, transport_error};
 
 /// Binance's REQUEST_WEIGHT limit per minute on mainnet; above 80% of it the client warns.
 const WEIGHT_LIMIT_1M: u32 = 2400;
@@ -58,6 +58,11 @@ impl<'a> Request<'a> {
     }
     pub fn param(mut self, name: &'static str, value: impl ToString) -> Self {
         self.params.push((name, value.to_string()));
+        self
+    }
+    /// Appends `pairs` in their order.
+    pub fn params(mut self, pairs: Vec<(&'static str, String)>) -> Self {
+        self.params.extend(pairs);
         self
     }
     pub fn param_opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
@@ -254,15 +259,7 @@ impl Client {
     }
 
     fn query_string(&self, req: &Request<'_>) -> Result<String, VenueError> {
-        let mut q = String::new();
-        for (k, v) in &req.params {
-            if !q.is_empty() {
-                q.push('&');
-            }
-            q.push_str(k);
-            q.push('=');
-            q.push_str(&percent_encode(v));
-        }
+        let mut q = binance::query_text(&req.params);
         if req.signed {
             let creds = self.credentials.as_ref().ok_or_else(|| {
                 VenueError::Unavailable(format!(
@@ -278,7 +275,7 @@ impl Client {
                 self.recv_window_ms,
                 self.server_now_ms()
             ));
-            let sig = crate::wire::sign::sign(&creds.api_secret, &q);
+            let sig = binance::sign::sign(&creds.api_secret, &q);
             q.push_str("&signature=");
             q.push_str(&sig);
         }

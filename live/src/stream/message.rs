@@ -1,13 +1,13 @@
 //! The websocket kline event: `{"e":"kline","E":..,"s":"BTCUSDT","k":{"t":..,"T":..,"i":"1m",
 //! "o":"..","c":"..","h":"..","l":"..","v":"..","n":..,"x":true,"q":"..","V":"..","Q":"..",
 //! "B":"0"}}`, alone or wrapped as `{"stream":..,"data":{..}}` (combined streams).
-//! The shape is `wire::KlineEvent`. Must never live here: sockets or channels.
+//! The shape is `binance::KlineEvent`. Must never live here: sockets or channels.
 
+use binance::KlineEvent;
 use pipeline::{Kline, Symbol};
 use serde_json::Value;
 
 use crate::client::closed_kline;
-use crate::wire::KlineEvent;
 
 /// The closed kline in `text` and its symbol; `None` for an open kline or another message.
 pub fn parse_closed_kline(text: &str) -> Option<(Symbol, Kline)> {

@@ -11,7 +11,7 @@ use pipeline::venue::{Fill, VenueEvent};
 use rust_decimal::Decimal;
 use tracing::warn;
 
-use crate::wire::IncomeRow;
+use binance::IncomeRow;
 
 /// What the venue knows about funding so far.
 #[derive(Debug, Default)]

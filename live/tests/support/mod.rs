@@ -1,5 +1,4 @@
-//! Test support shared by the live crate's integration tests.
+//! Support for the live crate's integration tests: a scripted HTTP server on loopback.
 #![allow(dead_code)]
 
 pub mod scripted;
-pub mod serve;

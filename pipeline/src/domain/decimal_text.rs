@@ -1,5 +1,6 @@
 //! `Decimal`'s text without the formatter: the very string `Display` (and `rust_decimal`'s serde)
-//! gives, for the journals, which write several numbers per record.
+//! gives, for the journals, which write several numbers per record; and [`plain_text`], the one
+//! way every crate writes a decimal for Binance or for people (no trailing zeros).
 //!
 //! `Display` goes through `fmt::Formatter` and divides a 96-bit mantissa by ten per digit; a
 //! year's journals format millions of prices and quantities. Here the digits come from at most
@@ -81,6 +82,14 @@ pub fn decimal_text(d: Decimal) -> DecimalText {
     out
 }
 
+/// `d` as Binance writes numbers and as people read them: no exponent, no trailing zeros and
+/// no negative zero ("100", not "100.00"; "0.01"; "-0.5"); the text of `d.normalize()`.
+/// Used for Binance's parameters, answers and messages, and for the reports' figures; a
+/// caller that prints at most some decimals rounds first (`plain_text(d.round_dp(8))`).
+pub fn plain_text(d: Decimal) -> String {
+    decimal_text(d.normalize()).as_str().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +119,19 @@ mod tests {
         );
     }
 
+    #[test]
+    fn plain_text_drops_trailing_zeros_and_the_sign_of_zero() {
+        for (d, want) in [
+            (Decimal::new(10000, 2), "100"),
+            (Decimal::new(10, 3), "0.01"),
+            (Decimal::new(-50, 2), "-0.5"),
+            (-Decimal::new(0, 2), "0"),
+            (Decimal::new(7061050, 2), "70610.5"),
+        ] {
+            assert_eq!(plain_text(d), want);
+        }
+    }
+
     proptest::proptest! {
         /// The same text as Display, over every scale and mantissas up to 96 bits.
         #[test]
@@ -118,6 +140,7 @@ mod tests {
             let d = Decimal::from_i128_with_scale(m % (1i128 << bits), scale);
             let text = decimal_text(d);
             proptest::prop_assert_eq!(text.as_str(), d.to_string());
+            proptest::prop_assert_eq!(plain_text(d), d.normalize().to_string());
         }
     }
 }

@@ -9,6 +9,9 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+// Binance prints limits without trailing zeros ("100", not "100.00").
+use crate::domain::decimal_text::plain_text as plain;
+
 /// A Binance error: negative code and message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Reject {
@@ -29,11 +32,6 @@ fn r(code: i32, msg: impl Into<String>) -> Reject {
         code,
         msg: msg.into(),
     }
-}
-
-/// Binance prints limits without trailing zeros ("100", not "100.00").
-fn plain(d: Decimal) -> String {
-    d.normalize().to_string()
 }
 
 impl Reject {

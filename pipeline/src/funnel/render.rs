@@ -135,7 +135,7 @@ impl Funnel {
         let d = |v: Option<rust_decimal::Decimal>, dp: u32| {
             v.map_or_else(
                 || "-".to_string(),
-                |x| x.round_dp(dp).normalize().to_string(),
+                |x| crate::domain::decimal_text::plain_text(x.round_dp(dp)),
             )
         };
         for t in self.sizing.iter().take(limit) {

@@ -6,6 +6,9 @@ use rust_decimal::Decimal;
 
 use crate::domain::{Rounding, rounded_to_grid};
 
+// A decimal as people write it (no trailing zeros), under the short name the stages use.
+pub(crate) use crate::domain::decimal_text::plain_text as plain;
+
 /// `value` floored onto multiples of `inc` (`inc` <= 0: `value` unchanged).
 pub(crate) fn floor_to(value: Decimal, inc: Decimal) -> Option<Decimal> {
     grid(value, inc, Rounding::Floor)
@@ -26,11 +29,6 @@ fn grid(value: Decimal, inc: Decimal, rounding: Rounding) -> Option<Decimal> {
 /// `a * b / c`, checked (`None` on overflow or `c == 0`).
 pub(crate) fn mul_div(a: Decimal, b: Decimal, c: Decimal) -> Option<Decimal> {
     a.checked_mul(b)?.checked_div(c)
-}
-
-/// A decimal as people write it: no trailing zeros.
-pub(crate) fn plain(d: Decimal) -> String {
-    d.normalize().to_string()
 }
 
 #[cfg(test)]

@@ -3,23 +3,23 @@
 //! `--base-url` (e.g. `sim serve`), or, with `--paper`, the simulated exchange fed live bars.
 //!
 //! This file: the flags, the environment choice, keys from `BINANCE_API_KEY` /
-//! `BINANCE_API_SECRET`, the mainnet confirmation. `live/session.rs`: the session loop and its
-//! folder; `live/summary.rs`: the session's end (funnel, summary).
-//! Must never live here: stage logic or HTTP details (those are `pipeline` and `live`).
-
-mod recording;
-mod session;
-mod summary;
+//! `BINANCE_API_SECRET`, the mainnet confirmation, Ctrl-C, and the printing of what the session
+//! reports. The session itself (loop, folder, summary) is the library's `sim::live`.
+//! Must never live here: the session loop, stage logic or HTTP details (those are `sim::live`,
+//! `pipeline` and `live`).
 
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use live::{ClientConfig, Credentials, Environment};
 use pipeline::{Interval, Symbol};
+use sim::live::{SessionEvent, SessionPlan, names};
 
 use super::run_inputs::ConfigArgs;
 
@@ -107,7 +107,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
     let symbols = symbols(&args.symbols, &spec.run.symbols)?;
     let interval: Interval = args.interval.parse().context("--interval")?;
     let stop_after = args.duration.as_deref().map(parse_duration).transpose()?;
-    let plan = session::SessionPlan {
+    let plan = SessionPlan {
         spec,
         client: cfg,
         ws_url,
@@ -119,7 +119,79 @@ pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
         warmup: args.warmup,
         out: args.out,
     };
-    session::run(plan)
+    let stop = stop_on_ctrl_c()?;
+    sim::live::run(plan, &stop, &mut print_event)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first Ctrl-C stops after the current bar; a second one exits at once (every journal
+/// line is already on disk, so nothing is half-written either way).
+fn stop_on_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("second Ctrl-C: exiting now");
+            std::process::exit(130);
+        }
+        eprintln!("Ctrl-C: stopping after the current bar (press again to exit now)");
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    Ok(stop)
+}
+
+/// What the session reports, on stdout (a stall warning on stderr).
+fn print_event(event: SessionEvent<'_>) {
+    match event {
+        SessionEvent::Opened {
+            mode,
+            base_url,
+            paper,
+            symbols,
+            interval,
+            dir,
+        } => println!(
+            "sim live: {mode} at {base_url} ({}), {} {interval}, session folder {}",
+            if paper {
+                "simulated exchange"
+            } else {
+                "live venue"
+            },
+            names(symbols),
+            dir.display()
+        ),
+        SessionEvent::Reconciled {
+            taken_over,
+            open_orders,
+        } => println!(
+            "start: ledger reconciled to the venue ({taken_over} position(s) taken over), {open_orders} open order(s)"
+        ),
+        SessionEvent::Stalled { quiet_secs } => eprintln!(
+            "warning: no closed bar for {quiet_secs} s; the stream reconnects and backfills on its own (Ctrl-C stops)"
+        ),
+        SessionEvent::Bar {
+            symbol,
+            bar,
+            signals,
+            position,
+        } => println!(
+            "{} {symbol} close {} signals {signals} position {position}",
+            bar.open_time.to_minute_string(),
+            bar.close,
+        ),
+        SessionEvent::Finished {
+            funnel,
+            reason,
+            bars,
+            dir,
+        } => {
+            print!("\n{funnel}");
+            println!(
+                "\nstopped: {reason} after {bars} bar(s); session folder: {}",
+                dir.display()
+            );
+        }
+    }
 }
 
 /// Reads one line from stdin; anything but the exact sentence refuses.

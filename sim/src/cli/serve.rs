@@ -1,17 +1,18 @@
 //! `sim serve`: load a dataset the way `sim backtest` does and serve it as a local
-//! Binance-compatible USD-M exchange (`live::serve`) on 127.0.0.1 until stopped.
+//! Binance-compatible USD-M exchange (`serve`) on 127.0.0.1 until stopped.
 //! Prints the base URL and the API key pair to use; the pair comes from --api-key/--api-secret,
 //! else SIM_SERVE_API_KEY/SIM_SERVE_API_SECRET, else is generated for this run. They are test
 //! credentials of a local server, printed once and never written to a file.
-//! Must never live here: endpoint logic (that is `live::serve`).
+//! Must never live here: endpoint logic (that is `serve`).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use live::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server};
 use pipeline::{Bar, Symbol};
+// The server crate (this module, `cli::serve`, is its command).
+use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server};
 
 use super::run_inputs::{self, ConfigArgs};
 
@@ -161,6 +162,6 @@ fn credential(flag: Option<String>, var: &str, what: &str) -> String {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos());
             let seed = format!("{what}:{nanos}:{}", std::process::id());
-            live::wire::sign::sign("sim serve generated credential", &seed)
+            binance::sign::sign("sim serve generated credential", &seed)
         })
 }

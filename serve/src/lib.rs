@@ -1,0 +1,199 @@
+//! `serve`: the exchange behind `sim serve`, a local Binance-compatible USD-M Futures exchange
+//! on 127.0.0.1, backed by `exchange_sim::SimExchange`, so any Binance client (ours, the
+//! official Python connector, ccxt) can trade against a replayed market that never goes down.
+//! It speaks the `binance` crate's wire format (the same one `live`'s client writes).
+//!
+//! - [`ServeConfig`] / [`Server::start`] / [`ServerHandle`]: what to serve and the running
+//!   server (its own thread and tokio runtime; stopped by `stop` or on drop).
+//! - `market`: the simulated exchange and the bars it replays, step by step, behind a Mutex;
+//!   `clock`: what advances it ([`ClockMode`]: step via `/sim/step`, N bars per second, or
+//!   real time = one bar per bar interval); [`wall_clock`]: the time of day the server reads
+//!   ([`WallClock`]: the system clock in `sim serve`, a [`ManualClock`] in tests).
+//! - `server`: the accept loop (hyper, one task per connection, so a fault can drop exactly
+//!   one connection); `http`: the request pipeline: faults, weights and order limits, API key,
+//!   `timestamp`/`recvWindow`, signature, then the endpoint; every answer JSON with
+//!   `X-MBX-USED-WEIGHT-1M`.
+//! - `auth`, `limits`, [`faults`]: the checks and counters the pipeline applies.
+//! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
+//!   section 8; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
+//!   stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
+//!   `/sim/faults` (unauthenticated; loopback only).
+//!
+//! Clocks: `/fapi/v1/time`, the `recvWindow` check and the rate-limit windows use the
+//! injected [`WallClock`] (plus the skew fault on the server time), because clients sign with
+//! their own wall clock. Market data and orders carry the replayed
+//! dataset's times (the simulator's clock), which `/sim/state` also reports.
+//! Known limitations: one account, one-way mode only, no `ALGO_UPDATE` events, depth is one
+//! synthetic level at the last close.
+//! Must never live here: fill rules (those are `exchange_sim`'s), the wire format (that is
+//! `binance`'s), an HTTP client, polars or dataset loading (the `sim` CLI passes bars in), API
+//! secrets in logs or answers.
+
+mod admin;
+mod auth;
+mod clock;
+pub mod faults;
+mod http;
+mod income;
+mod limits;
+mod market;
+mod routes_account;
+mod routes_market;
+mod routes_trade;
+mod server;
+mod user_stream;
+pub mod wall_clock;
+mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use exchange_sim::SimConfig;
+use pipeline::exchange_info::ExchangeInfo;
+use pipeline::{Bar, Interval, Symbol};
+
+pub use clock::ClockMode;
+pub use faults::{ErrorFault, Faults};
+pub use server::{Server, ServerHandle};
+pub use wall_clock::{ManualClock, SystemClock, WallClock};
+
+/// An API key pair the server accepts. Debug never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub key: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub exchange_info: ExchangeInfo,
+    pub sim: SimConfig,
+    /// The bars' interval (the only one `/klines` and the websocket serve).
+    pub interval: Interval,
+    /// The market to replay, in time order (several symbols may interleave).
+    pub bars: Vec<(Symbol, Bar)>,
+    pub clock: ClockMode,
+    /// Time steps (one bar of every symbol with a bar at that time) fed before serving, so
+    /// orders have a price and `/klines` has history; at least 1.
+    pub warmup_steps: usize,
+    pub api_keys: Vec<ApiKey>,
+    /// Faults armed from the start (change them with `POST /sim/faults`).
+    pub faults: Faults,
+    /// `REQUEST_WEIGHT` per minute before 429/-1003 (Binance: 2400).
+    pub weight_limit: u32,
+    /// New orders per 10 s and per minute before 429/-1015 (Binance: 300 and 1200).
+    pub order_limits: (u32, u32),
+    /// Where to listen; port 0 picks a free port. Must be a loopback address.
+    pub addr: SocketAddr,
+    /// The time of day the server reads (the system clock unless a test injects its own).
+    pub wall_clock: Arc<dyn WallClock>,
+}
+
+impl ServeConfig {
+    /// A config with Binance's defaults: step clock, 1 warm-up step, weight limit 2400, no
+    /// faults, 127.0.0.1 on a free port, the system clock.
+    pub fn new(
+        exchange_info: ExchangeInfo,
+        sim: SimConfig,
+        interval: Interval,
+        bars: Vec<(Symbol, Bar)>,
+        api_keys: Vec<ApiKey>,
+    ) -> ServeConfig {
+        ServeConfig {
+            exchange_info,
+            sim,
+            interval,
+            bars,
+            clock: ClockMode::Step,
+            warmup_steps: 1,
+            api_keys,
+            faults: Faults::default(),
+            weight_limit: 2400,
+            order_limits: (limits::ORDERS_PER_10S, limits::ORDERS_PER_MINUTE),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            wall_clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {error}; pick another port with --port")]
+    Bind {
+        addr: SocketAddr,
+        error: std::io::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+    #[error("the simulated exchange refused the setup")]
+    Sim(#[from] exchange_sim::SimError),
+}
+
+/// State shared by every request: the market behind a Mutex, counters, faults, keys.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub market: std::sync::Mutex<market::Market>,
+    pub limits: std::sync::Mutex<limits::Limits>,
+    pub faults: std::sync::Mutex<Faults>,
+    pub keys: Vec<ApiKey>,
+    pub klines: tokio::sync::broadcast::Sender<Arc<market::ClosedBar>>,
+    /// User-data stream messages (JSON text) for websockets on the listen key.
+    pub user: tokio::sync::broadcast::Sender<Arc<String>>,
+    pub wall_clock: Arc<dyn WallClock>,
+}
+
+impl App {
+    /// Locks the market; a panic in another request must not take the server down.
+    pub fn market(&self) -> std::sync::MutexGuard<'_, market::Market> {
+        self.market.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub fn faults(&self) -> std::sync::MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub fn limits(&self) -> std::sync::MutexGuard<'_, limits::Limits> {
+        self.limits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// The time of day (ms since the epoch) before the skew fault.
+    pub fn now_ms(&self) -> i64 {
+        self.wall_clock.now_ms()
+    }
+    /// Advances the market `n` steps and publishes the closed bars to websocket subscribers.
+    pub fn step(&self, n: usize) -> Result<usize, exchange_sim::SimError> {
+        let mut closed = Vec::new();
+        let done = {
+            let mut m = self.market();
+            let done = m.step(n, &mut closed);
+            self.publish(&mut m);
+            done?
+        };
+        for bar in closed {
+            // No subscriber is fine: the bar stays in the kline history.
+            let _ = self.klines.send(Arc::new(bar));
+        }
+        Ok(done)
+    }
+}
+
+impl App {
+    /// Drains the exchange's events into the user-data stream (dropped when nobody listens).
+    pub fn publish(&self, m: &mut market::Market) {
+        let events = m.ex.take_events();
+        if events.is_empty() || self.user.receiver_count() == 0 {
+            return;
+        }
+        for msg in user_stream::messages(m, events, &*self.wall_clock) {
+            let _ = self.user.send(Arc::new(msg.to_string()));
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Order endpoints (signed): `/fapi/v1/order` POST/GET/DELETE, `/openOrders`,
+//! `/allOpenOrders`, `/userTrades`, and the Algo service for conditional orders: `/fapi/v1/algoOrder`
+//! POST/GET/DELETE and `/openAlgoOrders`. Parameters become an `OrderRequest` (`binance::order_request`) and go to
+//! `SimExchange::submit`, which answers with Binance's codes.
+//! Must never live here: fill rules or filter checks (the simulator and `check_order` own them).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use binance::{AlgoCancelAnswer, Params, WireAlgoOrder, WireOrder, WireTrade, order_request};
+use pipeline::exchange_info::Reject;
+use pipeline::venue::{OrderRef, OrderState};
+use serde_json::{Value, json};
+
+use super::App;
+use super::http::{Answer, Endpoint, ep};
+use super::market::Market;
+use super::routes_market::by_symbol;
+
+pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+    let one = |_: &Params| 1;
+    r.route(
+        "/fapi/v1/order",
+        post(ep(Endpoint::order(new_order)))
+            .get(ep(Endpoint::signed(one, query_order)))
+            .delete(ep(Endpoint::signed(one, cancel_order))),
+    )
+    .route(
+        "/fapi/v1/openOrders",
+        get(ep(Endpoint::signed(by_symbol(1, 40), open_orders))),
+    )
+    .route(
+        "/fapi/v1/allOpenOrders",
+        axum::routing::delete(ep(Endpoint::signed(one, cancel_all))),
+    )
+    .route(
+        "/fapi/v1/algoOrder",
+        post(ep(Endpoint::order(new_algo_order)))
+            .get(ep(Endpoint::signed(one, query_algo_order)))
+            .delete(ep(Endpoint::signed(one, cancel_algo_order))),
+    )
+    .route(
+        "/fapi/v1/userTrades",
+        get(ep(Endpoint::signed(|_| 5, user_trades))),
+    )
+    .route(
+        "/fapi/v1/openAlgoOrders",
+        get(ep(Endpoint::signed(by_symbol(1, 40), open_algo_orders))),
+    )
+}
+
+fn to_json(v: impl serde::Serialize) -> Answer {
+    serde_json::to_value(v).map_err(|e| Reject::unknown_error(&e.to_string()))
+}
+
+fn new_order(app: &App, p: &Params) -> Answer {
+    let req = order_request(p, false)?;
+    let state = app.market().ex.submit(&req)?;
+    to_json(WireOrder::from_state(&state, true))
+}
+
+/// `orderId` or `origClientOrderId` (or the algo names), -1102 when neither is given.
+fn order_ref(p: &Params, id: &str, client_id: &str) -> Result<OrderRef, Reject> {
+    if let Some(id) = p.parsed::<i64>(id)? {
+        return Ok(OrderRef::Id(id));
+    }
+    p.get(client_id)
+        .map(|c| OrderRef::ClientId(c.to_string()))
+        .ok_or_else(|| Reject {
+            code: -1102,
+            msg: format!("Param '{id}' or '{client_id}' must be sent, but both were empty/null!"),
+        })
+}
+
+fn query_order(app: &App, p: &Params) -> Answer {
+    let symbol = p.required("symbol")?;
+    let r = order_ref(p, "orderId", "origClientOrderId")?;
+    let state = app.market().ex.query(symbol, &r)?;
+    to_json(WireOrder::from_state(&state, false))
+}
+
+fn cancel_order(app: &App, p: &Params) -> Answer {
+    let symbol = p.required("symbol")?;
+    let r = order_ref(p, "orderId", "origClientOrderId")?;
+    let state = app.market().ex.cancel(symbol, &r)?;
+    to_json(WireOrder::from_state(&state, true))
+}
+
+/// Open orders of the named symbol or all, normal (`algo` false) or conditional ones.
+fn open_of(m: &Market, p: &Params, algo: bool) -> Result<Vec<OrderState>, Reject> {
+    let sym = match p.get("symbol") {
+        Some(s) => Some(m.ex.symbol_id(s).ok_or_else(Reject::invalid_symbol)?),
+        None => None,
+    };
+    Ok(m.ex
+        .open_orders(sym)
+        .into_iter()
+        .filter(|o| o.order_type.is_conditional() == algo)
+        .collect())
+}
+
+fn open_orders(app: &App, p: &Params) -> Answer {
+    let m = app.market();
+    let rows: Vec<WireOrder> = open_of(&m, p, false)?
+        .iter()
+        .map(|o| WireOrder::from_state(o, false))
+        .collect();
+    to_json(rows)
+}
+
+fn cancel_all(app: &App, p: &Params) -> Answer {
+    let symbol = p.required("symbol")?;
+    app.market().ex.cancel_all_orders(symbol)?;
+    Ok(json!({"code": 200, "msg": "The operation of cancel all open order is done."}))
+}
+
+fn new_algo_order(app: &App, p: &Params) -> Answer {
+    let req = order_request(p, true)?;
+    let mut m = app.market();
+    let state = m.ex.submit(&req)?;
+    let actual = m.ex.actual_order_id(state.order_id);
+    to_json(WireAlgoOrder::from_state(&state, actual))
+}
+
+/// Finds an algo order by id or client id, in the named symbol or any.
+fn find_algo(m: &Market, p: &Params) -> Result<(String, OrderState), Reject> {
+    let r = order_ref(p, "algoId", "clientAlgoId")?;
+    let symbols: Vec<String> = match p.get("symbol") {
+        Some(s) => vec![s.to_string()],
+        None => {
+            m.ex.schedule()
+                .symbols()
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }
+    };
+    symbols
+        .into_iter()
+        .find_map(|s| {
+            m.ex.query(&s, &r)
+                .ok()
+                .filter(|o| o.order_type.is_conditional())
+                .map(|o| (s, o))
+        })
+        .ok_or_else(Reject::no_such_order)
+}
+
+fn query_algo_order(app: &App, p: &Params) -> Answer {
+    let m = app.market();
+    let (_, state) = find_algo(&m, p)?;
+    to_json(WireAlgoOrder::from_state(
+        &state,
+        m.ex.actual_order_id(state.order_id),
+    ))
+}
+
+fn cancel_algo_order(app: &App, p: &Params) -> Answer {
+    let mut m = app.market();
+    let (symbol, state) = find_algo(&m, p).map_err(|_| Reject::unknown_order())?;
+    let canceled = m.ex.cancel(&symbol, &OrderRef::Id(state.order_id))?;
+    to_json(AlgoCancelAnswer {
+        algo_id: canceled.order_id,
+        client_algo_id: canceled.client_order_id.to_string(),
+        code: "200".to_string(),
+        msg: "success".to_string(),
+    })
+}
+
+fn open_algo_orders(app: &App, p: &Params) -> Answer {
+    let m = app.market();
+    let rows: Vec<Value> = open_of(&m, p, true)?
+        .iter()
+        .filter_map(|o| serde_json::to_value(WireAlgoOrder::from_state(o, None)).ok())
+        .collect();
+    Ok(Value::Array(rows))
+}
+
+/// `GET /fapi/v1/userTrades`: the account's fills of `symbol` (trade ids count from 1 across
+/// the account), filtered by `orderId`, `fromId`, `startTime`/`endTime`; oldest first.
+fn user_trades(app: &App, p: &Params) -> Answer {
+    let m = app.market();
+    let symbol = p.required("symbol")?;
+    m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
+    let order_id: Option<i64> = p.parsed("orderId")?;
+    let from_id: Option<i64> = p.parsed("fromId")?;
+    let start: Option<i64> = p.parsed("startTime")?;
+    let end: Option<i64> = p.parsed("endTime")?;
+    let limit = p.parsed::<usize>("limit")?.unwrap_or(500).clamp(1, 1000);
+    // A triggered conditional order's fills carry its algo id in the simulator; Binance lists
+    // them under the regular order the trigger created.
+    let order_of =
+        |f: &pipeline::venue::Fill| m.ex.actual_order_id(f.order_id).unwrap_or(f.order_id);
+    let rows: Vec<WireTrade> =
+        m.ex.fills()
+            .iter()
+            .zip(1_i64..)
+            .filter(|(f, id)| {
+                f.symbol.as_str() == symbol
+                    && order_id.is_none_or(|o| order_of(f) == o)
+                    && from_id.is_none_or(|from| *id >= from)
+                    && start.is_none_or(|t| f.time.as_ms() >= t)
+                    && end.is_none_or(|t| f.time.as_ms() <= t)
+            })
+            .take(limit)
+            .map(|(f, id)| {
+                let mut row = WireTrade::from_fill(id, f);
+                row.order_id = order_of(f);
+                row
+            })
+            .collect();
+    to_json(rows)
+}
