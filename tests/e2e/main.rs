@@ -6,6 +6,7 @@ mod check;
 mod conformance;
 mod diff;
 mod exchange_info;
+mod golden;
 mod latency;
 mod live;
 mod parity;
