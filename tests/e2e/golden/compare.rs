@@ -28,22 +28,19 @@ pub fn check(case: &str, actual: &[(String, Vec<u8>)], run: &Path) {
     }
     let mut problems = Vec::new();
     for (name, bytes) in actual {
-        let path = dir.join(name);
-        match std::fs::read(&path) {
+        match std::fs::read(dir.join(name)) {
             Ok(golden) if golden == *bytes => {}
             Ok(golden) => problems.push(format!(
-                "{}: {}",
-                path.display(),
+                "tests/golden/{case}/{name}: {}",
                 first_difference(&golden, bytes)
             )),
-            Err(e) => problems.push(format!("{}: no golden file ({e})", path.display())),
+            Err(e) => problems.push(format!("tests/golden/{case}/{name}: no golden file ({e})")),
         }
     }
     for stale in golden_files(&dir) {
         if !actual.iter().any(|(name, _)| *name == stale) {
             problems.push(format!(
-                "{}: the run no longer produces this golden file",
-                dir.join(&stale).display()
+                "tests/golden/{case}/{stale}: the run no longer produces this golden file"
             ));
         }
     }
