@@ -1,13 +1,16 @@
 //! End-to-end tests: they run the `sim` binary as a user would, each with its own temporary
-//! `SIM_HOME` and run folder, and read what it prints and writes.
+//! `SIM_HOME` and run folder, and read what it prints and writes (`loop_paths` alone calls the
+//! library, to run one symbol through both of the run loop's paths).
 
 mod backtest;
 mod check;
 mod conformance;
 mod diff;
 mod exchange_info;
+mod golden;
 mod latency;
 mod live;
+mod loop_paths;
 mod parity;
 mod real_data;
 mod report;

@@ -9,6 +9,9 @@
 //!   see `exchange_sim`'s `quiet_bars`) are passed in one go: the exchange keeps the last,
 //!   the governor takes their closes, and their equity points come from the unchanged account.
 //!
+//! [`LoopPath::General`] sends one symbol through the merge loop instead, bar by bar; the
+//! test `tests/e2e/loop_paths.rs` holds the shortcuts to it.
+//!
 //! Must never live here: stage logic, fill rules, I/O.
 
 use anyhow::Context;
@@ -38,10 +41,22 @@ pub(super) struct Lane<'a> {
 /// How often (in bars) the loop reports progress.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
+/// Which loop runs the bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LoopPath {
+    /// One symbol takes the fast path (signal tape, quiet bars in one go); more take the merge
+    /// loop. What every run uses.
+    Auto,
+    /// The merge loop, bar by bar, whatever the number of symbols: the reference the fast
+    /// path is tested against (same outputs, slower).
+    General,
+}
+
 /// The loop. Returns the equity curve (one point per distinct bar time) and the bar count.
 /// Calls `progress(bars_done, bars_total)` every [`PROGRESS_EVERY`] bars and at the end.
 pub(super) fn event_loop<J: Journal>(
     mut lanes: Vec<Lane<'_>>,
+    path: LoopPath,
     exchange: &mut SimExchange,
     pipeline: &mut Pipeline<J>,
     progress: &mut dyn FnMut(u64, u64),
@@ -55,7 +70,7 @@ pub(super) fn event_loop<J: Journal>(
         total: total as u64,
         interval_ms: lanes.first().map_or(0, |l| l.series.interval().as_ms()),
     };
-    if let [lane] = lanes.as_mut_slice() {
+    if let ([lane], LoopPath::Auto) = (lanes.as_mut_slice(), path) {
         run.one_lane(lane, exchange, pipeline, progress)?;
     } else {
         // The earliest next bar among the lanes (ties: lane order, i.e. symbol order).
