@@ -34,6 +34,8 @@ pub mod trader;
 mod round;
 
 #[cfg(test)]
+mod journal_pin_tests;
+#[cfg(test)]
 mod pipeline_tests;
 #[cfg(test)]
 pub(crate) mod test_venue;
