@@ -16,6 +16,7 @@ use serde::Serialize;
 use tracing::warn;
 
 use super::executor::ExecResult;
+use super::holding::Holding;
 use crate::domain::{Symbol, TimestampMs, decimal_cmp};
 use crate::order::Side;
 use crate::venue::{PositionAmount, VenueEvent};
@@ -90,13 +91,13 @@ impl Ledger {
         self.position(symbol).map_or(Decimal::ZERO, |p| p.amt)
     }
 
-    /// +1 long, -1 short, 0 flat.
+    /// Which way the position in `symbol` points.
     #[inline]
-    pub fn sign(&self, symbol: &Symbol) -> i8 {
+    pub fn holding(&self, symbol: &Symbol) -> Holding {
         match self.position(symbol) {
-            Some(p) if p.amt.is_sign_positive() => 1,
-            Some(_) => -1,
-            None => 0,
+            Some(p) if p.amt.is_sign_positive() => Holding::Long,
+            Some(_) => Holding::Short,
+            None => Holding::Flat,
         }
     }
 
@@ -327,8 +328,8 @@ mod tests {
         l.apply_events(&[fill(4, Side::Sell, dec!(0.025), dec!(74000))]);
         let p = l.position(&sym()).expect("short");
         assert_eq!(
-            (p.amt, p.entry_price, l.sign(&sym())),
-            (dec!(-0.010), dec!(74000), -1)
+            (p.amt, p.entry_price, l.holding(&sym())),
+            (dec!(-0.010), dec!(74000), Holding::Short)
         );
         l.apply_events(&[fill(5, Side::Buy, dec!(0.010), dec!(74000))]);
         assert!(l.is_flat());

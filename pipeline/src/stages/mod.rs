@@ -8,7 +8,8 @@
 //! - [`governor`]: stage 4, `ApplyPlan` -> [`GovernedPlan`] (kill_score, ENTRY/EXIT thresholds).
 //! - [`permit`]: stage 5 ("P3.3"), `GovernedPlan` + the venue's positions -> [`PermittedPlan`].
 //! - [`executor`]: stage 6, `PermittedPlan` -> orders -> [`ExecResult`] (`quantum:stream:apply.result`).
-//! - [`ledger`]: stage 7, positions as the pipeline believes them, reconciled to the venue.
+//! - [`ledger`]: stage 7, positions as the pipeline believes them, reconciled to the venue;
+//!   [`holding`]: the direction of one symbol's position as the ledger reports it.
 //! - [`journal`]: the [`Journal`] sink every intent, plan, permit, order and venue answer goes to.
 //! - [`config`]: the stages' serde configs ([`PipelineConfig`]).
 //! - [`pipeline`]: [`Pipeline`], the one thing a backtest loop and a live loop call per bar.
@@ -24,6 +25,7 @@ pub mod bridge;
 pub mod config;
 pub mod executor;
 pub mod governor;
+pub mod holding;
 pub mod journal;
 pub mod ledger;
 pub mod payload;
@@ -53,6 +55,7 @@ pub use config::{
 };
 pub use executor::{ExecOutput, ExecResult, Executor, ProtectiveOrder};
 pub use governor::{GovernedPlan, Governor, KillComponents, KillScore};
+pub use holding::Holding;
 pub use journal::{DropRecord, Journal, JournalRecord, NullJournal, VecJournal};
 pub use ledger::{Ledger, LedgerPosition, Mismatch};
 pub use payload::{IntentPayload, Sizing};

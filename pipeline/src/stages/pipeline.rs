@@ -109,8 +109,8 @@ impl<J: Journal> Pipeline<J> {
         if self.expect_events {
             self.sync_events(venue);
         }
-        let sign = self.ledger.sign(symbol);
-        self.governor.on_bar(symbol, bar, sign);
+        let holding = self.ledger.holding(symbol);
+        self.governor.on_bar(symbol, bar, holding);
         for s in signals {
             self.on_signal(s, symbol, bar, venue);
         }
@@ -131,8 +131,8 @@ impl<J: Journal> Pipeline<J> {
         if self.expect_events {
             self.sync_events(venue);
         }
-        let sign = self.ledger.sign(symbol);
-        self.governor.on_closes(symbol, closes, sign);
+        let holding = self.ledger.holding(symbol);
+        self.governor.on_closes(symbol, closes, holding);
     }
 
     /// Recorded/imported intents, fed to the bridge (no trader); call after `on_bar` for the
@@ -485,7 +485,11 @@ impl<J: Journal> Pipeline<J> {
     /// Cancels TP/SL orders left behind on symbols the ledger holds no position in.
     fn cancel_orphans<V: Venue + ?Sized>(&mut self, venue: &mut V) {
         // Usually every symbol with TP/SL still holds its position: nothing to collect.
-        if self.protective.keys().all(|s| self.ledger.sign(s) != 0) {
+        if self
+            .protective
+            .keys()
+            .all(|s| !self.ledger.holding(s).is_flat())
+        {
             return;
         }
         // One flat symbol at a time, in symbol order (cancels change no position), without
@@ -493,7 +497,7 @@ impl<J: Journal> Pipeline<J> {
         while let Some(s) = self
             .protective
             .keys()
-            .find(|s| self.ledger.sign(s) == 0)
+            .find(|s| self.ledger.holding(s).is_flat())
             .cloned()
         {
             for id in self.protective.remove(&s).unwrap_or_default() {

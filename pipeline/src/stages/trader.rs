@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
 use super::config::TraderConfig;
+use super::holding::Holding;
 use super::ledger::Ledger;
 use super::payload::Sizing;
 use super::{EvalType, Outcome};
@@ -163,18 +164,18 @@ impl Trader {
         ledger: &Ledger,
         seq: u64,
     ) -> (EvalType, Outcome<TradeIntent>) {
-        let held = ledger.sign(&signal.symbol);
+        let held = ledger.holding(&signal.symbol);
         let exit_side = match (signal.action, held) {
-            (Action::Close, 0) => {
+            (Action::Close, Holding::Flat) => {
                 let out = Outcome::drop(
                     Reason::NoPositionToClose,
                     format!("{}: CLOSE with no position in the ledger", signal.symbol),
                 );
                 return (EvalType::Exit, out);
             }
-            (Action::Close, h) | (Action::Buy, h @ -1) | (Action::Sell, h @ 1) => {
-                Some(if h > 0 { Side::Sell } else { Side::Buy })
-            }
+            (Action::Close, h)
+            | (Action::Buy, h @ Holding::Short)
+            | (Action::Sell, h @ Holding::Long) => h.closing_side(),
             _ => None,
         };
         if let Some(side) = exit_side {
@@ -195,7 +196,7 @@ impl Trader {
         ledger: &Ledger,
         seq: u64,
         side: Side,
-        held: i8,
+        held: Holding,
     ) -> Outcome<TradeIntent> {
         let sym = &signal.symbol;
         if !self.universe.is_empty() && !self.universe.contains(sym) {
@@ -217,7 +218,7 @@ impl Trader {
             );
         }
         let open = ledger.open_count();
-        if held == 0 && open >= self.cfg.max_positions as usize {
+        if held.is_flat() && open >= self.cfg.max_positions as usize {
             return Outcome::drop(
                 Reason::MaxPositionsReached,
                 format!(

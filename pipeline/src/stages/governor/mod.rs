@@ -21,6 +21,7 @@ use self::score::{EwStats, judge};
 use self::state::{Alphas, SymbolStates};
 use super::bridge::ApplyPlan;
 use super::config::GovernorConfig;
+use super::holding::Holding;
 use super::{EvalType, Outcome};
 use crate::domain::{Bar, Symbol};
 use crate::reason::{Dropped, Evidence, Reason};
@@ -72,23 +73,23 @@ impl Governor {
         &self.cfg
     }
 
-    /// One closed bar of `symbol`; `position_sign` is the ledger's (+1 long, -1 short, 0 flat).
+    /// One closed bar of `symbol`; `holding` is the ledger's position in it.
     #[inline]
-    pub fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, position_sign: i8) {
+    pub fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, holding: Holding) {
         if self.cfg.enabled {
             self.states
                 .slot(symbol)
-                .push(bar.close, position_sign, &self.alphas);
+                .push(bar.close, holding, &self.alphas);
         }
     }
 
-    /// Closed bars of `symbol` with these closes, in order, all under one position sign: the
+    /// Closed bars of `symbol` with these closes, in order, all under one holding: the
     /// same as [`Self::on_bar`] for each.
-    pub fn on_closes(&mut self, symbol: &Symbol, closes: &[f64], position_sign: i8) {
+    pub fn on_closes(&mut self, symbol: &Symbol, closes: &[f64], holding: Holding) {
         if self.cfg.enabled {
             self.states
                 .slot(symbol)
-                .push_all(closes, position_sign, &self.alphas);
+                .push_all(closes, holding, &self.alphas);
         }
     }
 
@@ -172,10 +173,10 @@ mod tests {
         let mut g = Governor::new(cfg);
         let s = sym("BTCUSDT");
         for i in 0..60 {
-            g.on_bar(&s, &bar(70_000.0 + 10.0 * f64::from(i)), 1);
+            g.on_bar(&s, &bar(70_000.0 + 10.0 * f64::from(i)), Holding::Long);
         }
         for i in 0..12 {
-            g.on_bar(&s, &bar(70_400.0 - 150.0 * f64::from(i)), 1);
+            g.on_bar(&s, &bar(70_400.0 - 150.0 * f64::from(i)), Holding::Long);
         }
         g
     }

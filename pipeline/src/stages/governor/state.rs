@@ -4,7 +4,7 @@
 //! and, while the ledger holds a position, its best close (`ts_drop`) and bars held
 //! (`age_penalty`).
 //! Hot path: a bar's close is only queued ([`Tracked::push`]); the queue is folded into the
-//! state in one tight loop when the state is read or the position's sign changes, with the same
+//! state in one tight loop when the state is read or the position's direction changes, with the same
 //! arithmetic in the same order as one update per bar, so the answers are identical. No
 //! allocation once a symbol's queue has grown. `f64` on purpose: these are indicators; nothing
 //! here is money.
@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use super::score::KillComponents;
 use crate::domain::Symbol;
 use crate::stages::config::IndicatorConfig;
+use crate::stages::holding::Holding;
 
 /// Smoothing factors, precomputed from bar counts (alpha = 2 / (n + 1)).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,7 +136,7 @@ fn valid_close(close: f64) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct MarketState {
     trend: Trend,
-    pos_sign: i8,
+    holding: Holding,
     best: f64,
     bars_held: u32,
 }
@@ -144,7 +145,7 @@ impl Default for MarketState {
     fn default() -> Self {
         MarketState {
             trend: Trend::default(),
-            pos_sign: 0,
+            holding: Holding::Flat,
             best: 0.0,
             bars_held: 0,
         }
@@ -152,32 +153,32 @@ impl Default for MarketState {
 }
 
 impl MarketState {
-    /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
+    /// One closed bar; `holding` is the ledger's position in the symbol.
     #[inline]
-    pub fn update(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
+    pub fn update(&mut self, close: f64, holding: Holding, a: &Alphas) {
         if !valid_close(close) {
             return;
         }
         self.trend.update(close, a);
-        if pos_sign == 0 {
-            self.pos_sign = 0;
+        if holding == Holding::Flat {
+            self.holding = Holding::Flat;
             self.bars_held = 0;
-        } else if pos_sign != self.pos_sign {
-            self.pos_sign = pos_sign;
+        } else if holding != self.holding {
+            self.holding = holding;
             self.best = close;
             self.bars_held = 0;
         } else {
-            self.hold(close, pos_sign);
+            self.hold(close, holding == Holding::Long);
         }
     }
 
-    /// A bar under the position already held (`pos_sign`, not 0): its age and best close.
+    /// A bar under the position already held (long or short): its age and best close.
     #[inline(always)]
-    fn hold(&mut self, close: f64, pos_sign: i8) {
+    fn hold(&mut self, close: f64, long: bool) {
         self.bars_held = self.bars_held.saturating_add(1);
         // `f64::max`/`min` on two valid closes (neither NaN, equal only when the same bits),
         // without their NaN handling.
-        let better = if pos_sign > 0 {
+        let better = if long {
             close > self.best
         } else {
             close < self.best
@@ -187,28 +188,28 @@ impl MarketState {
         }
     }
 
-    /// [`MarketState::update`] for each close in order, all under `pos_sign`: the same
+    /// [`MarketState::update`] for each close in order, all under `holding`: the same
     /// arithmetic in the same order. Once two closes are in and the position's first close
-    /// under `pos_sign` is seen, the loop runs without the warm-up and position tests (a
-    /// flat position's part is then a no-op: `bars_held` is 0 whenever `pos_sign` is).
-    pub fn update_all(&mut self, closes: &[f64], pos_sign: i8, a: &Alphas) {
+    /// under `holding` is seen, the loop runs without the warm-up and position tests (a
+    /// flat position's part is then a no-op: `bars_held` is 0 whenever the holding is flat).
+    pub fn update_all(&mut self, closes: &[f64], holding: Holding, a: &Alphas) {
         let mut rest = closes;
         while let Some((&close, tail)) = rest.split_first() {
-            if self.trend.bars >= 2 && self.pos_sign == pos_sign {
+            if self.trend.bars >= 2 && self.holding == holding {
                 break;
             }
-            self.update(close, pos_sign, a);
+            self.update(close, holding, a);
             rest = tail;
         }
-        // As `hold` reads a sign: above zero long, below short.
-        match pos_sign.signum() {
-            0 => self.fold_warm::<0>(rest, a),
-            1 => self.fold_warm::<1>(rest, a),
-            _ => self.fold_warm::<-1>(rest, a),
+        match holding {
+            Holding::Flat => self.fold_warm::<0>(rest, a),
+            Holding::Long => self.fold_warm::<1>(rest, a),
+            Holding::Short => self.fold_warm::<-1>(rest, a),
         }
     }
 
-    /// The warmed-up loop under a position sign known at compile time.
+    /// The warmed-up loop under a position known at compile time (`SIGN`: 1 long, -1 short,
+    /// 0 flat; a const parameter cannot be a [`Holding`] on stable Rust).
     #[inline(always)]
     fn fold_warm<const SIGN: i8>(&mut self, closes: &[f64], a: &Alphas) {
         // A local copy, so the loop keeps the indicators in registers.
@@ -219,7 +220,7 @@ impl MarketState {
             }
             s.trend.step(close, a);
             if SIGN != 0 {
-                s.hold(close, SIGN);
+                s.hold(close, SIGN > 0);
             }
         }
         *self = s;
@@ -246,9 +247,9 @@ impl MarketState {
         } else {
             0.0
         };
-        let held = with_position && self.pos_sign != 0 && self.best > 0.0;
+        let held = with_position && self.holding != Holding::Flat && self.best > 0.0;
         let ts_drop = if held {
-            let off = (self.best - t.last_close) * f64::from(self.pos_sign);
+            let off = (self.best - t.last_close) * self.holding.sign();
             unit(off / self.best * 100.0 / c.trail_pct)
         } else {
             0.0
@@ -270,31 +271,31 @@ impl MarketState {
 /// The most closes a symbol queues before they are folded in (bounds the queue's memory).
 const MAX_QUEUED: usize = 4096;
 
-/// One symbol's state and the closes not yet folded into it, all under one position sign.
+/// One symbol's state and the closes not yet folded into it, all under one holding.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tracked {
     state: MarketState,
     queued: Vec<f64>,
-    sign: i8,
+    holding: Holding,
 }
 
 impl Tracked {
-    /// One closed bar; `pos_sign` is the ledger's position sign (+1, -1, 0) for the symbol.
+    /// One closed bar; `holding` is the ledger's position in the symbol.
     #[inline]
-    pub fn push(&mut self, close: f64, pos_sign: i8, a: &Alphas) {
-        if pos_sign != self.sign || self.queued.len() == MAX_QUEUED {
+    pub fn push(&mut self, close: f64, holding: Holding, a: &Alphas) {
+        if holding != self.holding || self.queued.len() == MAX_QUEUED {
             self.catch_up(a);
-            self.sign = pos_sign;
+            self.holding = holding;
         }
         self.queued.push(close);
     }
 
-    /// Closed bars in order, all under `pos_sign`: the same as [`Tracked::push`] for each,
+    /// Closed bars in order, all under `holding`: the same as [`Tracked::push`] for each,
     /// copied into the queue a slice at a time.
-    pub fn push_all(&mut self, closes: &[f64], pos_sign: i8, a: &Alphas) {
-        if pos_sign != self.sign {
+    pub fn push_all(&mut self, closes: &[f64], holding: Holding, a: &Alphas) {
+        if holding != self.holding {
             self.catch_up(a);
-            self.sign = pos_sign;
+            self.holding = holding;
         }
         let mut rest = closes;
         while !rest.is_empty() {
@@ -321,7 +322,7 @@ impl Tracked {
     /// The state with the queued closes folded in, leaving `self` as it is.
     pub fn current(&self, a: &Alphas) -> MarketState {
         let mut s = self.state;
-        s.update_all(&self.queued, self.sign, a);
+        s.update_all(&self.queued, self.holding, a);
         s
     }
 }
@@ -384,8 +385,9 @@ impl SymbolStates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Holding::{Flat, Long, Short};
 
-    fn run(closes: &[f64], pos: i8, c: &IndicatorConfig) -> MarketState {
+    fn run(closes: &[f64], pos: Holding, c: &IndicatorConfig) -> MarketState {
         let a = Alphas::new(c);
         let mut s = MarketState::default();
         for &x in closes {
@@ -408,21 +410,30 @@ mod tests {
     fn regime_flip_fires_within_the_window_only() {
         let c = regime_config(2, 6, 3);
         let mut closes: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i)).collect();
-        assert_eq!(run(&closes, 0, &c).components(&c, false).regime_flip, 0.0);
+        assert_eq!(
+            run(&closes, Flat, &c).components(&c, false).regime_flip,
+            0.0
+        );
         closes.extend((0..3).map(|i| 120.0 - 10.0 * f64::from(i)));
-        let s = run(&closes, 0, &c);
+        let s = run(&closes, Flat, &c);
         assert_eq!(s.components(&c, false).regime_flip, 1.0, "{s:?}");
         closes.extend([95.0, 94.0, 93.0, 92.0]);
-        assert_eq!(run(&closes, 0, &c).components(&c, false).regime_flip, 0.0);
+        assert_eq!(
+            run(&closes, Flat, &c).components(&c, false).regime_flip,
+            0.0
+        );
     }
 
     #[test]
     fn sigma_spike_rises_with_short_volatility() {
         let c = IndicatorConfig::default();
         let mut closes: Vec<f64> = (0..200).map(|i| 100.0 + 0.01 * f64::from(i % 2)).collect();
-        assert!(run(&closes, 0, &c).components(&c, false).sigma_spike < 0.01);
+        assert!(run(&closes, Flat, &c).components(&c, false).sigma_spike < 0.01);
         closes.extend([103.0, 97.0, 104.0, 96.0]);
-        assert_eq!(run(&closes, 0, &c).components(&c, false).sigma_spike, 1.0);
+        assert_eq!(
+            run(&closes, Flat, &c).components(&c, false).sigma_spike,
+            1.0
+        );
     }
 
     #[test]
@@ -436,7 +447,7 @@ mod tests {
         };
         let mut closes = vec![100_000.0; 60];
         closes.push(100_000.0 * (1.0 - 0.004796));
-        let s = run(&closes, 1, &c);
+        let s = run(&closes, Long, &c);
         let k = s.components(&c, true);
         assert!((k.ts_drop - 0.2398).abs() < 1e-9, "{k:?}");
         assert!((k.age_penalty - 0.0417).abs() < 5e-5, "{k:?}");
@@ -445,9 +456,9 @@ mod tests {
             0.0,
             "entries ignore the position"
         );
-        let short = run(&[100.0, 90.0, 91.8], -1, &c);
+        let short = run(&[100.0, 90.0, 91.8], Short, &c);
         assert!((short.components(&c, true).ts_drop - 1.0).abs() < 1e-9);
-        assert_eq!(run(&closes, 0, &c).components(&c, true).ts_drop, 0.0);
+        assert_eq!(run(&closes, Flat, &c).components(&c, true).ts_drop, 0.0);
     }
 
     #[test]
@@ -458,9 +469,9 @@ mod tests {
             Symbol::new("BTCUSDT").expect("s"),
             Symbol::new("ETHUSDT").expect("s"),
         );
-        states.slot(&btc).push(100.0, 0, &a);
-        states.slot(&eth).push(5.0, 0, &a);
-        states.slot(&btc).push(101.0, 0, &a);
+        states.slot(&btc).push(100.0, Flat, &a);
+        states.slot(&eth).push(5.0, Flat, &a);
+        states.slot(&btc).push(101.0, Flat, &a);
         assert_eq!(states.get(&btc).map(|s| s.current(&a).trend.bars), Some(2));
         assert_eq!(
             states.get(&eth).map(|s| s.current(&a).trend.last_close),
@@ -468,7 +479,7 @@ mod tests {
         );
     }
 
-    /// Queued closes folded in later, across sign changes, a full queue and reads in between,
+    /// Queued closes folded in later, across changes of holding, a full queue and reads in between,
     /// give bit for bit the state of one update per bar.
     #[test]
     fn queued_closes_give_the_per_bar_state_exactly() {
@@ -481,9 +492,9 @@ mod tests {
             let x = i as f64;
             let close = 100.0 + 7.0 * (x * 0.37).sin() + 0.01 * x;
             let sign = match (i / 50) % 4 {
-                0 => 0,
-                1 | 2 => 1,
-                _ => -1,
+                0 => Flat,
+                1 | 2 => Long,
+                _ => Short,
             };
             per_bar.update(close, sign, &a);
             lazy.push(close, sign, &a);
@@ -502,6 +513,12 @@ mod tests {
             lazy.state.components(&c, true),
             per_bar.components(&c, true)
         );
+    }
+
+    /// Flat, long or short, two positions to each flat one.
+    fn holding() -> impl proptest::strategy::Strategy<Value = Holding> {
+        use proptest::prelude::*;
+        prop_oneof![1 => Just(Flat), 2 => Just(Long), 2 => Just(Short)]
     }
 
     fn close_or_invalid() -> impl proptest::strategy::Strategy<Value = f64> {
@@ -547,13 +564,13 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Runs of closes under one sign each, folded at once from any state (the warm-up,
+        /// Runs of closes under one holding each, folded at once from any state (the warm-up,
         /// invalid closes, a new, kept or dropped position), give bit for bit the state of
         /// one update per close.
         #[test]
         fn update_all_is_one_update_per_close(
             runs in proptest::collection::vec(
-                (proptest::collection::vec(close_or_invalid(), 0..12), -2i8..=2),
+                (proptest::collection::vec(close_or_invalid(), 0..12), holding()),
                 0..10,
             )
         ) {
@@ -571,7 +588,7 @@ mod tests {
         }
     }
 
-    /// Runs of closes pushed at once (longer than the queue, across sign changes) give bit
+    /// Runs of closes pushed at once (longer than the queue, across changes of holding) give bit
     /// for bit the state of one push per close.
     #[test]
     fn closes_pushed_as_slices_give_the_state_of_one_push_each() {
@@ -582,11 +599,11 @@ mod tests {
             .collect();
         let mut one = Tracked::default();
         let mut runs = Tracked::default();
-        // Runs shorter and longer than the queue, under changing signs.
+        // Runs shorter and longer than the queue, under changing holdings.
         let lengths = [1, 7, 100, 3 * MAX_QUEUED + 5, 13, MAX_QUEUED, 2];
         let mut at = 0;
         for (n, len) in lengths.iter().enumerate() {
-            let sign = [0, 1, 1, -1, 0, -1, 1][n];
+            let sign = [Flat, Long, Long, Short, Flat, Short, Long][n];
             let run = &closes[at..at + len];
             for &x in run {
                 one.push(x, sign, &a);
