@@ -43,7 +43,28 @@ pub enum PlanQty {
     ClosePosition,
 }
 
-/// `quantum:stream:apply.plan`: a sized plan. Only [`IntentBridge`] builds one.
+/// `quantum:stream:apply.plan`: a sized plan. Only [`IntentBridge`] makes one (from a trader's
+/// intent or a recorded one); outside this module a struct literal does not compile:
+///
+/// ```compile_fail,E0451
+/// use pipeline::stages::ApplyPlan;
+/// let forged = ApplyPlan {
+///     plan_id: todo!(),
+///     seq: 1,
+///     time: todo!(),
+///     symbol: todo!(),
+///     side: None,
+///     eval_type: todo!(),
+///     qty: todo!(),
+///     reference_price: None,
+///     leverage: None,
+///     tp_price: None,
+///     sl_price: None,
+///     reduce_only: true,
+///     source: todo!(),
+///     decision: "EXECUTE",
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplyPlan {
     plan_id: SharedText,

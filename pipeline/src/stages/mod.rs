@@ -15,8 +15,11 @@
 //! - [`pipeline`]: [`Pipeline`], the one thing a backtest loop and a live loop call per bar.
 //!
 //! Architecture invariant: each stage's output type has private fields and is built only in the
-//! module of the stage that emits it, so stage N+1 can only receive what stage N produced; a
-//! contract mismatch (F1) is a compile error. Drops are [`Outcome::Drop`] values with exactly one
+//! module of the stage that emits it (its constructor, if any, is private to that module), so
+//! stage N+1 can only receive what stage N produced; a contract mismatch (F1) is a compile
+//! error. Each output's doc carries `compile_fail` examples that prove it. A stage has one
+//! method per input, which takes the previous stage's output by value and answers an
+//! [`Outcome`]. Drops are [`Outcome::Drop`] values with exactly one
 //! [`Reason`], never `Err`. No `f64` on the order path (governor
 //! indicators and signal confidence excepted).
 //! Must never live here: I/O, a wall clock, or anything that knows whether the venue is simulated.
@@ -59,7 +62,7 @@ pub use holding::Holding;
 pub use journal::{DropRecord, Journal, JournalRecord, NullJournal, VecJournal};
 pub use ledger::{Ledger, LedgerPosition, Mismatch};
 pub use payload::{IntentPayload, Sizing};
-pub use permit::{PermitGate, PermitInfo, PermitOutput, PermitVerdict, PermittedPlan};
+pub use permit::{PermitGate, PermitInfo, PermitOutput, PermittedPlan};
 pub use pipeline::Pipeline;
 pub use trader::{TradeIntent, Trader};
 

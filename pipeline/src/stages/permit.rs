@@ -22,24 +22,90 @@ use crate::order::Side;
 use crate::reason::{Dropped, Evidence, Reason};
 use crate::venue::{PositionAmount, VenueError};
 
-/// The permit's answer, in the reports' `permit` shape.
+/// The permit's answer, in the reports' `permit` shape. Only [`PermitGate::check`] makes one;
+/// outside this module a struct literal does not compile:
+///
+/// ```compile_fail,E0451
+/// use pipeline::stages::PermitInfo;
+/// use pipeline::{order::Side, Qty};
+/// use rust_decimal::Decimal;
+/// fn forge(qty: Qty) -> PermitInfo {
+///     PermitInfo {
+///         allow: true,
+///         side: Side::Buy,
+///         qty,
+///         safe_qty: qty,
+///         exchange_position_amt: Decimal::ZERO,
+///         ledger_amt: Decimal::ZERO,
+///         clipped: false,
+///         reason: "sanity_checks_passed",
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PermitInfo {
-    pub allow: bool,
-    /// The side to send (for closes: against the venue's position).
-    pub side: Side,
-    /// The quantity to send.
-    pub qty: Qty,
-    /// What the venue holds, unsigned.
-    pub safe_qty: Qty,
-    pub exchange_position_amt: Decimal,
-    pub ledger_amt: Decimal,
-    /// A close larger than the venue's position was cut to it.
-    pub clipped: bool,
-    pub reason: &'static str,
+    allow: bool,
+    side: Side,
+    qty: Qty,
+    safe_qty: Qty,
+    exchange_position_amt: Decimal,
+    ledger_amt: Decimal,
+    clipped: bool,
+    reason: &'static str,
 }
 
-/// A plan with a permit. Only [`PermitGate`] (and the pipeline, on its verdict) builds one.
+impl PermitInfo {
+    /// Always true: a plan without a permit is a drop.
+    pub fn allow(&self) -> bool {
+        self.allow
+    }
+    /// The side to send (for closes: against the venue's position).
+    pub fn side(&self) -> Side {
+        self.side
+    }
+    /// The quantity to send.
+    pub fn qty(&self) -> Qty {
+        self.qty
+    }
+    /// What the venue holds, unsigned.
+    pub fn safe_qty(&self) -> Qty {
+        self.safe_qty
+    }
+    /// The venue's signed amount for the symbol.
+    pub fn exchange_position_amt(&self) -> Decimal {
+        self.exchange_position_amt
+    }
+    /// The ledger's signed amount for the symbol.
+    pub fn ledger_amt(&self) -> Decimal {
+        self.ledger_amt
+    }
+    /// A close larger than the venue's position was cut to it.
+    pub fn clipped(&self) -> bool {
+        self.clipped
+    }
+    /// Why the permit was granted (`sanity_checks_passed`).
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+/// A governed plan with a permit. Only [`PermitGate::check`] makes one, so the executor can
+/// only receive a plan the governor and the permit both passed. Outside this module neither a
+/// struct literal nor the constructor compiles:
+///
+/// ```compile_fail,E0451
+/// use pipeline::stages::{GovernedPlan, PermitInfo, PermittedPlan};
+/// fn forge(governed: GovernedPlan, permit: PermitInfo) -> PermittedPlan {
+///     PermittedPlan { governed, permit }
+/// }
+/// ```
+///
+/// ```compile_fail,E0624
+/// use pipeline::stages::{GovernedPlan, PermitInfo, PermittedPlan};
+/// fn forge(governed: GovernedPlan, permit: PermitInfo) -> PermittedPlan {
+///     PermittedPlan::new(governed, permit)
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PermittedPlan {
     #[serde(flatten)]
@@ -48,15 +114,13 @@ pub struct PermittedPlan {
 }
 
 impl PermittedPlan {
-    /// `governed` with the permit's [`PermitGate::verdict`] on it (crate-only: a permitted
-    /// plan comes from the permit).
-    pub(crate) fn new(governed: GovernedPlan, permit: PermitInfo) -> Self {
+    fn new(governed: GovernedPlan, permit: PermitInfo) -> Self {
         PermittedPlan { governed, permit }
     }
     pub fn governed(&self) -> &GovernedPlan {
         &self.governed
     }
-    pub fn plan(&self) -> &super::ApplyPlan {
+    pub fn plan(&self) -> &ApplyPlan {
         self.governed.plan()
     }
     pub fn permit(&self) -> &PermitInfo {
@@ -68,14 +132,6 @@ impl PermittedPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PermitOutput {
     pub outcome: Outcome<PermittedPlan>,
-    /// The venue's signed amount for the symbol (`None`: no snapshot).
-    pub venue_amt: Option<Decimal>,
-}
-
-/// [`PermitOutput`] without the plan: the permit the plan gets, or the drop.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PermitVerdict {
-    pub permit: Result<PermitInfo, Dropped>,
     /// The venue's signed amount for the symbol (`None`: no snapshot).
     pub venue_amt: Option<Decimal>,
 }
@@ -93,31 +149,14 @@ impl PermitGate {
         snapshot: Result<&[PositionAmount], &VenueError>,
         ledger_amt: Decimal,
     ) -> PermitOutput {
-        let v = self.verdict(plan.plan(), snapshot, ledger_amt);
-        PermitOutput {
-            outcome: match v.permit {
-                Ok(permit) => Outcome::Pass(PermittedPlan::new(plan, permit)),
-                Err(d) => Outcome::Drop(d),
-            },
-            venue_amt: v.venue_amt,
-        }
-    }
-
-    /// [`PermitGate::check`] without taking the plan (the pipeline builds the
-    /// [`PermittedPlan`] itself, so the plan is moved once).
-    pub fn verdict(
-        &self,
-        p: &ApplyPlan,
-        snapshot: Result<&[PositionAmount], &VenueError>,
-        ledger_amt: Decimal,
-    ) -> PermitVerdict {
+        let p = plan.plan();
         let sym = p.symbol();
         let positions = match snapshot {
             Ok(list) => list,
             Err(e) => {
                 let detail = format!("{sym}: the venue's positions could not be read ({e})");
-                return PermitVerdict {
-                    permit: Err(Dropped::new(Reason::NoExchangeSnapshot, detail)),
+                return PermitOutput {
+                    outcome: Outcome::Drop(Dropped::new(Reason::NoExchangeSnapshot, detail)),
                     venue_amt: None,
                 };
             }
@@ -175,8 +214,8 @@ impl PermitGate {
             clipped,
             reason: "sanity_checks_passed",
         };
-        PermitVerdict {
-            permit: Ok(permit),
+        PermitOutput {
+            outcome: Outcome::Pass(PermittedPlan::new(plan, permit)),
             venue_amt: Some(venue_amt),
         }
     }
@@ -186,9 +225,9 @@ impl PermitGate {
         detail: String,
         evidence: Evidence,
         venue_amt: Decimal,
-    ) -> PermitVerdict {
-        PermitVerdict {
-            permit: Err(Dropped::with_evidence(reason, detail, evidence)),
+    ) -> PermitOutput {
+        PermitOutput {
+            outcome: Outcome::Drop(Dropped::with_evidence(reason, detail, evidence)),
             venue_amt: Some(venue_amt),
         }
     }
@@ -241,11 +280,11 @@ mod tests {
         );
         let p = out.outcome.passed().expect("permit").permit().clone();
         assert_eq!(
-            (p.side, p.qty.get(), p.safe_qty.get()),
+            (p.side(), p.qty().get(), p.safe_qty().get()),
             (Side::Sell, dec!(0.008), dec!(0.008))
         );
         assert_eq!(
-            (p.exchange_position_amt, p.ledger_amt),
+            (p.exchange_position_amt(), p.ledger_amt()),
             (dec!(0.008), dec!(0.010))
         );
         let out = check(
@@ -254,7 +293,7 @@ mod tests {
             dec!(0.008),
         );
         let p = out.outcome.passed().expect("permit").permit().clone();
-        assert_eq!((p.qty.get(), p.clipped), (dec!(0.008), true));
+        assert_eq!((p.qty().get(), p.clipped()), (dec!(0.008), true));
         let out = check(
             r#"{"symbol": "BTCUSDT", "action": "BUY", "reduce_only": true}"#,
             &mut venue,
@@ -293,7 +332,7 @@ mod tests {
         );
         let p = out.outcome.passed().expect("permit").permit().clone();
         assert_eq!(
-            (p.side, p.qty.get(), p.safe_qty.get()),
+            (p.side(), p.qty().get(), p.safe_qty().get()),
             (Side::Buy, dec!(0.000), Decimal::ZERO)
         );
     }

@@ -17,7 +17,7 @@ use tracing::{debug, warn};
 use super::bridge::{BridgeOutput, IntentBridge};
 use super::config::PipelineConfig;
 use super::executor::{Executor, ProtectiveOrder};
-use super::governor::{GovernedPlan, Governor};
+use super::governor::Governor;
 use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
 use super::ledger::Ledger;
 use super::payload::IntentPayload;
@@ -275,23 +275,17 @@ impl<J: Journal> Pipeline<J> {
             seq,
             plan_id: Some(plan_id.as_str()),
         };
-        // The stages answer on borrowed plans and the plan is wrapped here, so it moves
-        // twice (into the governed plan, that into the permitted one) instead of through
-        // every stage's by-value answer.
-        let kill = match self.governor.verdict(&plan) {
-            Ok(kill) => kill,
-            Err(d) => return self.drop_traced(at(Stage::Governor), d, trace),
+        let governed = match self.governor.govern(plan) {
+            Outcome::Pass(g) => g,
+            Outcome::Drop(d) => return self.drop_traced(at(Stage::Governor), d, trace),
         };
-        let governed = GovernedPlan::new(plan, kill);
         self.funnel.pass(Stage::Governor, eval, sym.as_str());
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Governed(&governed));
         }
         let read = venue.position_amounts_into(&mut self.positions);
         let snapshot = read.as_ref().map(|()| self.positions.as_slice());
-        let permit = self
-            .permit
-            .verdict(governed.plan(), snapshot, self.ledger.amt(&sym));
+        let permit = self.permit.check(governed, snapshot, self.ledger.amt(&sym));
         if let Ok(list) = snapshot {
             let venue_pos = list.iter().find(|p| p.symbol == sym);
             if let Some(m) = self.ledger.reconcile_symbol(&sym, venue_pos, venue.now()) {
@@ -301,13 +295,13 @@ impl<J: Journal> Pipeline<J> {
                 }
             }
         }
-        let permitted = match permit.permit {
-            Ok(info) => PermittedPlan::new(governed, info),
-            Err(d) => return self.drop_traced(at(Stage::Permit), d, trace),
+        let permitted = match permit.outcome {
+            Outcome::Pass(p) => p,
+            Outcome::Drop(d) => return self.drop_traced(at(Stage::Permit), d, trace),
         };
         self.funnel.pass(Stage::Permit, eval, sym.as_str());
-        trace.clipped |= permitted.permit().clipped;
-        trace.final_qty = Some(permitted.permit().qty.get());
+        trace.clipped |= permitted.permit().clipped();
+        trace.final_qty = Some(permitted.permit().qty().get());
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Permit(&permitted));
         }

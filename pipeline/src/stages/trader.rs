@@ -27,7 +27,26 @@ use crate::order::Side;
 use crate::reason::Reason;
 use crate::signal::{Action, Signal};
 
-/// `quantum:stream:trade.intent`: what the trader wants done. Only [`Trader`] builds one.
+/// `quantum:stream:trade.intent`: what the trader wants done. Only [`Trader::on_signal`] makes
+/// one; outside this module a struct literal does not compile:
+///
+/// ```compile_fail,E0451
+/// use pipeline::stages::TradeIntent;
+/// let forged = TradeIntent {
+///     seq: 1,
+///     time: todo!(),
+///     symbol: todo!(),
+///     side: todo!(),
+///     intent_type: todo!(),
+///     sizing: todo!(),
+///     tp_pct: None,
+///     sl_pct: None,
+///     reduce_only: false,
+///     confidence: 1.0,
+///     source: todo!(),
+///     clipped: false,
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TradeIntent {
     seq: u64,

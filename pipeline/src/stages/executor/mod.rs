@@ -45,7 +45,32 @@ pub struct ProtectiveOrder {
     pub error: Option<VenueError>,
 }
 
-/// `quantum:stream:apply.result` for an order the venue accepted. Only [`Executor`] builds one.
+/// `quantum:stream:apply.result` for an order the venue accepted. Only [`Executor::execute`]
+/// makes one, from a permitted plan and the venue's answer; outside this module a struct
+/// literal does not compile:
+///
+/// ```compile_fail,E0451
+/// use pipeline::stages::ExecResult;
+/// let forged = ExecResult {
+///     plan_id: todo!(),
+///     seq: 1,
+///     time: todo!(),
+///     symbol: todo!(),
+///     side: todo!(),
+///     eval_type: todo!(),
+///     source: todo!(),
+///     executed: true,
+///     order_id: 1,
+///     client_order_id: todo!(),
+///     order_status: todo!(),
+///     qty: todo!(),
+///     filled_qty: todo!(),
+///     avg_price: None,
+///     upsized: false,
+///     permit: todo!(),
+///     protective: Vec::new(),
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExecResult {
     plan_id: SharedText,
@@ -247,11 +272,11 @@ impl Executor {
         };
         n.mark = Some(mark);
         n.min_notional = Some(spec.min_notional);
-        n.notional = Some(permit.qty.notional_at(mark));
-        let held = permit.exchange_position_amt * permit.side.sign();
+        n.notional = Some(permit.qty().notional_at(mark));
+        let held = permit.exchange_position_amt() * permit.side().sign();
         let f = match fit(FitInput {
             spec: &spec,
-            qty: permit.qty,
+            qty: permit.qty(),
             mark,
             reduce_only: p.reduce_only(),
             held_same_side: decimal_cmp::max(held, Decimal::ZERO),
@@ -263,7 +288,7 @@ impl Executor {
             Outcome::Drop(d) => return Outcome::Drop(d),
         };
         (n.final_qty, n.notional, n.upsized) = (Some(f.qty), Some(f.notional), f.upsized);
-        let req = OrderRequest::market(sym, permit.side, f.qty.get())
+        let req = OrderRequest::market(sym, permit.side(), f.qty.get())
             .with_reduce_only(p.reduce_only())
             .with_client_order_id(client_id(p.plan_id(), ""));
         let ctx = MarketContext::at_mark(mark);
@@ -311,7 +336,7 @@ impl Executor {
             seq: p.seq(),
             time: p.time(),
             symbol: sym.clone(),
-            side: permit.side,
+            side: permit.side(),
             eval_type: p.eval_type(),
             source: p.source().clone(),
             executed: true,
@@ -382,7 +407,7 @@ impl Executor {
         journal: &mut dyn Journal,
     ) -> Vec<ProtectiveOrder> {
         let p = plan.plan();
-        let side = plan.permit().side.opposite();
+        let side = plan.permit().side().opposite();
         let legs = [
             (OrderType::StopMarket, p.sl_price(), STOP_LOSS_SUFFIX),
             (

@@ -26,8 +26,23 @@ use super::{EvalType, Outcome};
 use crate::domain::{Bar, Symbol};
 use crate::reason::{Dropped, Evidence, Reason};
 
-/// A plan the governor let through. Only [`Governor`] (and the pipeline, on its verdict)
-/// builds one.
+/// A plan the governor let through, with its kill score. Only [`Governor::govern`] makes one,
+/// so the permit can only receive a plan the governor saw. Outside this module neither a
+/// struct literal nor the constructor compiles:
+///
+/// ```compile_fail,E0451
+/// use pipeline::stages::{ApplyPlan, GovernedPlan};
+/// fn forge(plan: ApplyPlan) -> GovernedPlan {
+///     GovernedPlan { plan, kill: None }
+/// }
+/// ```
+///
+/// ```compile_fail,E0624
+/// use pipeline::stages::{ApplyPlan, GovernedPlan};
+/// fn forge(plan: ApplyPlan) -> GovernedPlan {
+///     GovernedPlan::new(plan, None)
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GovernedPlan {
     #[serde(flatten)]
@@ -37,9 +52,7 @@ pub struct GovernedPlan {
 }
 
 impl GovernedPlan {
-    /// `plan` with the governor's [`Governor::verdict`] on it (crate-only: a governed plan
-    /// comes from the governor).
-    pub(crate) fn new(plan: ApplyPlan, kill: Option<KillScore>) -> Self {
+    fn new(plan: ApplyPlan, kill: Option<KillScore>) -> Self {
         GovernedPlan { plan, kill }
     }
     pub fn plan(&self) -> &ApplyPlan {
@@ -114,31 +127,22 @@ impl Governor {
         judge(c, eval, &self.cfg, &mut self.stats[i])
     }
 
-    /// The verdict on one plan.
+    /// The verdict on one plan: passed with its score (`None` when the governor is disabled),
+    /// or dropped with `kill_score_warning_risk_increase`.
     pub fn govern(&mut self, plan: ApplyPlan) -> Outcome<GovernedPlan> {
-        match self.verdict(&plan) {
-            Ok(kill) => Outcome::Pass(GovernedPlan { plan, kill }),
-            Err(d) => Outcome::Drop(d),
-        }
-    }
-
-    /// [`Governor::govern`] without taking the plan: the score a passing plan carries (`None`
-    /// when the governor is disabled), or the drop. The pipeline builds the [`GovernedPlan`]
-    /// itself (with `GovernedPlan::new`), so the plan is moved once, not through every answer.
-    pub fn verdict(&mut self, plan: &ApplyPlan) -> Result<Option<KillScore>, Dropped> {
         if !self.cfg.enabled {
-            return Ok(None);
+            return Outcome::Pass(GovernedPlan::new(plan, None));
         }
         let kill = self.evaluate(plan.symbol(), plan.eval_type());
         if kill.blocked {
             let detail = format!("{} {}: {}", plan.symbol(), plan.eval_type(), kill.summary());
-            return Err(Dropped::with_evidence(
+            return Outcome::Drop(Dropped::with_evidence(
                 Reason::KillScoreWarningRiskIncrease,
                 detail,
                 Evidence::KillScore(kill),
             ));
         }
-        Ok(Some(kill))
+        Outcome::Pass(GovernedPlan::new(plan, Some(kill)))
     }
 }
 
