@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use super::config::BridgeConfig;
 use super::payload::{self, IntentFields, IntentPayload, Sizing};
+use super::plan_header::{PlanHeader, PlanMessage};
 use super::round::{ceil_to, floor_to, mul_div, plain};
 use super::trader::TradeIntent;
 use super::{EvalType, Outcome};
@@ -49,12 +50,7 @@ pub enum PlanQty {
 /// ```compile_fail,E0451
 /// use pipeline::stages::ApplyPlan;
 /// let forged = ApplyPlan {
-///     plan_id: todo!(),
-///     seq: 1,
-///     time: todo!(),
-///     symbol: todo!(),
-///     side: None,
-///     eval_type: todo!(),
+///     header: todo!(),
 ///     qty: todo!(),
 ///     reference_price: None,
 ///     leverage: None,
@@ -67,13 +63,9 @@ pub enum PlanQty {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplyPlan {
-    plan_id: SharedText,
-    seq: u64,
-    time: TimestampMs,
-    symbol: Symbol,
-    /// `None`: a CLOSE whose side the permit takes from the venue's position.
-    side: Option<Side>,
-    eval_type: EvalType,
+    /// Its side is `None` for a CLOSE whose side the permit takes from the venue's position.
+    #[serde(flatten)]
+    header: PlanHeader<Option<Side>>,
     qty: PlanQty,
     reference_price: Option<Price>,
     leverage: Option<Decimal>,
@@ -85,25 +77,14 @@ pub struct ApplyPlan {
     decision: &'static str,
 }
 
+impl PlanMessage for ApplyPlan {
+    type Side = Option<Side>;
+    fn header(&self) -> &PlanHeader<Option<Side>> {
+        &self.header
+    }
+}
+
 impl ApplyPlan {
-    pub fn plan_id(&self) -> &SharedText {
-        &self.plan_id
-    }
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-    pub fn time(&self) -> TimestampMs {
-        self.time
-    }
-    pub fn symbol(&self) -> &Symbol {
-        &self.symbol
-    }
-    pub fn side(&self) -> Option<Side> {
-        self.side
-    }
-    pub fn eval_type(&self) -> EvalType {
-        self.eval_type
-    }
     pub fn qty(&self) -> PlanQty {
         self.qty
     }
@@ -349,12 +330,7 @@ impl IntentBridge {
         let plan_id = plan_id(sym, f.time, f.seq);
         trace.plan_id = Some(plan_id.clone());
         Outcome::Pass(ApplyPlan {
-            plan_id,
-            seq: f.seq,
-            time: f.time,
-            symbol: sym.clone(),
-            side: f.side,
-            eval_type: f.eval_type,
+            header: PlanHeader::new(plan_id, f.seq, f.time, sym.clone(), f.side, f.eval_type),
             qty,
             reference_price: price,
             leverage,

@@ -17,6 +17,7 @@ use tracing::warn;
 
 use super::executor::ExecResult;
 use super::holding::Holding;
+use super::plan_header::PlanMessage;
 use crate::domain::{Symbol, TimestampMs, decimal_cmp};
 use crate::order::Side;
 use crate::venue::{PositionAmount, VenueEvent};

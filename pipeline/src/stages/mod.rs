@@ -8,6 +8,8 @@
 //! - [`governor`]: stage 4, `ApplyPlan` -> [`GovernedPlan`] (kill_score, ENTRY/EXIT thresholds).
 //! - [`permit`]: stage 5 ("P3.3"), `GovernedPlan` + the venue's positions -> [`PermittedPlan`].
 //! - [`executor`]: stage 6, `PermittedPlan` -> orders -> [`ExecResult`] (`quantum:stream:apply.result`).
+//! - [`plan_header`]: [`PlanHeader`], the fields every plan message starts with, and
+//!   [`PlanMessage`], their getters on plans and results.
 //! - [`ledger`]: stage 7, positions as the pipeline believes them, reconciled to the venue;
 //!   [`holding`]: the direction of one symbol's position as the ledger reports it.
 //! - [`journal`]: the [`Journal`] sink every intent, plan, permit, order and venue answer goes to.
@@ -34,6 +36,7 @@ pub mod ledger;
 pub mod payload;
 pub mod permit;
 pub mod pipeline;
+pub mod plan_header;
 pub mod trader;
 
 mod round;
@@ -64,6 +67,7 @@ pub use ledger::{Ledger, LedgerPosition, Mismatch};
 pub use payload::{IntentPayload, Sizing};
 pub use permit::{PermitGate, PermitInfo, PermitOutput, PermittedPlan};
 pub use pipeline::Pipeline;
+pub use plan_header::{PlanHeader, PlanMessage};
 pub use trader::{TradeIntent, Trader};
 
 /// Whether a plan opens/adds to a position or reduces/closes one (F6: the funnel splits on it).

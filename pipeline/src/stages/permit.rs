@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::bridge::{ApplyPlan, PlanQty};
 use super::governor::GovernedPlan;
+use super::plan_header::{PlanHeader, PlanMessage};
 use super::{EvalType, Outcome};
 use crate::domain::Qty;
 use crate::order::Side;
@@ -111,6 +112,13 @@ pub struct PermittedPlan {
     #[serde(flatten)]
     governed: GovernedPlan,
     permit: PermitInfo,
+}
+
+impl PlanMessage for PermittedPlan {
+    type Side = Option<Side>;
+    fn header(&self) -> &PlanHeader<Option<Side>> {
+        self.governed.header()
+    }
 }
 
 impl PermittedPlan {

@@ -22,6 +22,7 @@ use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
 use super::ledger::Ledger;
 use super::payload::IntentPayload;
 use super::permit::{PermitGate, PermittedPlan};
+use super::plan_header::PlanMessage;
 use super::trader::Trader;
 use super::{EvalType, Outcome, Stage};
 use crate::domain::{Bar, Symbol, TimestampMs};

@@ -26,10 +26,9 @@ use self::fit::{FitInput, fit};
 use super::config::ExecutorConfig;
 use super::journal::{Journal, JournalRecord, note};
 use super::permit::{PermitInfo, PermittedPlan};
+use super::plan_header::{PlanHeader, PlanMessage};
 use super::{EvalType, Outcome};
-use crate::domain::{
-    ClientOrderId, Notional, Price, Qty, SharedText, Symbol, TimestampMs, decimal_cmp,
-};
+use crate::domain::{ClientOrderId, Notional, Price, Qty, SharedText, Symbol, decimal_cmp};
 use crate::exchange_info::{MarketContext, Reject, SharedSpec, check_order_shared};
 use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use crate::reason::{Dropped, Reason};
@@ -52,12 +51,7 @@ pub struct ProtectiveOrder {
 /// ```compile_fail,E0451
 /// use pipeline::stages::ExecResult;
 /// let forged = ExecResult {
-///     plan_id: todo!(),
-///     seq: 1,
-///     time: todo!(),
-///     symbol: todo!(),
-///     side: todo!(),
-///     eval_type: todo!(),
+///     header: todo!(),
 ///     source: todo!(),
 ///     executed: true,
 ///     order_id: 1,
@@ -73,12 +67,9 @@ pub struct ProtectiveOrder {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExecResult {
-    plan_id: SharedText,
-    seq: u64,
-    time: TimestampMs,
-    symbol: Symbol,
-    side: Side,
-    eval_type: EvalType,
+    /// Its side is the one sent (the permit's).
+    #[serde(flatten)]
+    header: PlanHeader<Side>,
     source: SharedText,
     executed: bool,
     order_id: i64,
@@ -92,25 +83,14 @@ pub struct ExecResult {
     protective: Vec<ProtectiveOrder>,
 }
 
+impl PlanMessage for ExecResult {
+    type Side = Side;
+    fn header(&self) -> &PlanHeader<Side> {
+        &self.header
+    }
+}
+
 impl ExecResult {
-    pub fn plan_id(&self) -> &SharedText {
-        &self.plan_id
-    }
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-    pub fn time(&self) -> TimestampMs {
-        self.time
-    }
-    pub fn symbol(&self) -> &Symbol {
-        &self.symbol
-    }
-    pub fn side(&self) -> Side {
-        self.side
-    }
-    pub fn eval_type(&self) -> EvalType {
-        self.eval_type
-    }
     /// Always true: an order the venue did not accept is a drop, not a result.
     pub fn executed(&self) -> bool {
         self.executed
@@ -332,12 +312,7 @@ impl Executor {
             Vec::new()
         };
         Outcome::Pass(ExecResult {
-            plan_id: p.plan_id().clone(),
-            seq: p.seq(),
-            time: p.time(),
-            symbol: sym.clone(),
-            side: permit.side(),
-            eval_type: p.eval_type(),
+            header: p.header().with_side(permit.side()),
             source: p.source().clone(),
             executed: true,
             order_id: state.order_id,

@@ -4,6 +4,7 @@
 use rust_decimal_macros::dec;
 
 use super::*;
+use crate::domain::TimestampMs;
 use crate::exchange_info::Environment;
 use crate::reason::Evidence;
 use crate::stages::bridge::IntentBridge;

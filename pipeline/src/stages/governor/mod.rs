@@ -22,8 +22,10 @@ use self::state::{Alphas, SymbolStates};
 use super::bridge::ApplyPlan;
 use super::config::GovernorConfig;
 use super::holding::Holding;
+use super::plan_header::{PlanHeader, PlanMessage};
 use super::{EvalType, Outcome};
 use crate::domain::{Bar, Symbol};
+use crate::order::Side;
 use crate::reason::{Dropped, Evidence, Reason};
 
 /// A plan the governor let through, with its kill score. Only [`Governor::govern`] makes one,
@@ -49,6 +51,13 @@ pub struct GovernedPlan {
     plan: ApplyPlan,
     /// `None` when the governor is disabled.
     kill: Option<KillScore>,
+}
+
+impl PlanMessage for GovernedPlan {
+    type Side = Option<Side>;
+    fn header(&self) -> &PlanHeader<Option<Side>> {
+        self.plan.header()
+    }
 }
 
 impl GovernedPlan {
