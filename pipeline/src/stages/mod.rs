@@ -12,6 +12,8 @@
 //!   [`PlanMessage`], their getters on plans and results.
 //! - [`ledger`]: stage 7, positions as the pipeline believes them, reconciled to the venue;
 //!   [`holding`]: the direction of one symbol's position as the ledger reports it.
+//! - `order_lifecycle`: accepted orders followed at the venue (fills awaited, TP/SL legs placed
+//!   on a late fill, orphan TP/SL cancelled once the position is flat).
 //! - [`journal`]: the [`Journal`] sink every intent, plan, permit, order and venue answer goes to.
 //! - [`config`]: the stages' serde configs ([`PipelineConfig`]).
 //! - [`pipeline`]: [`Pipeline`], the one thing a backtest loop and a live loop call per bar.
@@ -33,6 +35,7 @@ pub mod governor;
 pub mod holding;
 pub mod journal;
 pub mod ledger;
+mod order_lifecycle;
 pub mod payload;
 pub mod permit;
 pub mod pipeline;

@@ -5,23 +5,24 @@
 //! order is out), update the governor's market state, and, only if the bar brought signals,
 //! run each through trader -> bridge -> governor -> permit -> executor -> ledger, counting every
 //! stage in the [`Funnel`] and journaling every message. Recorded intents enter at the bridge
-//! ([`Pipeline::on_recorded_intents`]).
+//! ([`Pipeline::on_recorded_intents`]). What happens to accepted orders afterwards (fills
+//! awaited, TP/SL legs, orphan cancels) is the order lifecycle's (`order_lifecycle.rs`).
 //! Hot path: a bar without signals while flat and idle does one slot lookup and a few float
 //! updates; no allocation, no venue call.
-//! Must never live here: stage logic (each stage's module), I/O, clocks, strategies.
-
-use std::collections::BTreeMap;
+//! Must never live here: stage logic (each stage's module), order bookkeeping (the order
+//! lifecycle's), I/O, clocks, strategies.
 
 use tracing::{debug, warn};
 
 use super::bridge::{BridgeOutput, IntentBridge};
 use super::config::PipelineConfig;
-use super::executor::{Executor, ProtectiveOrder};
+use super::executor::Executor;
 use super::governor::Governor;
 use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
 use super::ledger::Ledger;
+use super::order_lifecycle::OrderLifecycle;
 use super::payload::IntentPayload;
-use super::permit::{PermitGate, PermittedPlan};
+use super::permit::PermitGate;
 use super::plan_header::PlanMessage;
 use super::trader::Trader;
 use super::{EvalType, Outcome, Stage};
@@ -29,7 +30,7 @@ use crate::domain::{Bar, Symbol, TimestampMs};
 use crate::funnel::{Funnel, SizingTrace, TraceDrop};
 use crate::reason::{Dropped, Reason};
 use crate::signal::Signal;
-use crate::venue::{OrderRef, PositionAmount, Venue, VenueEvent};
+use crate::venue::{PositionAmount, Venue, VenueEvent};
 
 /// The pipeline: stages, ledger, funnel and journal.
 #[derive(Debug)]
@@ -45,14 +46,8 @@ pub struct Pipeline<J: Journal = NullJournal> {
     seq: u64,
     /// Something is out at the venue (a position or an order): drain its events each bar.
     expect_events: bool,
-    /// Open TP/SL order ids per symbol, cancelled once the position is flat.
-    protective: BTreeMap<Symbol, Vec<i64>>,
-    /// Accepted orders that had not filled when the venue answered (a MARKET order in a
-    /// backtest fills at the next bar): counted as filled when their first fill arrives, so
-    /// the funnel's fills are executions, not decisions (F7).
-    awaiting_fill: Vec<(i64, EvalType)>,
-    /// ENTRY orders not filled at the answer whose TP/SL wait for the fill, by order id.
-    awaiting_protection: Vec<(i64, PermittedPlan)>,
+    /// The accepted orders still followed: fills awaited, TP/SL legs, orphan cancels.
+    orders: OrderLifecycle,
     /// The buffer the venue's events are read into (kept, so a bar with events allocates
     /// nothing); empty between calls.
     events: Vec<VenueEvent>,
@@ -90,9 +85,7 @@ impl<J: Journal> Pipeline<J> {
             journal,
             seq: 0,
             expect_events: false,
-            protective: BTreeMap::new(),
-            awaiting_fill: Vec::new(),
-            awaiting_protection: Vec::new(),
+            orders: OrderLifecycle::default(),
             events: Vec::new(),
             positions: Vec::new(),
         }
@@ -333,23 +326,16 @@ impl<J: Journal> Pipeline<J> {
         self.funnel.pass(Stage::Executor, eval, sym.as_str());
         let v = &mut self.funnel.venue;
         v.orders_accepted.bump(eval);
-        if !result.filled_qty().is_zero() {
-            v.orders_filled.bump(eval);
-        } else {
-            self.awaiting_fill.push((result.order_id(), eval));
-            if self.executor.protects_on_fill(&permitted) {
-                self.awaiting_protection
-                    .push((result.order_id(), permitted));
-            }
-        }
         v.upsized += u64::from(result.upsized());
-        self.count_protective(&sym, result.protective());
+        let protect_on_fill = self.executor.protects_on_fill(&permitted);
+        self.orders.accepted(permitted, result, protect_on_fill, v);
         self.ledger.apply_result(result);
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Result(result));
         }
         self.finish(trace);
-        self.cancel_orphans(venue);
+        self.orders
+            .cancel_orphans(&self.ledger, venue, &mut self.funnel.venue);
     }
 
     fn record_drop(&mut self, at: At<'_>, d: Dropped) {
@@ -384,9 +370,7 @@ impl<J: Journal> Pipeline<J> {
             warn!(error = %e, "the venue's events could not be read");
             events.clear();
         } else if events.is_empty() {
-            self.expect_events = !self.ledger.is_flat()
-                || !self.protective.is_empty()
-                || !self.awaiting_fill.is_empty();
+            self.expect_events = !self.ledger.is_flat() || !self.orders.is_idle();
         } else {
             self.apply_venue_events(&events, venue);
             events.clear();
@@ -394,115 +378,24 @@ impl<J: Journal> Pipeline<J> {
         self.events = events;
     }
 
-    /// Applies the venue's fills to the ledger; forgets finished TP/SL orders. Kept out of
-    /// line: most bars have no events, and the check for them runs inside the bar's loop.
+    /// Applies the venue's fills to the ledger and hands the events to the order lifecycle.
+    /// Kept out of line: most bars have no events, and the check for them runs inside the
+    /// bar's loop.
     #[inline(never)]
     fn apply_venue_events<V: Venue + ?Sized>(&mut self, events: &[VenueEvent], venue: &mut V) {
         let changed = self.ledger.apply_events(events);
         self.funnel.venue.fill_events += changed as u64;
-        for e in events {
-            if let VenueEvent::OrderUpdate(s) = e
-                && !s.executed_qty.is_zero()
-                && let Some(i) = self
-                    .awaiting_fill
-                    .iter()
-                    .position(|(id, _)| *id == s.order_id)
-            {
-                let (_, eval) = self.awaiting_fill.swap_remove(i);
-                self.funnel.venue.orders_filled.bump(eval);
-            }
-            if let VenueEvent::OrderUpdate(s) = e
-                && s.status.is_final()
-            {
-                self.awaiting_fill.retain(|(id, _)| *id != s.order_id);
-            }
-            let done = match e {
-                VenueEvent::OrderUpdate(s) if s.status.is_final() => Some(s.order_id),
-                VenueEvent::Fill(f) => Some(f.order_id),
-                _ => None,
-            };
-            if let Some(id) = done {
-                self.protective
-                    .values_mut()
-                    .for_each(|ids| ids.retain(|i| *i != id));
-            }
-        }
-        self.protective.retain(|_, ids| !ids.is_empty());
-        if !self.awaiting_protection.is_empty() {
-            self.protect_fills(events, venue);
-        }
+        self.orders.on_events(
+            events,
+            &self.executor,
+            venue,
+            &mut self.journal,
+            &mut self.funnel.venue,
+        );
         if changed > 0 {
             self.reconcile(venue);
         }
-        self.cancel_orphans(venue);
-    }
-
-    /// Counts the TP/SL legs placed for `sym` and remembers the placed ones.
-    fn count_protective(&mut self, sym: &Symbol, legs: &[ProtectiveOrder]) {
-        for po in legs {
-            match po.order_id {
-                Some(id) => {
-                    self.funnel.venue.protective_placed += 1;
-                    self.protective.entry(sym.clone()).or_default().push(id);
-                }
-                None => self.funnel.venue.protective_failed += 1,
-            }
-        }
-    }
-
-    /// Places the TP/SL of ENTRY orders that filled after their answer.
-    fn protect_fills<V: Venue + ?Sized>(&mut self, events: &[VenueEvent], venue: &mut V) {
-        for e in events {
-            let VenueEvent::OrderUpdate(s) = e else {
-                continue;
-            };
-            let Some(i) = self
-                .awaiting_protection
-                .iter()
-                .position(|(id, _)| *id == s.order_id)
-            else {
-                continue;
-            };
-            if s.executed_qty.is_zero() {
-                if s.status.is_final() {
-                    self.awaiting_protection.swap_remove(i);
-                }
-                continue;
-            }
-            let (_, plan) = self.awaiting_protection.swap_remove(i);
-            let legs =
-                self.executor
-                    .protect_filled(&plan, s.executed_qty, venue, &mut self.journal);
-            self.count_protective(plan.plan().symbol(), &legs);
-        }
-    }
-
-    /// Cancels TP/SL orders left behind on symbols the ledger holds no position in.
-    fn cancel_orphans<V: Venue + ?Sized>(&mut self, venue: &mut V) {
-        // Usually every symbol with TP/SL still holds its position: nothing to collect.
-        if self
-            .protective
-            .keys()
-            .all(|s| !self.ledger.holding(s).is_flat())
-        {
-            return;
-        }
-        // One flat symbol at a time, in symbol order (cancels change no position), without
-        // collecting them first.
-        while let Some(s) = self
-            .protective
-            .keys()
-            .find(|s| self.ledger.holding(s).is_flat())
-            .cloned()
-        {
-            for id in self.protective.remove(&s).unwrap_or_default() {
-                match venue.cancel_order(&s, &OrderRef::Id(id)) {
-                    Ok(_) => self.funnel.venue.protective_cancelled += 1,
-                    Err(e) => {
-                        debug!(symbol = %s, order_id = id, error = %e, "TP/SL cancel refused")
-                    }
-                }
-            }
-        }
+        self.orders
+            .cancel_orphans(&self.ledger, venue, &mut self.funnel.venue);
     }
 }

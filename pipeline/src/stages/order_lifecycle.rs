@@ -1,0 +1,185 @@
+//! [`OrderLifecycle`]: what happens to the executor's orders after the venue accepted them:
+//! an order not filled at its answer is counted as filled when its first fill arrives (so the
+//! funnel's fills are executions, not decisions: F7); an ENTRY filled after its answer gets its
+//! TP/SL then; the TP/SL legs of a symbol are remembered until they finish, and cancelled once
+//! the ledger holds no position in the symbol (orphans).
+//! The pipeline calls it with each accepted result and each batch of venue events.
+//! Must never live here: the checks before an order (the executor), positions (the ledger),
+//! reading the venue's events (the pipeline does, and hands them over).
+
+use std::collections::BTreeMap;
+
+use tracing::debug;
+
+use super::EvalType;
+use super::executor::{ExecResult, Executor, ProtectiveOrder};
+use super::journal::Journal;
+use super::ledger::Ledger;
+use super::permit::PermittedPlan;
+use super::plan_header::PlanMessage;
+use crate::domain::Symbol;
+use crate::funnel::VenueCounts;
+use crate::venue::{OrderRef, Venue, VenueEvent};
+
+/// The orders the pipeline still follows at the venue.
+#[derive(Debug, Default)]
+pub(crate) struct OrderLifecycle {
+    /// Open TP/SL order ids per symbol, cancelled once the position is flat.
+    protective: BTreeMap<Symbol, Vec<i64>>,
+    /// Accepted orders that had not filled when the venue answered (a MARKET order in a
+    /// backtest fills at the next bar), with their evaluation type.
+    awaiting_fill: Vec<(i64, EvalType)>,
+    /// ENTRY orders not filled at the answer whose TP/SL wait for the fill, by order id.
+    awaiting_protection: Vec<(i64, PermittedPlan)>,
+}
+
+impl OrderLifecycle {
+    /// Nothing left to follow: no TP/SL resting and no accepted order waiting for its fill.
+    pub fn is_idle(&self) -> bool {
+        self.protective.is_empty() && self.awaiting_fill.is_empty()
+    }
+
+    /// An order the venue accepted for `plan`: counts its fill or waits for it (and, when
+    /// `protect_on_fill`, for placing its TP/SL), and remembers the TP/SL legs placed with it.
+    pub fn accepted(
+        &mut self,
+        plan: PermittedPlan,
+        result: &ExecResult,
+        protect_on_fill: bool,
+        counts: &mut VenueCounts,
+    ) {
+        let eval = result.eval_type();
+        if !result.filled_qty().is_zero() {
+            counts.orders_filled.bump(eval);
+        } else {
+            self.awaiting_fill.push((result.order_id(), eval));
+            if protect_on_fill {
+                self.awaiting_protection.push((result.order_id(), plan));
+            }
+        }
+        self.count_protective(result.symbol(), result.protective(), counts);
+    }
+
+    /// The venue's new events: first fills of awaited orders are counted, finished TP/SL
+    /// orders forgotten, and ENTRY orders that filled now get their TP/SL.
+    pub fn on_events<V: Venue + ?Sized>(
+        &mut self,
+        events: &[VenueEvent],
+        executor: &Executor,
+        venue: &mut V,
+        journal: &mut dyn Journal,
+        counts: &mut VenueCounts,
+    ) {
+        for e in events {
+            if let VenueEvent::OrderUpdate(s) = e
+                && !s.executed_qty.is_zero()
+                && let Some(i) = self
+                    .awaiting_fill
+                    .iter()
+                    .position(|(id, _)| *id == s.order_id)
+            {
+                let (_, eval) = self.awaiting_fill.swap_remove(i);
+                counts.orders_filled.bump(eval);
+            }
+            if let VenueEvent::OrderUpdate(s) = e
+                && s.status.is_final()
+            {
+                self.awaiting_fill.retain(|(id, _)| *id != s.order_id);
+            }
+            let done = match e {
+                VenueEvent::OrderUpdate(s) if s.status.is_final() => Some(s.order_id),
+                VenueEvent::Fill(f) => Some(f.order_id),
+                _ => None,
+            };
+            if let Some(id) = done {
+                self.protective
+                    .values_mut()
+                    .for_each(|ids| ids.retain(|i| *i != id));
+            }
+        }
+        self.protective.retain(|_, ids| !ids.is_empty());
+        if !self.awaiting_protection.is_empty() {
+            self.protect_fills(events, executor, venue, journal, counts);
+        }
+    }
+
+    /// Cancels TP/SL orders left behind on symbols the ledger holds no position in.
+    pub fn cancel_orphans<V: Venue + ?Sized>(
+        &mut self,
+        ledger: &Ledger,
+        venue: &mut V,
+        counts: &mut VenueCounts,
+    ) {
+        // Usually every symbol with TP/SL still holds its position: nothing to collect.
+        if self.protective.keys().all(|s| !ledger.holding(s).is_flat()) {
+            return;
+        }
+        // One flat symbol at a time, in symbol order (cancels change no position), without
+        // collecting them first.
+        while let Some(s) = self
+            .protective
+            .keys()
+            .find(|s| ledger.holding(s).is_flat())
+            .cloned()
+        {
+            for id in self.protective.remove(&s).unwrap_or_default() {
+                match venue.cancel_order(&s, &OrderRef::Id(id)) {
+                    Ok(_) => counts.protective_cancelled += 1,
+                    Err(e) => {
+                        debug!(symbol = %s, order_id = id, error = %e, "TP/SL cancel refused")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts the TP/SL legs placed for `sym` and remembers the placed ones.
+    fn count_protective(
+        &mut self,
+        sym: &Symbol,
+        legs: &[ProtectiveOrder],
+        counts: &mut VenueCounts,
+    ) {
+        for po in legs {
+            match po.order_id {
+                Some(id) => {
+                    counts.protective_placed += 1;
+                    self.protective.entry(sym.clone()).or_default().push(id);
+                }
+                None => counts.protective_failed += 1,
+            }
+        }
+    }
+
+    /// Places the TP/SL of ENTRY orders that filled after their answer.
+    fn protect_fills<V: Venue + ?Sized>(
+        &mut self,
+        events: &[VenueEvent],
+        executor: &Executor,
+        venue: &mut V,
+        journal: &mut dyn Journal,
+        counts: &mut VenueCounts,
+    ) {
+        for e in events {
+            let VenueEvent::OrderUpdate(s) = e else {
+                continue;
+            };
+            let Some(i) = self
+                .awaiting_protection
+                .iter()
+                .position(|(id, _)| *id == s.order_id)
+            else {
+                continue;
+            };
+            if s.executed_qty.is_zero() {
+                if s.status.is_final() {
+                    self.awaiting_protection.swap_remove(i);
+                }
+                continue;
+            }
+            let (_, plan) = self.awaiting_protection.swap_remove(i);
+            let legs = executor.protect_filled(&plan, s.executed_qty, venue, journal);
+            self.count_protective(plan.symbol(), &legs, counts);
+        }
+    }
+}
