@@ -3,6 +3,8 @@
 //! Must never live here: owning storage, validation or I/O (the dataset's series own and check
 //! the bars; this only lends them).
 
+use std::ops::Range;
+
 use super::kline::Bar;
 use super::time::TimestampMs;
 
@@ -17,7 +19,20 @@ pub struct BarColumns<'a> {
     pub volumes: &'a [f64],
 }
 
-impl BarColumns<'_> {
+impl<'a> BarColumns<'a> {
+    /// Bars `range` of these. Panics if a column is shorter than `range.end`, like slice
+    /// indexing.
+    pub fn slice(&self, range: Range<usize>) -> BarColumns<'a> {
+        BarColumns {
+            open_times: &self.open_times[range.clone()],
+            opens: &self.opens[range.clone()],
+            highs: &self.highs[range.clone()],
+            lows: &self.lows[range.clone()],
+            closes: &self.closes[range.clone()],
+            volumes: &self.volumes[range],
+        }
+    }
+
     /// The bars every column has.
     pub fn len(&self) -> usize {
         self.open_times

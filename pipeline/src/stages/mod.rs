@@ -16,6 +16,8 @@
 //!   on a late fill, orphan TP/SL cancelled once the position is flat).
 //! - [`journal`]: the [`Journal`] sink every intent, plan, permit, order and venue answer goes to.
 //! - [`config`]: the stages' serde configs ([`PipelineConfig`]).
+//! - [`on_bars`]: [`OnBars`], how a stage with state per bar is fed single bars and runs of
+//!   quiet bars alike.
 //! - [`pipeline`]: [`Pipeline`], the one thing a backtest loop and a live loop call per bar.
 //!
 //! Architecture invariant: each stage's output type has private fields and is built only in the
@@ -35,6 +37,7 @@ pub mod governor;
 pub mod holding;
 pub mod journal;
 pub mod ledger;
+pub mod on_bars;
 mod order_lifecycle;
 pub mod payload;
 pub mod permit;
@@ -67,6 +70,7 @@ pub use governor::{GovernedPlan, Governor, KillComponents, KillScore};
 pub use holding::Holding;
 pub use journal::{DropRecord, Journal, JournalRecord, NullJournal, VecJournal};
 pub use ledger::{Ledger, LedgerPosition, Mismatch};
+pub use on_bars::OnBars;
 pub use payload::{IntentPayload, Sizing};
 pub use permit::{PermitGate, PermitInfo, PermitOutput, PermittedPlan};
 pub use pipeline::Pipeline;

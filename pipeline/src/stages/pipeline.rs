@@ -2,9 +2,11 @@
 //! per closed bar, so the same code decides in both.
 //!
 //! Per bar: drain the venue's events if anything can have happened there (a position or an
-//! order is out), update the governor's market state, and, only if the bar brought signals,
-//! run each through trader -> bridge -> governor -> permit -> executor -> ledger, counting every
-//! stage in the [`Funnel`] and journaling every message. Recorded intents enter at the bridge
+//! order is out), feed the stages with state per bar ([`OnBars`]: the governor's market
+//! state), and, only if the bar brought signals, run each through trader -> bridge ->
+//! governor -> permit -> executor -> ledger, counting every stage in the [`Funnel`] and
+//! journaling every message. A run of quiet bars feeds the same stages at once
+//! ([`Pipeline::on_quiet_bars`]). Recorded intents enter at the bridge
 //! ([`Pipeline::on_recorded_intents`]). What happens to accepted orders afterwards (fills
 //! awaited, TP/SL legs, orphan cancels) is the order lifecycle's (`order_lifecycle.rs`).
 //! Hot path: a bar without signals while flat and idle does one slot lookup and a few float
@@ -18,15 +20,17 @@ use super::bridge::{BridgeOutput, IntentBridge};
 use super::config::PipelineConfig;
 use super::executor::Executor;
 use super::governor::Governor;
+use super::holding::Holding;
 use super::journal::{DropRecord, Journal, JournalRecord, NullJournal};
 use super::ledger::Ledger;
+use super::on_bars::OnBars;
 use super::order_lifecycle::OrderLifecycle;
 use super::payload::IntentPayload;
 use super::permit::PermitGate;
 use super::plan_header::PlanMessage;
 use super::trader::Trader;
 use super::{EvalType, Outcome, Stage};
-use crate::domain::{Bar, Symbol, TimestampMs};
+use crate::domain::{Bar, BarColumns, Symbol, TimestampMs};
 use crate::funnel::{Funnel, SizingTrace, TraceDrop};
 use crate::reason::{Dropped, Reason};
 use crate::signal::Signal;
@@ -72,6 +76,23 @@ struct At<'a> {
     plan_id: Option<&'a str>,
 }
 
+/// A bar, or a run of bars under one holding, on its way to the stages with state per bar.
+#[derive(Clone, Copy)]
+enum BarsIn<'a> {
+    One(&'a Bar),
+    Run(BarColumns<'a>),
+}
+
+impl BarsIn<'_> {
+    #[inline(always)]
+    fn feed(self, stage: &mut impl OnBars, symbol: &Symbol, holding: Holding) {
+        match self {
+            BarsIn::One(bar) => stage.on_bar(symbol, bar, holding),
+            BarsIn::Run(bars) => stage.on_bars(symbol, bars, holding),
+        }
+    }
+}
+
 impl<J: Journal> Pipeline<J> {
     pub fn with_journal(cfg: &PipelineConfig, journal: J) -> Self {
         Pipeline {
@@ -103,30 +124,28 @@ impl<J: Journal> Pipeline<J> {
         if self.expect_events {
             self.sync_events(venue);
         }
-        let holding = self.ledger.holding(symbol);
-        self.governor.on_bar(symbol, bar, holding);
+        self.feed_bar_stages(symbol, BarsIn::One(bar));
         for s in signals {
             self.on_signal(s, symbol, bar, venue);
         }
     }
 
-    /// Closed bars of `symbol` (these closes, in order) that brought no signal, while the venue
-    /// has no event to report and gets none from them (a backtest's quiet bars: see
-    /// `exchange_sim`'s `quiet_bars`): the same as [`Self::on_bar`] for each with no signals.
-    /// With an event waiting at the venue this would apply it once, not at the first bar, so
-    /// the caller must know there is none.
+    /// Closed bars of `symbol`, in order, that brought no signal, while the venue has no event
+    /// to report and gets none from them (a backtest's quiet bars: see `exchange_sim`'s
+    /// `quiet_bars`): the same as [`Self::on_bar`] for each with no signals. With an event
+    /// waiting at the venue this would apply it once, not at the first bar, so the caller
+    /// must know there is none.
     pub fn on_quiet_bars<V: Venue + ?Sized>(
         &mut self,
         symbol: &Symbol,
-        closes: &[f64],
+        bars: BarColumns<'_>,
         venue: &mut V,
     ) {
         // Reading no events only settles whether to keep reading them: once is all of it.
         if self.expect_events {
             self.sync_events(venue);
         }
-        let holding = self.ledger.holding(symbol);
-        self.governor.on_closes(symbol, closes, holding);
+        self.feed_bar_stages(symbol, BarsIn::Run(bars));
     }
 
     /// Recorded/imported intents, fed to the bridge (no trader); call after `on_bar` for the
@@ -188,6 +207,14 @@ impl<J: Journal> Pipeline<J> {
     /// The run's funnel, ledger and journal.
     pub fn into_parts(self) -> (Funnel, Ledger, J) {
         (self.funnel, self.ledger, self.journal)
+    }
+
+    /// Feeds the stages with state per bar: the one list of them, for a single bar and a run
+    /// of quiet bars alike, so a stage added here cannot miss either.
+    #[inline(always)]
+    fn feed_bar_stages(&mut self, symbol: &Symbol, bars: BarsIn<'_>) {
+        let holding = self.ledger.holding(symbol);
+        bars.feed(&mut self.governor, symbol, holding);
     }
 
     fn on_signal<V: Venue + ?Sized>(

@@ -7,7 +7,8 @@
 //!   in, signals out), so when it runs does not matter, and its own tight loop is faster;
 //! - bars that bring no signal and change nothing at the exchange but its clock (quiet bars,
 //!   see `exchange_sim`'s `quiet_bars`) are passed in one go: the exchange keeps the last,
-//!   the governor takes their closes, and their equity points come from the unchanged account.
+//!   the pipeline's stages with state per bar take them as a run, and their equity points come
+//!   from the unchanged account.
 //!
 //! [`LoopPath::General`] sends one symbol through the merge loop instead, bar by bar; the
 //! test `tests/e2e/loop_paths.rs` holds the shortcuts to it.
@@ -189,8 +190,9 @@ impl LoopState {
         let (from, to) = (lane.next, lane.next + n);
         let series = lane.series;
         exchange.pass_quiet(id, &series.bar(to - 1));
-        let closes = &series.closes()[from..to];
-        pipeline.on_quiet_bars(&lane.symbol, closes, exchange);
+        let bars = series.view().slice(from..to);
+        pipeline.on_quiet_bars(&lane.symbol, bars, exchange);
+        let closes = bars.closes;
         let account = exchange.quiet_account(id);
         let in_market = account.in_market();
         let interval_ms = self.interval_ms;

@@ -22,9 +22,10 @@ use self::state::{Alphas, SymbolStates};
 use super::bridge::ApplyPlan;
 use super::config::GovernorConfig;
 use super::holding::Holding;
+use super::on_bars::OnBars;
 use super::plan_header::{PlanHeader, PlanMessage};
 use super::{EvalType, Outcome};
-use crate::domain::{Bar, Symbol};
+use crate::domain::{Bar, BarColumns, Symbol};
 use crate::order::Side;
 use crate::reason::{Dropped, Evidence, Reason};
 
@@ -95,26 +96,6 @@ impl Governor {
         &self.cfg
     }
 
-    /// One closed bar of `symbol`; `holding` is the ledger's position in it.
-    #[inline]
-    pub fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, holding: Holding) {
-        if self.cfg.enabled {
-            self.states
-                .slot(symbol)
-                .push(bar.close, holding, &self.alphas);
-        }
-    }
-
-    /// Closed bars of `symbol` with these closes, in order, all under one holding: the
-    /// same as [`Self::on_bar`] for each.
-    pub fn on_closes(&mut self, symbol: &Symbol, closes: &[f64], holding: Holding) {
-        if self.cfg.enabled {
-            self.states
-                .slot(symbol)
-                .push_all(closes, holding, &self.alphas);
-        }
-    }
-
     /// The components for `symbol` now (all zero before its first bar).
     pub fn components(&self, symbol: &Symbol, eval: EvalType) -> KillComponents {
         self.states
@@ -152,6 +133,28 @@ impl Governor {
             ));
         }
         Outcome::Pass(GovernedPlan::new(plan, Some(kill)))
+    }
+}
+
+/// Every bar moves the market state (closes only, for now); a run of bars is folded in at
+/// once, with the same arithmetic in the same order as one bar at a time.
+impl OnBars for Governor {
+    #[inline]
+    fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, holding: Holding) {
+        if self.cfg.enabled {
+            self.states
+                .slot(symbol)
+                .push(bar.close, holding, &self.alphas);
+        }
+    }
+
+    fn on_bars(&mut self, symbol: &Symbol, bars: BarColumns<'_>, holding: Holding) {
+        if self.cfg.enabled {
+            let closes = &bars.closes[..bars.len()];
+            self.states
+                .slot(symbol)
+                .push_all(closes, holding, &self.alphas);
+        }
     }
 }
 
@@ -221,6 +224,43 @@ mod tests {
             PlanQty::Qty(crate::Qty::new(dec!(0.01)).expect("q"))
         );
         assert_eq!(passed.kill().map(|k| k.components.ts_drop), Some(0.0));
+    }
+
+    #[test]
+    fn a_run_of_bars_gives_the_state_of_one_bar_at_a_time() {
+        let closes: Vec<f64> = (0..300)
+            .map(|i| 70_000.0 + 400.0 * (f64::from(i) * 0.05).sin())
+            .collect();
+        let open_times: Vec<i64> = (0..300).map(|i| i * 60_000).collect();
+        let ones = vec![1.0; closes.len()];
+        let bars = BarColumns {
+            open_times: &open_times,
+            opens: &closes,
+            highs: &closes,
+            lows: &closes,
+            closes: &closes,
+            volumes: &ones,
+        };
+        let s = sym("BTCUSDT");
+        let mut one = Governor::new(GovernorConfig::default());
+        let mut run = Governor::new(GovernorConfig::default());
+        for (from, to, holding) in [
+            (0, 40, Holding::Flat),
+            (40, 250, Holding::Long),
+            (250, 300, Holding::Short),
+        ] {
+            for k in from..to {
+                one.on_bar(&s, &bars.bar(k), holding);
+            }
+            run.on_bars(&s, bars.slice(from..to), holding);
+            for eval in EvalType::BOTH {
+                assert_eq!(
+                    run.components(&s, eval),
+                    one.components(&s, eval),
+                    "to {to}"
+                );
+            }
+        }
     }
 
     #[test]
