@@ -58,6 +58,24 @@ pub(crate) struct Hot {
 }
 
 impl Hot {
+    /// Whether a bar of this symbol closing at `close_time` with these prices needs the
+    /// exchange's work (`process_bar`): an order pending or in flight, the account-level check
+    /// every bar, a resting trigger or a liquidation level reached, or a funding time. If not,
+    /// the bar only moves the clock and becomes the kept bar. `on_bar` asks this of each bar
+    /// and the quiet scan of each bar of a run, so the two cannot disagree. Written with `|`,
+    /// not `||`, so the scan tests a bar with one branch. (Only bars `on_bar` accepts are
+    /// asked: their prices are numbers.)
+    #[inline(always)]
+    pub(crate) fn needs_work(&self, close_time: i64, high: f64, low: f64, close: f64) -> bool {
+        self.pending
+            | self.every_bar
+            | (low <= self.down_max)
+            | (high >= self.up_min)
+            | (close <= self.liq_down)
+            | (close >= self.liq_up)
+            | (close_time >= self.next_funding)
+    }
+
     fn new() -> Hot {
         Hot {
             last_open: i64::MIN,
@@ -233,13 +251,7 @@ impl SimExchange {
             return Err(self.bar_error(i, bar));
         }
         let close_time = bar.open_time.0 + self.interval_ms - 1;
-        let busy = h.pending
-            || h.every_bar
-            || bar.low <= h.down_max
-            || bar.high >= h.up_min
-            || bar.close <= h.liq_down
-            || bar.close >= h.liq_up
-            || close_time >= h.next_funding;
+        let busy = h.needs_work(close_time, bar.high, bar.low, bar.close);
         if close_time > self.now {
             self.now = close_time;
             if close_time >= self.next_version_at {

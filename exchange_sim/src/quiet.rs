@@ -2,9 +2,10 @@
 //! symbol's kept bar, so a run loop can pass many of them at once instead of calling
 //! [`SimExchange::on_bar`] for each.
 //!
-//! A bar is quiet when [`SimExchange::on_bar`] would take its idle branch: no order pending or
-//! in flight, no account-level check every bar, no resting trigger, liquidation level or
-//! funding time reached, and no exchange-info change due. Passing a run of quiet bars
+//! A bar is quiet when [`SimExchange::on_bar`] would take its idle branch (the same test,
+//! `needs_work` in `exchange.rs`: no order pending or in flight, no account-level check every
+//! bar, no resting trigger, liquidation level or funding time reached) and no exchange-info
+//! change is due. Passing a run of quiet bars
 //! ([`SimExchange::pass_quiet`]) leaves the exchange exactly as feeding them one by one would.
 //! [`QuietAccount`] gives the equity curve's point at each of those closes, bit for bit what
 //! [`SimExchange::equity_f64`] returns after each bar. The bars must come from a validated
@@ -18,40 +19,6 @@ use pipeline::{Bar, BarColumns};
 use crate::exchange::{SimExchange, keep_bar, valid_prices};
 use crate::read::upnl_f64;
 use crate::schedule::SymId;
-
-/// What a bar must stay inside to be quiet.
-#[derive(Clone, Copy)]
-struct Limits {
-    down_max: f64,
-    up_min: f64,
-    liq_down: f64,
-    liq_up: f64,
-    /// Bars opening at or after this reach a funding time or an exchange-info change.
-    open_before: i64,
-}
-
-impl Limits {
-    /// `on_bar`'s tests for a bar after `previous_open`: a bar failing any of them goes
-    /// through `on_bar` (which reports a bad bar as its error).
-    fn quiet(&self, t: i64, previous_open: i64, bar: [f64; 4]) -> bool {
-        let [open, high, low, close] = bar;
-        valid_prices(open, high, low, close)
-            && t > previous_open
-            && t < self.open_before
-            && self.untouched(high, low, close)
-    }
-
-    /// No resting trigger and no liquidation level reached: `on_bar`'s busy tests negated,
-    /// with `&` so a run of bars is tested with one branch per bar. (The prices of a valid
-    /// bar are numbers; a NaN level would only make the bar go through `on_bar`.)
-    #[inline(always)]
-    fn untouched(&self, high: f64, low: f64, close: f64) -> bool {
-        (low > self.down_max)
-            & (high < self.up_min)
-            & (close > self.liq_down)
-            & (close < self.liq_up)
-    }
-}
 
 /// The account while bars are quiet: it changes only at fills, funding and liquidations, none
 /// of which a quiet bar brings.
@@ -81,22 +48,21 @@ impl QuietAccount {
 
 impl SimExchange {
     /// How many bars of `sym` from index `from` (before `to`) are quiet, given the exchange as
-    /// it is now. 0 when the symbol is busy whatever the bar: an order pending or in flight,
-    /// events not yet read, levels not yet refreshed, or a position in another symbol (the
-    /// equity then depends on more than this symbol's close).
+    /// it is now. 0 when the symbol is busy whatever the bar: events not yet read, levels not
+    /// yet refreshed, or a position in another symbol (the equity then depends on more than
+    /// this symbol's close).
     ///
     /// `bars` must hold a validated series' invariants (a `datasets` `BarSeries` does: open
     /// times strictly increase, and `0 < low <= open, close <= high`, all finite). The first
-    /// bar is checked against the exchange as `on_bar` checks it; after it, only the levels
-    /// and the clock are tested, reading three price columns and no open time per bar.
+    /// bar is checked against the exchange as `on_bar` checks it; after it, each bar is asked
+    /// only `on_bar`'s own test (`needs_work`) and whether the exchange info changes at its
+    /// close, reading its open time, high, low and close.
     pub fn quiet_bars(&self, sym: SymId, bars: &BarColumns<'_>, from: usize, to: usize) -> usize {
         let i = sym.index();
-        let Some(h) = self.hot.get(i) else {
+        let Some(&h) = self.hot.get(i) else {
             return 0;
         };
-        if h.pending
-            || h.every_bar
-            || self.dirty
+        if self.dirty
             || self.orders_dirty
             || !self.events.is_empty()
             || self.open_syms.iter().any(|&j| j != i)
@@ -107,44 +73,39 @@ impl SimExchange {
         if from >= to {
             return 0;
         }
-        // `on_bar`'s clock tests (funding due, exchange info changing) as one open-time bound:
-        // `t + interval - 1 < horizon`.
-        let horizon = h.next_funding.min(self.next_version_at);
-        let limits = Limits {
-            down_max: h.down_max,
-            up_min: h.up_min,
-            liq_down: h.liq_down,
-            liq_up: h.liq_up,
-            open_before: horizon.saturating_sub(self.interval_ms - 1),
+        let (interval_ms, version_at) = (self.interval_ms, self.next_version_at);
+        // `on_bar` would only move the clock and keep the bar, and the clock does not reach an
+        // exchange-info change.
+        let quiet = |open_time: i64, high: f64, low: f64, close: f64| {
+            let close_time = open_time + interval_ms - 1;
+            !h.needs_work(close_time, high, low, close) & (close_time < version_at)
         };
-        let first = [
+        let t = bars.open_times[from];
+        let (open, high, low, close) = (
             bars.opens[from],
             bars.highs[from],
             bars.lows[from],
             bars.closes[from],
-        ];
-        if !limits.quiet(bars.open_times[from], h.last_open, first) {
+        );
+        // A bad first bar goes through `on_bar`, which reports it.
+        if !(valid_prices(open, high, low, close) && t > h.last_open && quiet(t, high, low, close))
+        {
             return 0;
         }
-        // The open times increase: the clock bound is an index, found by bisection.
-        let end =
-            from + 1 + bars.open_times[from + 1..to].partition_point(|&t| t < limits.open_before);
+        let rest = from + 1..to;
+        let more = bars.open_times[rest.clone()]
+            .iter()
+            .zip(&bars.highs[rest.clone()])
+            .zip(&bars.lows[rest.clone()])
+            .zip(&bars.closes[rest])
+            .take_while(|&(((&t, &high), &low), &close)| quiet(t, high, low, close))
+            .count();
         // The validated series' invariants, checked in debug builds only.
-        debug_assert!((from + 1..end).all(|k| {
+        debug_assert!((from + 1..from + 1 + more).all(|k| {
             bars.open_times[k] > bars.open_times[k - 1]
                 && valid_prices(bars.opens[k], bars.highs[k], bars.lows[k], bars.closes[k])
         }));
-        let (highs, lows, closes) = (
-            &bars.highs[from + 1..end],
-            &bars.lows[from + 1..end],
-            &bars.closes[from + 1..end],
-        );
-        1 + highs
-            .iter()
-            .zip(lows)
-            .zip(closes)
-            .take_while(|&((&high, &low), &close)| limits.untouched(high, low, close))
-            .count()
+        1 + more
     }
 
     /// Passes quiet bars of `sym` ending with `last`: the clock moves to `last`'s close time
