@@ -100,18 +100,12 @@ impl Governor {
     pub fn components(&self, symbol: &Symbol, eval: EvalType) -> KillComponents {
         self.states
             .get(symbol)
-            .map(|s| {
-                s.current(&self.alphas)
-                    .components(&self.cfg.indicators, eval == EvalType::Exit)
-            })
+            .map(|s| s.components(&self.cfg.indicators, eval == EvalType::Exit))
             .unwrap_or_default()
     }
 
     /// Scores `symbol` for `eval` (and feeds the adaptive statistics).
     pub fn evaluate(&mut self, symbol: &Symbol, eval: EvalType) -> KillScore {
-        if let Some(s) = self.states.get_mut(symbol) {
-            s.catch_up(&self.alphas);
-        }
         let c = self.components(symbol, eval);
         let i = usize::from(eval == EvalType::Exit);
         judge(c, eval, &self.cfg, &mut self.stats[i])
@@ -144,7 +138,7 @@ impl OnBars for Governor {
         if self.cfg.enabled {
             self.states
                 .slot(symbol)
-                .push(bar.close, holding, &self.alphas);
+                .update(bar.close, holding, &self.alphas);
         }
     }
 
@@ -153,7 +147,7 @@ impl OnBars for Governor {
             let closes = &bars.closes[..bars.len()];
             self.states
                 .slot(symbol)
-                .push_all(closes, holding, &self.alphas);
+                .update_all(closes, holding, &self.alphas);
         }
     }
 }

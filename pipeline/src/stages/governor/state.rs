@@ -3,11 +3,10 @@
 //! `regime_window_bars`), short/long EWMA of squared returns (`sigma_spike` from their ratio),
 //! and, while the ledger holds a position, its best close (`ts_drop`) and bars held
 //! (`age_penalty`).
-//! Hot path: a bar's close is only queued ([`Tracked::push`]); the queue is folded into the
-//! state in one tight loop when the state is read or the position's direction changes, with the same
-//! arithmetic in the same order as one update per bar, so the answers are identical. No
-//! allocation once a symbol's queue has grown. `f64` on purpose: these are indicators; nothing
-//! here is money.
+//! Hot path: one update per bar; a run of bars under one holding is folded in one tight loop
+//! ([`MarketState::update_all`]) with the same arithmetic in the same order as one update per
+//! bar, so the answers are identical. No allocation after a symbol's first bar. `f64` on
+//! purpose: these are indicators; nothing here is money.
 //! Must never live here: decisions, weights or thresholds (see `score.rs`).
 
 use std::collections::HashMap;
@@ -268,70 +267,11 @@ impl MarketState {
     }
 }
 
-/// The most closes a symbol queues before they are folded in (bounds the queue's memory).
-const MAX_QUEUED: usize = 4096;
-
-/// One symbol's state and the closes not yet folded into it, all under one holding.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Tracked {
-    state: MarketState,
-    queued: Vec<f64>,
-    holding: Holding,
-}
-
-impl Tracked {
-    /// One closed bar; `holding` is the ledger's position in the symbol.
-    #[inline]
-    pub fn push(&mut self, close: f64, holding: Holding, a: &Alphas) {
-        if holding != self.holding || self.queued.len() == MAX_QUEUED {
-            self.catch_up(a);
-            self.holding = holding;
-        }
-        self.queued.push(close);
-    }
-
-    /// Closed bars in order, all under `holding`: the same as [`Tracked::push`] for each,
-    /// copied into the queue a slice at a time.
-    pub fn push_all(&mut self, closes: &[f64], holding: Holding, a: &Alphas) {
-        if holding != self.holding {
-            self.catch_up(a);
-            self.holding = holding;
-        }
-        let mut rest = closes;
-        while !rest.is_empty() {
-            if self.queued.len() == MAX_QUEUED {
-                self.catch_up(a);
-            }
-            let room = MAX_QUEUED - self.queued.len();
-            let (now, later) = rest.split_at(room.min(rest.len()));
-            self.queued.extend_from_slice(now);
-            rest = later;
-        }
-    }
-
-    /// Folds the queued closes into the state (one [`MarketState::update`] each, in order).
-    /// Out of line: the every-bar [`Tracked::push`] stays small.
-    #[inline(never)]
-    pub fn catch_up(&mut self, a: &Alphas) {
-        if !self.queued.is_empty() {
-            self.state = self.current(a);
-            self.queued.clear();
-        }
-    }
-
-    /// The state with the queued closes folded in, leaving `self` as it is.
-    pub fn current(&self, a: &Alphas) -> MarketState {
-        let mut s = self.state;
-        s.update_all(&self.queued, self.holding, a);
-        s
-    }
-}
-
 /// Market state per symbol: a slot vector with a last-used hint, so a run over one symbol
 /// never hashes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SymbolStates {
-    slots: Vec<(Symbol, Tracked)>,
+    slots: Vec<(Symbol, MarketState)>,
     index: HashMap<Symbol, usize>,
     hint: usize,
 }
@@ -340,7 +280,7 @@ impl SymbolStates {
     /// The state of `symbol` (created on its first bar). Inlined where it is called every
     /// bar: the last symbol asked for is one pointer comparison away.
     #[inline]
-    pub fn slot(&mut self, symbol: &Symbol) -> &mut Tracked {
+    pub fn slot(&mut self, symbol: &Symbol) -> &mut MarketState {
         if self.slots.get(self.hint).is_some_and(|(s, _)| s == symbol) {
             return &mut self.slots[self.hint].1;
         }
@@ -348,11 +288,11 @@ impl SymbolStates {
     }
 
     #[cold]
-    fn slot_by_search(&mut self, symbol: &Symbol) -> &mut Tracked {
+    fn slot_by_search(&mut self, symbol: &Symbol) -> &mut MarketState {
         let i = match self.index.get(symbol) {
             Some(&i) => i,
             None => {
-                self.slots.push((symbol.clone(), Tracked::default()));
+                self.slots.push((symbol.clone(), MarketState::default()));
                 self.index.insert(symbol.clone(), self.slots.len() - 1);
                 self.slots.len() - 1
             }
@@ -363,21 +303,10 @@ impl SymbolStates {
 
     /// The state of `symbol`, if it had a bar; the last symbol counted is found without
     /// hashing.
-    pub fn get(&self, symbol: &Symbol) -> Option<&Tracked> {
+    pub fn get(&self, symbol: &Symbol) -> Option<&MarketState> {
         match self.slots.get(self.hint) {
             Some((s, state)) if s == symbol => Some(state),
             _ => self.index.get(symbol).map(|&i| &self.slots[i].1),
-        }
-    }
-
-    /// [`SymbolStates::get`], to change.
-    pub fn get_mut(&mut self, symbol: &Symbol) -> Option<&mut Tracked> {
-        match self.slots.get(self.hint) {
-            Some((s, _)) if s == symbol => Some(&mut self.slots[self.hint].1),
-            _ => match self.index.get(symbol) {
-                Some(&i) => Some(&mut self.slots[i].1),
-                None => None,
-            },
         }
     }
 }
@@ -469,50 +398,11 @@ mod tests {
             Symbol::new("BTCUSDT").expect("s"),
             Symbol::new("ETHUSDT").expect("s"),
         );
-        states.slot(&btc).push(100.0, Flat, &a);
-        states.slot(&eth).push(5.0, Flat, &a);
-        states.slot(&btc).push(101.0, Flat, &a);
-        assert_eq!(states.get(&btc).map(|s| s.current(&a).trend.bars), Some(2));
-        assert_eq!(
-            states.get(&eth).map(|s| s.current(&a).trend.last_close),
-            Some(5.0)
-        );
-    }
-
-    /// Queued closes folded in later, across changes of holding, a full queue and reads in between,
-    /// give bit for bit the state of one update per bar.
-    #[test]
-    fn queued_closes_give_the_per_bar_state_exactly() {
-        let c = regime_config(3, 9, 4);
-        let a = Alphas::new(&c);
-        let mut per_bar = MarketState::default();
-        let mut lazy = Tracked::default();
-        let n = 3 * MAX_QUEUED;
-        for i in 0..n {
-            let x = i as f64;
-            let close = 100.0 + 7.0 * (x * 0.37).sin() + 0.01 * x;
-            let sign = match (i / 50) % 4 {
-                0 => Flat,
-                1 | 2 => Long,
-                _ => Short,
-            };
-            per_bar.update(close, sign, &a);
-            lazy.push(close, sign, &a);
-            if i % 97 == 0 {
-                assert_eq!(lazy.current(&a), per_bar, "read at bar {i}");
-            }
-            if i % 331 == 0 {
-                lazy.catch_up(&a);
-                assert!(lazy.queued.is_empty());
-            }
-            assert!(lazy.queued.len() <= MAX_QUEUED);
-        }
-        lazy.catch_up(&a);
-        assert_eq!(lazy.state, per_bar);
-        assert_eq!(
-            lazy.state.components(&c, true),
-            per_bar.components(&c, true)
-        );
+        states.slot(&btc).update(100.0, Flat, &a);
+        states.slot(&eth).update(5.0, Flat, &a);
+        states.slot(&btc).update(101.0, Flat, &a);
+        assert_eq!(states.get(&btc).map(|s| s.trend.bars), Some(2));
+        assert_eq!(states.get(&eth).map(|s| s.trend.last_close), Some(5.0));
     }
 
     /// Flat, long or short, two positions to each flat one.
@@ -588,33 +478,28 @@ mod tests {
         }
     }
 
-    /// Runs of closes pushed at once (longer than the queue, across changes of holding) give bit
-    /// for bit the state of one push per close.
+    /// Long runs of closes folded at once, across changes of holding, give bit for bit the
+    /// state of one update per close.
     #[test]
-    fn closes_pushed_as_slices_give_the_state_of_one_push_each() {
+    fn long_runs_folded_at_once_give_the_state_of_one_update_each() {
         let c = regime_config(3, 9, 4);
         let a = Alphas::new(&c);
-        let closes: Vec<f64> = (0..5 * MAX_QUEUED)
+        let closes: Vec<f64> = (0..20_000)
             .map(|i| 100.0 + 5.0 * (i as f64 * 0.21).cos())
             .collect();
-        let mut one = Tracked::default();
-        let mut runs = Tracked::default();
-        // Runs shorter and longer than the queue, under changing holdings.
-        let lengths = [1, 7, 100, 3 * MAX_QUEUED + 5, 13, MAX_QUEUED, 2];
+        let mut one = MarketState::default();
+        let mut runs = MarketState::default();
+        let lengths = [1, 7, 100, 12_293, 13, 4096, 2];
         let mut at = 0;
         for (n, len) in lengths.iter().enumerate() {
-            let sign = [Flat, Long, Long, Short, Flat, Short, Long][n];
+            let holding = [Flat, Long, Long, Short, Flat, Short, Long][n];
             let run = &closes[at..at + len];
             for &x in run {
-                one.push(x, sign, &a);
+                one.update(x, holding, &a);
             }
-            runs.push_all(run, sign, &a);
-            assert!(runs.queued.len() <= MAX_QUEUED);
-            assert_eq!(runs.current(&a), one.current(&a), "after run {n}");
+            runs.update_all(run, holding, &a);
+            assert_eq!(runs, one, "after run {n}");
             at += len;
         }
-        one.catch_up(&a);
-        runs.catch_up(&a);
-        assert_eq!(runs.state, one.state);
     }
 }
