@@ -200,17 +200,12 @@ impl MarketState {
             self.update(close, holding, a);
             rest = tail;
         }
-        match holding {
-            Holding::Flat => self.fold_warm::<0>(rest, a),
-            Holding::Long => self.fold_warm::<1>(rest, a),
-            Holding::Short => self.fold_warm::<-1>(rest, a),
-        }
+        self.fold_warm(rest, holding, a);
     }
 
-    /// The warmed-up loop under a position known at compile time (`SIGN`: 1 long, -1 short,
-    /// 0 flat; a const parameter cannot be a [`Holding`] on stable Rust).
+    /// The warmed-up loop: two closes are in and `holding` is the state's own.
     #[inline(always)]
-    fn fold_warm<const SIGN: i8>(&mut self, closes: &[f64], a: &Alphas) {
+    fn fold_warm(&mut self, closes: &[f64], holding: Holding, a: &Alphas) {
         // A local copy, so the loop keeps the indicators in registers.
         let mut s = *self;
         for &close in closes {
@@ -218,8 +213,8 @@ impl MarketState {
                 continue;
             }
             s.trend.step(close, a);
-            if SIGN != 0 {
-                s.hold(close, SIGN > 0);
+            if holding != Holding::Flat {
+                s.hold(close, holding == Holding::Long);
             }
         }
         *self = s;
