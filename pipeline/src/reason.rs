@@ -88,8 +88,8 @@ reasons! {
         "the venue's positions could not be read, so the permit could not compare the plan with the exchange",
         "check the venue connection (network, API key) and retry; the permit never trades blind";
     SourceNotAllowed => "source_not_allowed",
-        "the plan's source is not in executor.source_allowlist",
-        "add the source to executor.source_allowlist, or leave the list empty to allow every source";
+        "the plan's producer is not in executor.source_allowlist",
+        "list the services that produce plans in executor.source_allowlist (every plan sim makes comes from intent_bridge), or leave the list empty to allow every producer";
     /// F5: Binance -1121 (or -4140 for a symbol that is listed but not trading).
     SymbolNotAvailable => "symbol_not_available",
         "the venue does not list the symbol, or it is not trading (Binance -1121 Invalid symbol. / -4140)",

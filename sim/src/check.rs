@@ -1,9 +1,11 @@
 //! The preflight check, run by `sim check` and at the start of every run: the topology (F4,
-//! errors), symbols the venue does not list (F5, warnings) and sizing that cannot reach the
-//! minimum notional at the dataset's prices (F3, warnings). Each finding says the fix.
+//! errors), symbols the venue does not list (F5, warnings), sizing that cannot reach the
+//! minimum notional at the dataset's prices (F3, warnings) and an executor allowlist that
+//! blocks every plan (F8, warning). Each finding says the fix.
 //! Must never live here: running a backtest.
 
 use pipeline::exchange_info::ExchangeInfo;
+use pipeline::stages::IntentBridge;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use serde::Serialize;
@@ -21,7 +23,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// `F3`, `F4`, `F5`: the failure of PIPELINE.md this guards against.
+    /// `F3`, `F4`, `F5`, `F8`: the failure of PIPELINE.md this guards against.
     pub failure: &'static str,
     pub message: String,
 }
@@ -79,7 +81,28 @@ pub fn check(
             out.push(f);
         }
     }
+    out.extend(producer_finding(spec));
     out
+}
+
+/// An executor allowlist that leaves out the bridge, the producer of every plan: the executor
+/// would drop them all (`source_not_allowed`), the F8 pattern of a later stage blocking
+/// everything whatever is fixed before it.
+fn producer_finding(spec: &RunSpec) -> Option<Finding> {
+    let allow = &spec.pipeline.executor.source_allowlist;
+    let producer = IntentBridge::PRODUCER;
+    if allow.is_empty() || allow.iter().any(|s| s == producer) {
+        return None;
+    }
+    Some(Finding {
+        severity: Severity::Warning,
+        failure: "F8",
+        message: format!(
+            "executor.source_allowlist = {allow:?} leaves out '{producer}', the producer of every plan: \
+             each one will be dropped as source_not_allowed; add '{producer}' to the list or leave it empty \
+             (the list names the services that produce plans, not signal sources)"
+        ),
+    })
 }
 
 fn sizing_finding(spec: &RunSpec, info: &ExchangeInfo, range: &PriceRange) -> Option<Finding> {

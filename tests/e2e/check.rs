@@ -85,3 +85,37 @@ fn the_shipped_example_configs_parse_and_the_healthy_one_passes() {
     }
     assert!(seen >= 2, "expected example configs in {}", dir.display());
 }
+
+/// The executor's allowlist names the services that produce plans (the reports' deployment
+/// lists `intent_bridge`, which produces every plan sim makes); one that leaves the bridge out
+/// would block every plan, and the check says so before a run.
+#[test]
+fn an_allowlist_without_the_plan_producer_is_flagged() {
+    let sb = Sandbox::new();
+    let deployment = repo().join("sim/configs/reports-deployment.toml");
+    let healthy = repo().join("sim/configs/healthy.toml");
+    let run = sb.sim(&[
+        "check",
+        "--no-data",
+        "--config",
+        deployment.to_str().expect("utf8"),
+    ]);
+    assert!(!run.stdout.contains("[F8]"), "{}", run.stdout);
+    let run = sb
+        .sim(&[
+            "check",
+            "--no-data",
+            "--config",
+            healthy.to_str().expect("utf8"),
+            "--set",
+            "executor.source_allowlist=[\"sma_cross(10,30)\", \"p33\"]",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains(
+            "warning [F8]: executor.source_allowlist = [\"sma_cross(10,30)\", \"p33\"] leaves out 'intent_bridge'"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -58,6 +58,7 @@ pub enum PlanQty {
 ///     sl_price: None,
 ///     reduce_only: true,
 ///     source: todo!(),
+///     producer: "intent_bridge",
 ///     decision: "EXECUTE",
 /// };
 /// ```
@@ -72,7 +73,15 @@ pub struct ApplyPlan {
     tp_price: Option<Price>,
     sl_price: Option<Price>,
     reduce_only: bool,
+    /// Where the signal or intent behind the plan came from (e.g. `sma_cross(10,30)`, or a
+    /// recorded intent's `source`): the plan's origin, journaled.
     source: SharedText,
+    /// The service that produced the plan ([`IntentBridge::PRODUCER`]): what the executor's
+    /// `source_allowlist` is matched against, as the original system's
+    /// `INTENT_EXECUTOR_SOURCE_ALLOWLIST` lists plan producers (`intent_bridge,apply_layer,...`).
+    /// Every plan of a run comes from the bridge, so it is not journaled.
+    #[serde(skip)]
+    producer: &'static str,
     /// Always EXECUTE: a blocked plan is a drop, journaled with decision BLOCKED.
     decision: &'static str,
 }
@@ -107,6 +116,10 @@ impl ApplyPlan {
     pub fn source(&self) -> &SharedText {
         &self.source
     }
+    /// The service that produced the plan (see [`IntentBridge::PRODUCER`]).
+    pub fn producer(&self) -> &'static str {
+        self.producer
+    }
 }
 
 /// What the bridge made of one intent.
@@ -139,6 +152,10 @@ pub struct IntentBridge {
 }
 
 impl IntentBridge {
+    /// The producer every plan of the bridge carries: the original system's service name for
+    /// this stage, as its executor's source allowlist names it.
+    pub const PRODUCER: &'static str = "intent_bridge";
+
     pub fn new(cfg: &BridgeConfig) -> Self {
         IntentBridge {
             allowlist: cfg.allowlist.iter().cloned().collect(),
@@ -338,6 +355,7 @@ impl IntentBridge {
             sl_price,
             reduce_only: f.reduce_only,
             source: f.source.clone(),
+            producer: Self::PRODUCER,
             decision: "EXECUTE",
         })
     }

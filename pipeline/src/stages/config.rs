@@ -191,7 +191,9 @@ pub struct ExecutorConfig {
     /// Raise an entry below MIN_NOTIONAL to the smallest step multiple that meets it, unless
     /// the position would then pass max_position_usd (`ALLOW_UPSIZE`, default false there too).
     pub allow_upsize: bool,
-    /// Plan sources allowed to trade (`INTENT_EXECUTOR_SOURCE_ALLOWLIST`); empty: all.
+    /// The services whose plans may trade (`INTENT_EXECUTOR_SOURCE_ALLOWLIST`, e.g.
+    /// `intent_bridge`, the producer of every plan `sim` makes); empty: all. Matched against
+    /// the plan's producer, never the signal's source.
     pub source_allowlist: Vec<String>,
     /// Place the plan's TP/SL as reduce-only TAKE_PROFIT_MARKET / STOP_MARKET after an entry fills.
     pub place_tp_sl: bool,

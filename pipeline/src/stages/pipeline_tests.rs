@@ -232,7 +232,7 @@ fn every_drop_records_exactly_one_reason_and_the_funnel_balances() {
             allowlist: vec![sym("BTCUSDT"), sym("ETHUSDT")],
         },
         executor: ExecutorConfig {
-            source_allowlist: vec!["sma_cross".into(), "recorded".into()],
+            source_allowlist: vec!["intent_bridge".into()],
             ..ExecutorConfig::default()
         },
         ..PipelineConfig::default()
@@ -253,7 +253,6 @@ fn every_drop_records_exactly_one_reason_and_the_funnel_balances() {
         r#"{"action": "BUY", "qty": "1"}"#,          // malformed_intent
         r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.0001"}"#, // lot_size_violation
         r#"{"symbol": "ETHUSDT", "action": "BUY", "qty": "0.001"}"#, // notional_below_min
-        r#"{"symbol": "ETHUSDT", "action": "BUY", "qty": "0.1", "source": "x"}"#, // source_not_allowed
     ]);
     p.on_recorded_intents(&sym("BTCUSDT"), &b, &recorded, &mut v);
     v.reject_next = Some(crate::exchange_info::Reject::margin_insufficient());
@@ -290,7 +289,6 @@ fn every_drop_records_exactly_one_reason_and_the_funnel_balances() {
         Reason::MalformedIntent,
         Reason::LotSizeViolation,
         Reason::NotionalBelowMin,
-        Reason::SourceNotAllowed,
         Reason::VenueRejected,
         Reason::NoExchangeSnapshot,
     ]

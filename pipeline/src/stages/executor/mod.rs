@@ -2,7 +2,7 @@
 //! (`quantum:stream:apply.result`).
 //!
 //! Checks in order, first failure wins, all before the venue is called:
-//! source allowlist (`source_not_allowed`) -> symbol availability from the venue's own
+//! source allowlist, matched against the plan's producer (`source_not_allowed`) -> symbol availability from the venue's own
 //! exchangeInfo (`symbol_not_available`, carrying -1121 or -4140; F5) -> a mark price
 //! (`no_market_price`) -> the quantity fit in `fit.rs` (LOT_SIZE / MARKET_LOT_SIZE,
 //! MIN_NOTIONAL with `allow_upsize` (F3), `position_limit_exceeded`) -> `check_order`, the same
@@ -231,10 +231,11 @@ impl Executor {
         let permit = plan.permit();
         let sym = p.symbol();
         if !self.cfg.source_allowlist.is_empty()
-            && !self.cfg.source_allowlist.iter().any(|s| p.source() == s)
+            && !self.cfg.source_allowlist.iter().any(|s| p.producer() == s)
         {
             let detail = format!(
-                "{sym}: source '{}' is not in executor.source_allowlist",
+                "{sym}: the plan's producer '{}' (signal source '{}') is not in executor.source_allowlist",
+                p.producer(),
                 p.source()
             );
             return Outcome::drop(Reason::SourceNotAllowed, detail);

@@ -152,16 +152,31 @@ fn venue_refusals_carry_binances_code_and_message() {
 #[test]
 fn source_allowlist_and_position_limit() {
     let mut venue = FakeVenue::new().with_mark("BTCUSDT", dec!(70000));
-    let cfg = ExecutorConfig {
-        source_allowlist: vec!["intent_bridge".into()],
-        ..ExecutorConfig::default()
-    };
+    // The allowlist names plan producers: the signal's own source is not what is matched.
     let plan = permitted(
         r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.005", "source": "manual"}"#,
         &mut venue,
     );
-    let out = Executor::new(cfg, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
+    let bridge_allowed = ExecutorConfig {
+        source_allowlist: vec!["apply_layer".into(), "intent_bridge".into()],
+        ..ExecutorConfig::default()
+    };
+    let out = Executor::new(bridge_allowed, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
+    assert!(out.outcome.is_pass(), "{:?}", out.outcome.dropped());
+    let manual_named = ExecutorConfig {
+        source_allowlist: vec!["manual".into(), "p33".into()],
+        ..ExecutorConfig::default()
+    };
+    let out = Executor::new(manual_named, dec!(500)).execute(&plan, &mut venue, &mut NullJournal);
     assert_eq!(out.outcome.reason(), Some(Reason::SourceNotAllowed));
+    let detail = out.outcome.dropped().map(|d| d.detail().to_string());
+    assert!(
+        detail.as_deref().is_some_and(
+            |d| d.contains("producer 'intent_bridge'") && d.contains("signal source 'manual'")
+        ),
+        "{detail:?}"
+    );
+    let placed = venue.placed.len();
     let plan = permitted(
         r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.010", "leverage": "1"}"#,
         &mut venue,
@@ -172,7 +187,7 @@ fn source_allowlist_and_position_limit() {
         Some(Reason::PositionLimitExceeded),
         "700 USD of margin > 500"
     );
-    assert!(venue.placed.is_empty());
+    assert_eq!(venue.placed.len(), placed, "no order for the blocked plans");
 }
 
 #[test]
