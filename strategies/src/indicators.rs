@@ -1,4 +1,4 @@
-//! O(1)-per-bar indicators: simple moving average, Wilder RSI, rolling max/min.
+//! O(1)-per-bar indicators: simple and exponential moving averages, Wilder RSI, rolling max/min.
 //!
 //! Each keeps only what the next update needs; no history scans. `f64` is fine here: these
 //! produce signals, never prices or quantities on the order path.
@@ -64,6 +64,35 @@ impl Sma {
         if self.next == self.window.len() {
             self.next = 0;
         }
+    }
+}
+
+/// Exponential moving average with `alpha = 2 / (period + 1)`, seeded with the simple average
+/// of the first `period` values (defined from the `period`-th value on, like [`Sma`]).
+#[derive(Debug, Clone)]
+pub struct Ema {
+    alpha: f64,
+    seed: Sma,
+    value: Option<f64>,
+}
+
+impl Ema {
+    pub fn new(period: usize) -> Self {
+        Ema {
+            alpha: 2.0 / (period.max(1) as f64 + 1.0),
+            seed: Sma::new(period),
+            value: None,
+        }
+    }
+
+    /// Adds a value; returns the average once `period` values were seen.
+    #[inline]
+    pub fn update(&mut self, value: f64) -> Option<f64> {
+        self.value = match self.value {
+            Some(prev) => Some(prev + self.alpha * (value - prev)),
+            None => self.seed.update(value),
+        };
+        self.value
     }
 }
 
@@ -175,6 +204,21 @@ impl RollingExtreme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ema_is_seeded_with_the_simple_average_then_smooths() {
+        let mut e = Ema::new(3);
+        assert_eq!(e.update(1.0), None);
+        assert_eq!(e.update(2.0), None);
+        assert_eq!(
+            e.update(3.0),
+            Some(2.0),
+            "seed: the mean of the first three"
+        );
+        // alpha = 2 / 4 = 0.5: halfway from 2 toward 6.
+        assert_eq!(e.update(6.0), Some(4.0));
+        assert_eq!(e.update(4.0), Some(4.0));
+    }
 
     #[test]
     fn sma_matches_a_direct_average() {

@@ -2,7 +2,7 @@
 //!
 //! Map:
 //! - [`indicators`]: O(1)-per-bar SMA, Wilder RSI, rolling max/min.
-//! - [`sma_cross`], [`rsi_reversion`], [`donchian`]: the built-in strategies.
+//! - [`sma_cross`], [`ema_cross`], [`rsi_reversion`], [`donchian`]: the built-in strategies.
 //! - [`stamp`]: [`stamp::SignalStamp`], how a built-in strategy's action becomes a signal.
 //! - [`signals_file`]: replay of recorded signals (JSON lines or CSV).
 //! - [`StrategyConfig`]: the `[strategy]` table of a run config, and [`StrategyFactory`],
@@ -13,6 +13,7 @@
 //! pipeline's stages).
 
 pub mod donchian;
+pub mod ema_cross;
 pub mod indicators;
 pub mod rsi_reversion;
 pub mod signals_file;
@@ -58,6 +59,12 @@ pub enum StrategyConfig {
         #[serde(default = "default_confidence")]
         confidence: f64,
     },
+    EmaCross {
+        fast: usize,
+        slow: usize,
+        #[serde(default = "default_confidence")]
+        confidence: f64,
+    },
     RsiReversion {
         period: usize,
         oversold: f64,
@@ -90,6 +97,11 @@ impl StrategyConfig {
     pub fn named(name: &str) -> Result<Self, StrategyError> {
         Ok(match name {
             "sma_cross" => Self::default(),
+            "ema_cross" => StrategyConfig::EmaCross {
+                fast: 12,
+                slow: 26,
+                confidence: default_confidence(),
+            },
             "rsi_reversion" => StrategyConfig::RsiReversion {
                 period: 14,
                 oversold: 30.0,
@@ -111,7 +123,7 @@ impl StrategyConfig {
                 return Err(StrategyError::BadParameter {
                     strategy: "unknown",
                     what: format!(
-                        "'{other}' is not a strategy; use sma_cross, rsi_reversion, donchian_breakout or signals_file"
+                        "'{other}' is not a strategy; use sma_cross, ema_cross, rsi_reversion, donchian_breakout or signals_file"
                     ),
                 });
             }
@@ -137,6 +149,18 @@ impl StrategyConfig {
                 }
                 if !conf_ok(*confidence) {
                     return bad("sma_cross", "confidence must be in 0..1");
+                }
+            }
+            StrategyConfig::EmaCross {
+                fast,
+                slow,
+                confidence,
+            } => {
+                if *fast == 0 || fast >= slow {
+                    return bad("ema_cross", "needs 0 < fast < slow");
+                }
+                if !conf_ok(*confidence) {
+                    return bad("ema_cross", "confidence must be in 0..1");
                 }
             }
             StrategyConfig::RsiReversion {
@@ -211,6 +235,14 @@ impl StrategyFactory {
                 },
                 _,
             ) => Box::new(sma_cross::SmaCross::new(*fast, *slow, *confidence, ms)),
+            (
+                StrategyConfig::EmaCross {
+                    fast,
+                    slow,
+                    confidence,
+                },
+                _,
+            ) => Box::new(ema_cross::EmaCross::new(*fast, *slow, *confidence, ms)),
             (
                 StrategyConfig::RsiReversion {
                     period,

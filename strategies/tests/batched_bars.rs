@@ -6,12 +6,14 @@ use pipeline::signal::{Signal, SignalBatch, SignalSource};
 use pipeline::{BarColumns, Symbol};
 use proptest::prelude::*;
 use strategies::donchian::DonchianBreakout;
+use strategies::ema_cross::EmaCross;
 use strategies::rsi_reversion::RsiReversion;
 use strategies::sma_cross::SmaCross;
 
 fn sources() -> Vec<Box<dyn SignalSource>> {
     vec![
         Box::new(SmaCross::new(3, 8, 0.6, 60_000)),
+        Box::new(EmaCross::new(3, 8, 0.6, 60_000)),
         Box::new(RsiReversion::new(5, 30.0, 70.0, 0.6, 60_000)),
         Box::new(DonchianBreakout::new(6, 0.6, 60_000)),
     ]

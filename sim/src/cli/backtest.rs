@@ -15,7 +15,7 @@ pub struct BacktestArgs {
     /// The dataset to replay (see `sim data list`); overrides run.dataset.
     #[arg(long)]
     pub dataset: Option<String>,
-    /// A built-in strategy with its default parameters: sma_cross, rsi_reversion,
+    /// A built-in strategy with its default parameters: sma_cross, ema_cross, rsi_reversion,
     /// donchian_breakout (overrides [strategy]).
     #[arg(long)]
     pub strategy: Option<String>,
