@@ -56,7 +56,7 @@ impl SimExchange {
         };
         self.run_funding(i, open_time, prev_close);
         self.hot[i].last_open = open_time;
-        crate::exchange::keep_bar(&mut self.hot[i].bar, bar);
+        self.hot[i].bar = *bar;
         let h = self.hot[i];
         let may_fill = h.pending || bar.low <= h.down_max || bar.high >= h.up_min;
         let ctx = || {

@@ -16,7 +16,7 @@
 
 use pipeline::{Bar, BarColumns};
 
-use crate::exchange::{SimExchange, keep_bar, valid_prices};
+use crate::exchange::{SimExchange, valid_prices};
 use crate::read::upnl_f64;
 use crate::schedule::SymId;
 
@@ -117,7 +117,7 @@ impl SimExchange {
         }
         if let Some(h) = self.hot.get_mut(sym.index()) {
             h.last_open = last.open_time.0;
-            keep_bar(&mut h.bar, last);
+            h.bar = *last;
         }
     }
 

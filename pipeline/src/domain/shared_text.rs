@@ -35,8 +35,8 @@ enum Repr {
 pub type ClientOrderId = SharedText;
 
 impl SharedText {
-    /// The text. Text kept in place is checked to be UTF-8 on every call (about 150
-    /// instructions; it always is), so hot paths use [`SharedText::as_bytes`] and the
+    /// The text. Text kept in place is checked to be UTF-8 on every call (it always is, but
+    /// the check walks the bytes), so hot paths use [`SharedText::as_bytes`] and the
     /// comparisons, which read the bytes.
     pub fn as_str(&self) -> &str {
         match &self.0 {
