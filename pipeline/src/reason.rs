@@ -117,6 +117,12 @@ reasons! {
     VenueOutcomeUnknown => "venue_outcome_unknown",
         "the venue did not say whether the order was placed (timeout, 503); the ledger was reconciled from the venue",
         "read the venue's orders and positions before retrying; never resend blindly";
+    /// Binance -4028: leverage is set in whole steps from 1 to 125 (the bridge checks entries).
+    /// Last because the codes' declaration order is the order reports list them in: a new
+    /// code goes at the end.
+    LeverageNotValid => "leverage_not_valid",
+        "an entry intent's leverage was not a whole number from 1 to 125, so Binance would refuse it (-4028) or the position would run at a leverage it was not sized for",
+        "send a whole leverage from 1 to the symbol's maximum with every entry intent";
 }
 
 impl Reason {
@@ -130,6 +136,7 @@ impl Reason {
         match self {
             Reason::SymbolNotAvailable => Some(-1121),
             Reason::NotionalBelowMin => Some(-4164),
+            Reason::LeverageNotValid => Some(-4028),
             _ => None,
         }
     }

@@ -4,7 +4,8 @@
 //! Checks in the original's order, first failure wins: a readable symbol and action
 //! (`malformed_intent`, recorded intents only) -> the policy allowlist for entries
 //! (`symbol_not_in_allowlist`) -> a size (`invalid_quantity`, F1: `qty`, or `position_usd` +
-//! `leverage`; an exit without either closes what the venue holds) -> a price
+//! `leverage`; an exit without either closes what the venue holds) -> for entries, a leverage
+//! Binance can set (`leverage_not_valid`: a whole number from 1 to 125) -> a price
 //! (`no_market_price`).
 //!
 //! Sizing (F2): `qty = position_usd * leverage / price`, floored to the MARKET_LOT_SIZE step
@@ -280,6 +281,16 @@ impl IntentBridge {
             ));
         };
         trace.form = sizing.form().into();
+        let leverage = match sizing {
+            Sizing::PositionUsd { leverage, .. } => Some(leverage),
+            _ => f.leverage,
+        };
+        if entry && let Some(lev) = leverage.filter(|l| !valid_leverage(*l)) {
+            return Outcome::drop(
+                Reason::LeverageNotValid,
+                format!("{sym}: leverage {lev} is not a whole number from 1 to {MAX_LEVERAGE}"),
+            );
+        }
         let spec = venue.symbol_spec(sym);
         let step = spec
             .as_ref()
@@ -336,10 +347,6 @@ impl IntentBridge {
                 );
             }
         };
-        let leverage = match sizing {
-            Sizing::PositionUsd { leverage, .. } => Some(leverage),
-            _ => f.leverage,
-        };
         let (tp_price, sl_price) = match (entry, f.side, price) {
             (true, Some(side), Some(p)) => protective_prices(side, p, f.tp_pct, f.sl_pct, tick),
             _ => (None, None),
@@ -359,6 +366,18 @@ impl IntentBridge {
             decision: "EXECUTE",
         })
     }
+}
+
+/// The highest leverage Binance USD-M accepts for any symbol (each symbol's brackets may allow
+/// less; the venue answers that).
+const MAX_LEVERAGE: u32 = 125;
+
+/// Binance sets leverage in whole steps from 1 to [`MAX_LEVERAGE`] (-4028 otherwise): an entry
+/// sized with any other value would run at a leverage it was not sized for.
+fn valid_leverage(leverage: Decimal) -> bool {
+    leverage.fract().is_zero()
+        && leverage >= Decimal::ONE
+        && leverage <= Decimal::from(MAX_LEVERAGE)
 }
 
 /// TP and SL prices for an entry at `price`, rounded to `tick` toward the entry.

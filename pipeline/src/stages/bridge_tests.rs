@@ -176,3 +176,31 @@ fn plan_ids_are_deterministic_16_hex() {
         assert_eq!(hex16(h), format!("{h:016x}"));
     }
 }
+
+#[test]
+fn an_entry_leverage_binance_cannot_set_is_its_own_reason() {
+    for lev in ["2.5", "0.5", "0", "126"] {
+        let out = recorded(&format!(
+            r#"{{"symbol": "BTCUSDT", "action": "BUY", "position_usd": "300", "leverage": "{lev}"}}"#
+        ));
+        // "0" is not a size at all (no positive leverage): F1's reason, checked first.
+        let want = if lev == "0" {
+            Reason::InvalidQuantity
+        } else {
+            Reason::LeverageNotValid
+        };
+        assert_eq!(out.outcome.reason(), Some(want), "leverage {lev}");
+    }
+    let out =
+        recorded(r#"{"symbol": "BTCUSDT", "action": "BUY", "qty": "0.01", "leverage": "7.5"}"#);
+    assert_eq!(out.outcome.reason(), Some(Reason::LeverageNotValid));
+    let out = recorded(
+        r#"{"symbol": "BTCUSDT", "action": "BUY", "position_usd": "300", "leverage": "125"}"#,
+    );
+    assert!(out.outcome.is_pass(), "{:?}", out.outcome);
+    // An exit reduces a position at whatever leverage it runs: its leverage is not checked.
+    let out =
+        recorded(r#"{"symbol": "BTCUSDT", "action": "CLOSE", "qty": "0.01", "leverage": "7.5"}"#);
+    assert_ne!(out.outcome.reason(), Some(Reason::LeverageNotValid));
+    assert_eq!(Reason::LeverageNotValid.binance_code(), Some(-4028));
+}
