@@ -60,7 +60,7 @@ impl Pbo {
 /// length `T`, in time order) with `blocks` CSCV blocks (even, 2 to [`MAX_BLOCKS`]; each block
 /// must hold at least two periods, so `T >= 2 * blocks`).
 pub fn pbo(performance: &[Vec<f64>], blocks: usize) -> Result<Pbo, OverfitError> {
-    if blocks < 2 || blocks % 2 != 0 || blocks > MAX_BLOCKS {
+    if blocks < 2 || !blocks.is_multiple_of(2) || blocks > MAX_BLOCKS {
         return Err(OverfitError::InvalidBlocks {
             blocks,
             max: MAX_BLOCKS,
