@@ -56,7 +56,7 @@ fn slurm_array_job_runs_sim_in_each_task() {
 
         // The same command outside Slurm writes the same bars.
         let local_home = sb.path(&format!("local-{id}"));
-        let status = Command::new(env!("CARGO_BIN_EXE_sim"))
+        let local_run = Command::new(env!("CARGO_BIN_EXE_sim"))
             .args([
                 "data",
                 "synth",
@@ -71,7 +71,7 @@ fn slurm_array_job_runs_sim_in_each_task() {
             .env_remove("SIM_LOG")
             .output()
             .expect("sim runs");
-        assert!(status.status.success(), "{status:?}");
+        assert!(local_run.status.success(), "{local_run:?}");
         let in_slurm = fs::read(only_parquet(&work.join(format!("home-{id}/cache"))));
         let local = fs::read(only_parquet(&local_home.join("cache")));
         assert_eq!(
