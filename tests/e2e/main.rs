@@ -16,4 +16,6 @@ mod real_data;
 mod report;
 mod scenarios;
 mod serve;
+mod slurm;
+mod slurm_cluster;
 mod support;
