@@ -175,6 +175,35 @@ fn an_order_whose_connection_dropped_is_not_doubled() {
 }
 
 #[test]
+fn an_executed_order_whose_read_back_fails_once_is_read_back_again() {
+    // Issue 24 item 2: the placement's answer is lost (503 after executing) and the first
+    // read-back answers 500. The read-back is retried with backoff, so the executed order is
+    // the answer, never a refusal.
+    let faults = Faults {
+        errors: vec![
+            ErrorFault {
+                path: "/fapi/v1/order".into(),
+                method: Some("POST".into()),
+                status: 503,
+                kind: Some("unknown".into()),
+                count: 1,
+                execute: true,
+            },
+            ErrorFault {
+                path: "/fapi/v1/order".into(),
+                method: Some("GET".into()),
+                status: 500,
+                kind: None,
+                count: 1,
+                execute: false,
+            },
+        ],
+        ..Faults::default()
+    };
+    no_double_after(faults, "t-503-500");
+}
+
+#[test]
 fn a_503_that_did_not_execute_is_sent_again_once() {
     let faults = Faults {
         errors: vec![ErrorFault {
