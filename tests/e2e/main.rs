@@ -10,6 +10,7 @@ mod exchange_info;
 mod golden;
 mod latency;
 mod live;
+mod live_recovery;
 mod loop_paths;
 mod parity;
 mod real_data;

@@ -133,6 +133,27 @@ impl OrderLifecycle {
         }
     }
 
+    /// Follows an open reduce-only order of `sym` like a TP/SL of this session: an order an
+    /// earlier session left protecting a position it now holds, or a leg placed by recovery.
+    /// It is forgotten when it finishes and cancelled once the position is flat.
+    pub fn adopt_protective(&mut self, sym: &Symbol, order_id: i64) {
+        let ids = self.protective.entry(sym.clone()).or_default();
+        if !ids.contains(&order_id) {
+            ids.push(order_id);
+        }
+    }
+
+    /// True when the order is one this session follows (awaiting its fill, or a TP/SL leg).
+    pub fn follows(&self, order_id: i64) -> bool {
+        self.awaiting_fill.iter().any(|(id, _)| *id == order_id)
+            || self.protective.values().any(|ids| ids.contains(&order_id))
+    }
+
+    /// True when `sym` has a TP/SL leg followed.
+    pub fn protects(&self, sym: &Symbol) -> bool {
+        self.protective.get(sym).is_some_and(|ids| !ids.is_empty())
+    }
+
     /// Counts the TP/SL legs placed for `sym` and remembers the placed ones.
     fn count_protective(
         &mut self,
