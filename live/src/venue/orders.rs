@@ -174,9 +174,15 @@ impl LiveVenue {
                 Err(e) => return Err(e),
             }
             let a = self.client.query_algo_order(order)?;
-            if a.state.status.is_final() {
-                self.tracker.forget_algo(a.state.order_id);
+            if !a.state.status.is_final() {
+                // The cancel did not happen: say so, so the caller tries again (an Ok here made
+                // the orphan cancel forget a stop that still rests at the venue).
+                return Err(VenueError::Unknown(format!(
+                    "cancelling conditional order {} got no answer; it is still {:?}",
+                    a.state.order_id, a.state.status
+                )));
             }
+            self.tracker.forget_algo(a.state.order_id);
             return Ok(a.state);
         }
         let s = match self.client.cancel_order(symbol, order) {

@@ -467,6 +467,9 @@ impl<J: Journal> Pipeline<J> {
             warn!(error = %e, "the venue's events could not be read");
             events.clear();
         } else if events.is_empty() {
+            // A TP/SL cancel that got no answer is tried again (nothing to do otherwise).
+            self.orders
+                .cancel_orphans(&self.ledger, venue, &mut self.funnel.venue);
             self.expect_events =
                 !self.ledger.is_flat() || !self.orders.is_idle() || self.resync_pending > 0;
         } else {

@@ -283,6 +283,27 @@ fn conditional_orders_go_to_the_algo_service_and_can_be_cancelled() {
             .iter()
             .any(|o| o.order_id == placed.order_id)
     );
+    // A cancel that gets a 503 without happening is an unknown outcome, not a cancel: the
+    // stop still rests, and the next try cancels it.
+    set_faults(
+        &server,
+        &Faults {
+            errors: vec![ErrorFault {
+                path: "/fapi/v1/algoOrder".into(),
+                method: Some("DELETE".into()),
+                status: 503,
+                kind: Some("unknown".into()),
+                count: 1,
+                execute: false,
+            }],
+            ..Faults::default()
+        },
+    );
+    let lost = v.cancel_order(&btc(), &OrderRef::Id(placed.order_id));
+    assert!(
+        matches!(lost, Err(pipeline::venue::VenueError::Unknown(_))),
+        "{lost:?}"
+    );
     let c = v
         .cancel_order(&btc(), &OrderRef::Id(placed.order_id))
         .expect("cancel");
