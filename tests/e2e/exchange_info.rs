@@ -62,7 +62,7 @@ fn import_refuses_a_zero_tick_or_step_naming_symbol_and_filter() {
     let text = pipeline::exchange_info::snapshots::snapshot_json(
         pipeline::exchange_info::Environment::Mainnet,
     );
-    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut json: serde_json::Value = serde_json::from_str(text).expect("json");
     let btc = json["symbols"]
         .as_array_mut()
         .expect("symbols")

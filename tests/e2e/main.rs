@@ -5,6 +5,7 @@
 mod backtest;
 mod check;
 mod conformance;
+mod crash_cycles;
 mod diff;
 mod exchange_info;
 mod golden;
