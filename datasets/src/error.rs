@@ -6,12 +6,32 @@
 
 use std::path::{Path, PathBuf};
 
+/// Text quoted from a data file, safe for a terminal: control characters and bytes that were
+/// not UTF-8 (a binary file read as CSV) are written as escapes, and a long quote is cut, so
+/// an error never echoes raw binary.
+pub fn printable(text: &str) -> String {
+    const MAX_CHARS: usize = 160;
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() || c == char::REPLACEMENT_CHARACTER {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The error type of the `datasets` crate.
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
     /// One row (or one value) of a data file is wrong. `place` is `line 1042` for text files
     /// and `row 17` for Parquet files.
-    #[error("{file} {place}: {what}; {fix}")]
+    #[error("{file} {place}: {}; {fix}", printable(what))]
     Row {
         file: String,
         place: String,
@@ -19,7 +39,7 @@ pub enum DatasetError {
         fix: String,
     },
     /// A whole file is unusable (unknown layout, missing column, empty, ...).
-    #[error("{file}: {what}; {fix}")]
+    #[error("{file}: {}; {fix}", printable(what))]
     File {
         file: String,
         what: String,
@@ -112,5 +132,20 @@ mod tests {
         );
         assert_eq!(e.line(), Some(1042));
         assert_eq!(DatasetError::Invalid("x".into()).line(), None);
+        let binary = DatasetError::Row {
+            file: "junk.csv".into(),
+            place: "line 1".into(),
+            what: format!(
+                "bad row '{}'",
+                String::from_utf8_lossy(b"\x1b[2J\x00\xff\xfe")
+            ),
+            fix: "fix it".into(),
+        }
+        .to_string();
+        assert!(
+            !binary.contains('\u{1b}') && !binary.contains('\0') && !binary.contains('\u{fffd}'),
+            "{binary:?}"
+        );
+        assert!(binary.contains("\\u{1b}"), "{binary}");
     }
 }

@@ -16,6 +16,7 @@
 //!   volatility, Student-t shocks, intraday seasonality, tick rounding).
 //! - [`stats`]: the statistics the synthetic model is calibrated on.
 //! - [`fetch`](mod@fetch): download and verify Binance public-data archives.
+//! - [`sidecar`]: a `.CHECKSUM` beside a file, checked by `sim data verify` and `import`.
 //! - [`user`]: user datasets: import a file, synthesise any symbols and range.
 //! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
 //!
@@ -34,6 +35,7 @@ pub mod home;
 mod parquet;
 mod row_check;
 pub mod series;
+pub mod sidecar;
 pub mod stats;
 pub mod synth;
 pub mod text;

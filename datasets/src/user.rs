@@ -27,6 +27,7 @@ pub struct ImportRequest<'a> {
 pub fn import_file(home: &DataHome, req: &ImportRequest<'_>) -> Result<(CatalogEntry, LoadedFile)> {
     check_name(req.name)?;
     let abs = std::fs::canonicalize(req.path).map_err(|e| DatasetError::io("find", req.path, e))?;
+    crate::sidecar::check_beside(&abs)?;
     let opts = FileOptions {
         symbol: req.symbol.clone(),
         interval: req.interval,

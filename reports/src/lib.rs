@@ -206,7 +206,18 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Reads the run folder `run_dir` and writes `report.html` and `charts/*.png` into `out_dir`.
 pub fn write_report(run_dir: &Path, out_dir: &Path) -> Result<Written, ReportError> {
-    let run = RunFolder::load(run_dir)?;
+    write_report_as(run_dir, out_dir, run_dir)
+}
+
+/// [`write_report`] for a run folder still under its temporary name (`sim backtest` reports
+/// before it publishes the folder): the page names the folder `shown_dir`, where it will be.
+pub fn write_report_as(
+    run_dir: &Path,
+    out_dir: &Path,
+    shown_dir: &Path,
+) -> Result<Written, ReportError> {
+    let mut run = RunFolder::load(run_dir)?;
+    run.dir = shown_dir.to_path_buf();
     let derived = Derived::new(&run);
     let charts = draw_charts(&run, &derived)?;
     let chart_dir = out_dir.join("charts");

@@ -41,6 +41,27 @@ pub fn read_file(path: &Path) -> anyhow::Result<ExchangeInfo> {
     Ok(ExchangeInfo::from_json(&text, &path.display().to_string())?)
 }
 
+/// Refuses a file where a symbol's `PRICE_FILTER.tickSize` or `LOT_SIZE.stepSize` is not
+/// above 0: nothing can be rounded to such a grid, and every order would be refused later
+/// with advice that does not fit (Binance never publishes a zero increment).
+fn refuse_zero_increments(file: &Path, info: &ExchangeInfo) -> anyhow::Result<()> {
+    for s in info.symbols() {
+        for (filter, value) in [
+            ("PRICE_FILTER.tickSize", s.price_filter.tick_size),
+            ("LOT_SIZE.stepSize", s.lot_size.step_size),
+        ] {
+            if value <= rust_decimal::Decimal::ZERO {
+                bail!(
+                    "{}: {} has {filter} {value}, which must be above 0; save the exchange info again from GET /fapi/v1/exchangeInfo, or fix that value",
+                    file.display(),
+                    s.symbol
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Validates `file` and stores it under `name`; returns the stored path and the parsed info.
 /// The copy is written to a temporary file and renamed, so a failed import leaves nothing behind.
 pub fn import(file: &Path, name: &str) -> anyhow::Result<(PathBuf, ExchangeInfo)> {
@@ -61,6 +82,7 @@ pub fn import(file: &Path, name: &str) -> anyhow::Result<(PathBuf, ExchangeInfo)
             file.display()
         );
     }
+    refuse_zero_increments(file, &info)?;
     let dir = store_dir();
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dest = dir.join(format!("{name}.json"));

@@ -121,9 +121,24 @@ pub fn load_session(dir: &Path, interval: Option<Interval>) -> anyhow::Result<Se
     })
 }
 
+/// A session folder without `summary.json` was not finished (killed, or still running): its
+/// journals and `bars.csv` hold everything up to that moment, but the fills, trades and
+/// summary a comparison needs were never written. Says so, with what to do.
+fn refuse_unfinished(dir: &Path) -> anyhow::Result<()> {
+    let is_session = dir.join("bars.csv").exists() && dir.join("orders.jsonl").exists();
+    if is_session && !dir.join("summary.json").exists() {
+        bail!(
+            "{} is a `sim live` session that did not finish (no summary.json: killed, or still running), so it cannot be replayed; its orders.jsonl, results.jsonl and bars.csv are complete up to where it stopped. Replay a session that ended (Ctrl-C, --bars or --duration)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Replays the session in `dir` into the run folder `out` and compares the two (the session is
 /// `a`, the replay `b`); the comparison is also written to `out/parity.json`.
 pub fn replay(dir: &Path, out: &Path) -> anyhow::Result<(BacktestOutcome, Parity)> {
+    refuse_unfinished(dir)?;
     let s = load_session(dir, None)?;
     let series: Vec<&BarSeries> = s.series.iter().collect();
     let name = format!("session {}", dir.display());

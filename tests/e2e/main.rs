@@ -5,11 +5,13 @@
 mod backtest;
 mod check;
 mod conformance;
+mod crash_cycles;
 mod diff;
 mod exchange_info;
 mod golden;
 mod latency;
 mod live;
+mod live_recovery;
 mod loop_paths;
 mod parity;
 mod real_data;

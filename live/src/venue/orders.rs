@@ -6,6 +6,9 @@
 //! "Unknown error", a lost answer), the order is first read back by that id: found, it is the
 //! answer (no second order); "does not exist" (-2013), it is sent once more under the same id;
 //! a -4116 "clientOrderId is duplicated" also means it exists and is read back.
+//! A read-back that itself gets no answer is tried again with backoff ([`READBACK_ATTEMPTS`]);
+//! only then does the outcome stay unknown, and the pipeline takes the position as the venue
+//! reports it at its next sync.
 //! Known limit: a request still in flight inside the venue when the read-back says "does not
 //! exist" could land after the resend; Binance refuses the second one with -4116 only while the
 //! first is open. The pause before the read-back (`readback_delay`) narrows that window.
@@ -59,6 +62,11 @@ pub fn client_order_id(order: &CheckedOrder) -> String {
     }
 }
 
+/// How many times an order whose placement had an unknown outcome is read back before the
+/// outcome stays unknown (pauses of `readback_delay`, doubled each time: 300 ms to 2.4 s by
+/// default, 4.5 s in all).
+pub const READBACK_ATTEMPTS: u32 = 4;
+
 fn not_found(e: &VenueError) -> bool {
     matches!(e, VenueError::Rejected(r) if r.code == -2013 || r.code == -2011)
 }
@@ -79,8 +87,7 @@ impl LiveVenue {
                 Err(e) if duplicate(&e) => return self.read_back(order, &cid),
                 Err(VenueError::Unknown(why)) => {
                     warn!(client_order_id = %cid, %why, "order outcome unknown; reading it back");
-                    std::thread::sleep(self.cfg.readback_delay);
-                    match self.read_back(order, &cid) {
+                    match self.read_back_patiently(order, &cid) {
                         Ok(s) => return Ok(s),
                         Err(e) if not_found(&e) => unknown = Some(why),
                         Err(e) => {
@@ -108,6 +115,32 @@ impl LiveVenue {
             let s = self.client.place_order(order, cid)?;
             self.tracker.observe(&s);
             Ok(s)
+        }
+    }
+
+    /// [`Self::read_back`] after `readback_delay`, tried again with a doubled pause while
+    /// the read-back itself has no answer (a 5xx, a timeout, a 429), at most
+    /// [`READBACK_ATTEMPTS`] times: a read-back that fails once must not turn an order that
+    /// executed into a refusal. "Does not exist" and refusals are answers and end it at once.
+    fn read_back_patiently(
+        &mut self,
+        order: &CheckedOrder,
+        cid: &str,
+    ) -> Result<OrderState, VenueError> {
+        let mut pause = self.cfg.readback_delay;
+        let mut attempt = 1;
+        loop {
+            std::thread::sleep(pause);
+            match self.read_back(order, cid) {
+                Err(e @ (VenueError::Unknown(_) | VenueError::Unavailable(_)))
+                    if attempt < READBACK_ATTEMPTS =>
+                {
+                    warn!(client_order_id = %cid, attempt, error = %e, "read-back failed; trying again");
+                    attempt += 1;
+                    pause = pause.saturating_mul(2);
+                }
+                other => return other,
+            }
         }
     }
 
@@ -141,9 +174,15 @@ impl LiveVenue {
                 Err(e) => return Err(e),
             }
             let a = self.client.query_algo_order(order)?;
-            if a.state.status.is_final() {
-                self.tracker.forget_algo(a.state.order_id);
+            if !a.state.status.is_final() {
+                // The cancel did not happen: say so, so the caller tries again (an Ok here made
+                // the orphan cancel forget a stop that still rests at the venue).
+                return Err(VenueError::Unknown(format!(
+                    "cancelling conditional order {} got no answer; it is still {:?}",
+                    a.state.order_id, a.state.status
+                )));
             }
+            self.tracker.forget_algo(a.state.order_id);
             return Ok(a.state);
         }
         let s = match self.client.cancel_order(symbol, order) {

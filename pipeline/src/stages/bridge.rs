@@ -381,7 +381,7 @@ fn valid_leverage(leverage: Decimal) -> bool {
 }
 
 /// TP and SL prices for an entry at `price`, rounded to `tick` toward the entry.
-fn protective_prices(
+pub(crate) fn protective_prices(
     side: Side,
     price: Price,
     tp_pct: Option<Decimal>,

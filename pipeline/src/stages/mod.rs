@@ -14,6 +14,8 @@
 //!   [`holding`]: the direction of one symbol's position as the ledger reports it.
 //! - `order_lifecycle`: accepted orders followed at the venue (fills awaited, TP/SL legs placed
 //!   on a late fill, orphan TP/SL cancelled once the position is flat).
+//! - [`recovery`]: the orders an earlier session left at the venue, sorted at start (own ones
+//!   protecting nothing cancelled, protective ones followed) and a taken-over position protected.
 //! - [`journal`]: the [`Journal`] sink every intent, plan, permit, order and venue answer goes to.
 //! - [`config`]: the stages' serde configs ([`PipelineConfig`]).
 //! - [`on_bars`]: [`OnBars`], how a stage with state per bar is fed single bars and runs of
@@ -43,6 +45,7 @@ pub mod payload;
 pub mod permit;
 pub mod pipeline;
 pub mod plan_header;
+pub mod recovery;
 pub mod trader;
 
 mod round;

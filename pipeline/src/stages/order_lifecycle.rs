@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::EvalType;
 use super::executor::{ExecResult, Executor, ProtectiveOrder};
@@ -19,7 +19,7 @@ use super::permit::PermittedPlan;
 use super::plan_header::PlanMessage;
 use crate::domain::Symbol;
 use crate::funnel::VenueCounts;
-use crate::venue::{OrderRef, Venue, VenueEvent};
+use crate::venue::{OrderRef, Venue, VenueError, VenueEvent};
 
 /// The orders the pipeline still follows at the venue.
 #[derive(Debug, Default)]
@@ -115,7 +115,8 @@ impl OrderLifecycle {
             return;
         }
         // One flat symbol at a time, in symbol order (cancels change no position), without
-        // collecting them first.
+        // collecting them first; cancels that got no answer are put back afterwards.
+        let mut retry = Vec::new();
         while let Some(s) = self
             .protective
             .keys()
@@ -125,12 +126,42 @@ impl OrderLifecycle {
             for id in self.protective.remove(&s).unwrap_or_default() {
                 match venue.cancel_order(&s, &OrderRef::Id(id)) {
                     Ok(_) => counts.protective_cancelled += 1,
+                    // No answer (timeout, 5xx, a ban): the order may still rest at the venue,
+                    // protecting nothing; tried again at the next sync.
+                    Err(e @ (VenueError::Unknown(_) | VenueError::Unavailable(_))) => {
+                        warn!(symbol = %s, order_id = id, error = %e, "TP/SL cancel got no answer; trying again at the next bar");
+                        retry.push((s.clone(), id));
+                    }
                     Err(e) => {
                         debug!(symbol = %s, order_id = id, error = %e, "TP/SL cancel refused")
                     }
                 }
             }
         }
+        for (s, id) in retry {
+            self.protective.entry(s).or_default().push(id);
+        }
+    }
+
+    /// Follows an open reduce-only order of `sym` like a TP/SL of this session: an order an
+    /// earlier session left protecting a position it now holds, or a leg placed by recovery.
+    /// It is forgotten when it finishes and cancelled once the position is flat.
+    pub fn adopt_protective(&mut self, sym: &Symbol, order_id: i64) {
+        let ids = self.protective.entry(sym.clone()).or_default();
+        if !ids.contains(&order_id) {
+            ids.push(order_id);
+        }
+    }
+
+    /// True when the order is one this session follows (awaiting its fill, or a TP/SL leg).
+    pub fn follows(&self, order_id: i64) -> bool {
+        self.awaiting_fill.iter().any(|(id, _)| *id == order_id)
+            || self.protective.values().any(|ids| ids.contains(&order_id))
+    }
+
+    /// True when `sym` has a TP/SL leg followed.
+    pub fn protects(&self, sym: &Symbol) -> bool {
+        self.protective.get(sym).is_some_and(|ids| !ids.is_empty())
     }
 
     /// Counts the TP/SL legs placed for `sym` and remembers the placed ones.

@@ -28,6 +28,7 @@ use super::order_lifecycle::OrderLifecycle;
 use super::payload::IntentPayload;
 use super::permit::PermitGate;
 use super::plan_header::PlanMessage;
+use super::recovery::{Protection, Recovery, RecoveryCtx, Unprotected};
 use super::trader::Trader;
 use super::{EvalType, Outcome, Stage};
 use crate::domain::{Bar, BarColumns, Symbol, TimestampMs};
@@ -57,7 +58,16 @@ pub struct Pipeline<J: Journal = NullJournal> {
     events: Vec<VenueEvent>,
     /// The venue's positions, read into this kept buffer (no allocation per plan).
     positions: Vec<PositionAmount>,
+    /// TP/SL distances for a position taken over from the venue (recovery).
+    protection: Protection,
+    /// Syncs left in which to take the venue's positions after an order whose outcome stayed
+    /// unknown (0: none pending); see [`Self::resync_after_unknown`].
+    resync_pending: u8,
 }
+
+/// How many syncs after an unknown outcome still read the venue's positions and protect
+/// what they find (a MARKET order can fill a bar later).
+const RESYNC_SYNCS: u8 = 3;
 
 impl Pipeline<NullJournal> {
     /// A pipeline without a journal.
@@ -109,6 +119,15 @@ impl<J: Journal> Pipeline<J> {
             orders: OrderLifecycle::default(),
             events: Vec::new(),
             positions: Vec::new(),
+            protection: if cfg.executor.place_tp_sl {
+                Protection {
+                    tp_pct: cfg.trader.tp_pct,
+                    sl_pct: cfg.trader.sl_pct,
+                }
+            } else {
+                Protection::default()
+            },
+            resync_pending: 0,
         }
     }
 
@@ -187,6 +206,51 @@ impl<J: Journal> Pipeline<J> {
         }
         self.expect_events |= !self.ledger.is_flat();
         found.len()
+    }
+
+    /// Sorts the open orders an earlier session left at the venue and protects the positions
+    /// the ledger took over (see `recovery`); call after [`Self::reconcile`], before the first
+    /// bar. `Err`: the open orders could not be read, nothing was changed.
+    pub fn recover_orders<V: Venue + ?Sized>(
+        &mut self,
+        venue: &mut V,
+        policy: Unprotected,
+    ) -> Result<Recovery, crate::venue::VenueError> {
+        let out = RecoveryCtx {
+            ledger: &self.ledger,
+            orders: &mut self.orders,
+            journal: &mut self.journal,
+            protection: self.protection,
+            seq: &mut self.seq,
+        }
+        .run(venue, policy)?;
+        self.expect_events |= !self.orders.is_idle();
+        Ok(out)
+    }
+
+    /// After an order whose outcome stayed unknown: the venue's positions are taken as the
+    /// truth and protected at the next syncs (the order may have executed, or fill later).
+    fn resync_after_unknown<V: Venue + ?Sized>(&mut self, venue: &mut V) {
+        self.resync_pending -= 1;
+        self.reconcile(venue);
+        let unprotected = self
+            .ledger
+            .positions()
+            .any(|(s, _)| !self.orders.protects(s));
+        if !unprotected {
+            return;
+        }
+        match self.recover_orders(venue, Unprotected::Protect) {
+            Ok(r) => {
+                if r.unprotected.is_empty() {
+                    self.resync_pending = 0;
+                }
+                for f in &r.failed {
+                    warn!(problem = %f, "after an unknown outcome");
+                }
+            }
+            Err(e) => warn!(error = %e, "after an unknown outcome: open orders not readable"),
+        }
     }
 
     pub fn funnel(&self) -> &Funnel {
@@ -339,13 +403,16 @@ impl<J: Journal> Pipeline<J> {
         let result = match exec.outcome {
             Outcome::Pass(ref r) => r,
             Outcome::Drop(d) => {
-                if exec.sent {
+                let unknown = d.reason() == Reason::VenueOutcomeUnknown;
+                // An unknown outcome is not a refusal: the order may have executed.
+                if exec.sent && !unknown {
                     self.funnel.venue.orders_refused.bump(eval);
                 }
-                let unknown = d.reason() == Reason::VenueOutcomeUnknown;
                 self.drop_traced(at(Stage::Executor), d, trace);
                 if unknown {
                     self.reconcile(venue);
+                    self.resync_pending = RESYNC_SYNCS;
+                    self.expect_events = true;
                 }
                 return;
             }
@@ -392,12 +459,19 @@ impl<J: Journal> Pipeline<J> {
 
     /// Reads the venue's new events into the kept buffer and applies them.
     fn sync_events<V: Venue + ?Sized>(&mut self, venue: &mut V) {
+        if self.resync_pending > 0 {
+            self.resync_after_unknown(venue);
+        }
         let mut events = std::mem::take(&mut self.events);
         if let Err(e) = venue.drain_events_into(&mut events) {
             warn!(error = %e, "the venue's events could not be read");
             events.clear();
         } else if events.is_empty() {
-            self.expect_events = !self.ledger.is_flat() || !self.orders.is_idle();
+            // A TP/SL cancel that got no answer is tried again (nothing to do otherwise).
+            self.orders
+                .cancel_orphans(&self.ledger, venue, &mut self.funnel.venue);
+            self.expect_events =
+                !self.ledger.is_flat() || !self.orders.is_idle() || self.resync_pending > 0;
         } else {
             self.apply_venue_events(&events, venue);
             events.clear();

@@ -348,6 +348,33 @@ fn an_entry_filled_after_the_answer_gets_its_tp_and_sl_once_it_fills() {
 }
 
 #[test]
+fn a_stop_whose_cancel_got_no_answer_is_cancelled_at_the_next_bar() {
+    let mut p = Pipeline::new(&PipelineConfig::default());
+    let mut v = FakeVenue::new();
+    let b = bar(0, 71_000.0);
+    step(
+        &mut p,
+        &mut v,
+        "BTCUSDT",
+        &b,
+        &[signal("BTCUSDT", Action::Buy, 0.9, &b)],
+    );
+    let tp = v
+        .open
+        .iter()
+        .find(|o| o.order_type == crate::order::OrderType::TakeProfitMarket)
+        .map(|o| o.order_id);
+    v.trigger(tp.expect("tp resting"));
+    v.unknown_cancels = 1;
+    step(&mut p, &mut v, "BTCUSDT", &bar(1, 72_500.0), &[]);
+    assert!(p.ledger().is_flat());
+    assert_eq!(v.open.len(), 1, "the stop's cancel got no answer");
+    step(&mut p, &mut v, "BTCUSDT", &bar(2, 72_500.0), &[]);
+    assert!(v.open.is_empty(), "the stop was cancelled at the next bar");
+    assert_eq!(p.funnel().venue.protective_cancelled, 1);
+}
+
+#[test]
 fn a_take_profit_fill_flattens_the_ledger_and_cancels_the_stop() {
     let mut p = Pipeline::new(&PipelineConfig::default());
     let mut v = FakeVenue::new();
@@ -382,5 +409,39 @@ fn a_take_profit_fill_flattens_the_ledger_and_cancels_the_stop() {
     let placed = v.placed.len();
     step(&mut p, &mut v, "BTCUSDT", &bar(2, 72_500.0), &[]);
     step(&mut p, &mut v, "BTCUSDT", &bar(3, 72_500.0), &[]);
+    assert_eq!(v.placed.len(), placed);
+}
+
+#[test]
+fn an_unknown_outcome_that_executed_is_taken_and_protected_at_the_next_sync() {
+    let mut p = Pipeline::new(&PipelineConfig::default());
+    let mut v = FakeVenue::new();
+    let b = bar(0, 71_000.0);
+    v.unknown_next = true;
+    step(
+        &mut p,
+        &mut v,
+        "BTCUSDT",
+        &b,
+        &[signal("BTCUSDT", Action::Buy, 0.9, &b)],
+    );
+    assert_eq!(
+        *p.funnel().venue.orders_refused.get(EvalType::Entry),
+        0,
+        "an unknown outcome is not a refusal"
+    );
+    // The order did execute; only its answer was lost.
+    v.set_position("BTCUSDT", dec!(0.004));
+    step(&mut p, &mut v, "BTCUSDT", &bar(1, 71_000.0), &[]);
+    assert_eq!(p.ledger().amt(&sym("BTCUSDT")), dec!(0.004));
+    let stop = v
+        .open
+        .iter()
+        .find(|o| o.order_type == crate::order::OrderType::StopMarket)
+        .expect("the position got its stop-loss");
+    assert!(stop.reduce_only && stop.side == crate::order::Side::Sell);
+    // Protected: the next bars place nothing more.
+    let placed = v.placed.len();
+    step(&mut p, &mut v, "BTCUSDT", &bar(2, 71_000.0), &[]);
     assert_eq!(v.placed.len(), placed);
 }

@@ -26,6 +26,8 @@ pub(crate) struct FakeVenue {
     pub placed: Vec<CheckedOrder>,
     pub reject_next: Option<Reject>,
     pub unknown_next: bool,
+    /// The next this many cancels get no answer ("outcome unknown") and change nothing.
+    pub unknown_cancels: u32,
     pub fail_positions: bool,
     /// MARKET orders answer NEW and rest until [`FakeVenue::fill_market`] (like a backtest's
     /// `next_open` fill).
@@ -59,6 +61,7 @@ impl FakeVenue {
             placed: Vec::new(),
             reject_next: None,
             unknown_next: false,
+            unknown_cancels: 0,
             fail_positions: false,
             defer_market: false,
             open: Vec::new(),
@@ -223,6 +226,10 @@ impl Venue for FakeVenue {
         _symbol: &Symbol,
         order: &OrderRef,
     ) -> Result<OrderState, VenueError> {
+        if self.unknown_cancels > 0 {
+            self.unknown_cancels -= 1;
+            return Err(VenueError::Unknown("timeout".into()));
+        }
         let OrderRef::Id(id) = order else {
             return Err(VenueError::Rejected(Reject::unknown_order()));
         };

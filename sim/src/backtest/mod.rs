@@ -10,6 +10,7 @@
 mod csv_text;
 pub mod journal_files;
 pub mod journal_thread;
+mod partials;
 pub mod price_candles;
 pub mod recorded_intents;
 mod run_loop;
@@ -46,6 +47,9 @@ pub struct BacktestOutcome {
     pub summary: Summary,
     pub funnel_table: String,
     pub explanation: Vec<String>,
+    /// Hidden partial folders of killed runs (`.NAME.partial-<pid>` of a process that is
+    /// gone) removed from the run folder's parent at start.
+    pub removed_partials: Vec<PathBuf>,
 }
 
 /// Runs `spec` over `dataset` against `info` and writes the run folder `out`.
@@ -84,17 +88,52 @@ pub struct SeriesRun<'a> {
     pub info_name: &'a str,
 }
 
+/// [`run`], with `finish` writing more into the run folder (the report) before it is
+/// published: a run folder appears under its name only once everything in it is written.
+pub fn run_finishing(
+    spec: &RunSpec,
+    dataset: &Dataset,
+    info: ExchangeInfo,
+    info_name: &str,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    finish: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<BacktestOutcome> {
+    let series = select_series(spec, dataset)?;
+    let run = SeriesRun {
+        spec,
+        label: (dataset.name(), dataset.is_synthetic()),
+        series: &series,
+        trade_from: &BTreeMap::new(),
+        info,
+        info_name,
+    };
+    run_series_finishing(run, out, progress, finish)
+}
+
 /// [`run`] over given series, into the run folder `out`.
 pub fn run_series(
     run: SeriesRun<'_>,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
+    run_series_finishing(run, out, progress, &mut |_| Ok(()))
+}
+
+/// [`run_series`], with `finish` called on the finished temporary folder before it is
+/// published. If `finish` fails, the run's own files are complete: the folder is published
+/// and the error returned (the caller says what to retry).
+pub fn run_series_finishing(
+    run: SeriesRun<'_>,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    finish: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<BacktestOutcome> {
     let problems = run.spec.topology.problems();
     if let Some(p) = problems.first() {
         bail!("{}: topology: {}", run.spec.source, p.message);
     }
-    let tmp = temp_dir_for(out)?;
+    let (tmp, removed_partials) = temp_dir_for(out)?;
     let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, progress) {
         Ok(done) => done,
         Err(e) => {
@@ -103,12 +142,15 @@ pub fn run_series(
             return Err(e);
         }
     };
+    let finished = finish(&tmp);
     publish(&tmp, out)?;
+    finished?;
     Ok(BacktestOutcome {
         dir: out.to_path_buf(),
         summary,
         funnel_table,
         explanation,
+        removed_partials,
     })
 }
 
@@ -336,7 +378,9 @@ fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec
         .collect()
 }
 
-fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
+/// The hidden temporary folder a run is written in (`.NAME.partial-<pid>` beside `out`),
+/// after removing the partial folders that killed runs left there; returns both.
+fn temp_dir_for(out: &Path) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -346,12 +390,13 @@ fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
     let name = out
         .file_name()
         .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+    let removed = partials::remove_stale(parent)?;
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
     }
     std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    Ok(tmp)
+    Ok((tmp, removed))
 }
 
 /// Replaces `out` with the finished temporary folder. A previous run in `out` is moved aside

@@ -43,6 +43,78 @@ pub struct RecordedIntents {
     lines: BTreeMap<String, Vec<usize>>,
 }
 
+/// The intent fields that must be numbers (a number, or a string holding a decimal).
+const NUMBER_FIELDS: [&str; 7] = [
+    "qty",
+    "quantity",
+    "position_usd",
+    "leverage",
+    "price",
+    "tp_pct",
+    "sl_pct",
+];
+
+/// Refuses a number field that holds no number (`"position_usd": "abc"`), which the bridge
+/// would otherwise take as absent and report as "no size".
+fn check_numbers(p: &IntentPayload, path: &Path, n: usize) -> anyhow::Result<()> {
+    for key in NUMBER_FIELDS {
+        let ok = match p.fields().get(key) {
+            None | Some(serde_json::Value::Null | serde_json::Value::Number(_)) => true,
+            Some(serde_json::Value::String(s)) => {
+                let t = s.trim();
+                t.parse::<rust_decimal::Decimal>().is_ok()
+                    || rust_decimal::Decimal::from_scientific(t).is_ok()
+            }
+            Some(_) => false,
+        };
+        if !ok {
+            let v = p
+                .fields()
+                .get(key)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            bail!(
+                "{} line {n}: \"{key}\": {v} is not a number; write a number or a quoted decimal such as \"300\"",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What makes the bridge drop this intent, said up front: no action, or an entry with no size.
+fn missing_part(p: &IntentPayload) -> Option<&'static str> {
+    let f = p.fields();
+    let text = |k: &str| {
+        f.get(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_uppercase)
+    };
+    let action = text("action").or_else(|| text("side"));
+    let Some(action) = action else {
+        return Some(
+            "the intent has no \"action\" (BUY, SELL or CLOSE); the bridge will drop it as malformed",
+        );
+    };
+    let kind = text("intent_type")
+        .or_else(|| text("intentType"))
+        .or_else(|| text("type"));
+    let exit = action == "CLOSE"
+        || kind.is_some_and(|k| k.contains("EXIT") || k.contains("CLOSE"))
+        || f.get("reduce_only")
+            .or_else(|| f.get("reduceOnly"))
+            .is_some_and(|v| {
+                v.as_bool() == Some(true)
+                    || v.as_str()
+                        .is_some_and(|s| s.trim() == "true" || s.trim() == "1")
+            });
+    let has = |k: &str| f.get(k).is_some_and(|v| !v.is_null());
+    let sized = has("qty") || has("quantity") || (has("position_usd") && has("leverage"));
+    (!exit && !sized).then_some(
+        "an entry with no size (\"qty\", or \"position_usd\" with \"leverage\"); the bridge will drop it as invalid_quantity",
+    )
+}
+
 impl RecordedIntents {
     /// Reads `path`. Every line must be a JSON object with a `symbol` and a time (`time`,
     /// `timestamp` or `ts`, in ms or s); blank lines are skipped. Errors name the line.
@@ -73,6 +145,12 @@ impl RecordedIntents {
                     path.display()
                 );
             };
+            check_numbers(&payload, path, n)?;
+            if let Some(gap) = missing_part(&payload) {
+                // Kept (the funnel counts it as the original system would have), but said
+                // with its line: the funnel alone cannot point at it.
+                tracing::warn!("{} line {n}: {gap}", path.display());
+            }
             out.lines.entry(symbol.clone()).or_default().push(n);
             out.by_symbol
                 .entry(symbol)
@@ -171,6 +249,29 @@ mod tests {
         let f = write("not json\n");
         let e = RecordedIntents::load(f.path()).expect_err("not json");
         assert!(format!("{e:#}").contains("line 1"), "{e:#}");
+    }
+
+    #[test]
+    fn a_size_that_is_not_a_number_is_refused_with_its_line() {
+        let f = write(
+            "{\"symbol\":\"BTCUSDT\",\"time\":1,\"action\":\"BUY\",\"qty\":\"0.1\"}\n{\"symbol\":\"BTCUSDT\",\"time\":2,\"action\":\"BUY\",\"position_usd\":\"abc\",\"leverage\":2}\n",
+        );
+        let e = format!(
+            "{:#}",
+            RecordedIntents::load(f.path()).expect_err("bad number")
+        );
+        assert!(
+            e.contains("line 2") && e.contains("position_usd") && e.contains("not a number"),
+            "{e}"
+        );
+        let p = |t: &str| IntentPayload::from_json(t).expect("json");
+        assert!(missing_part(&p(r#"{"symbol":"BTCUSDT"}"#)).is_some_and(|m| m.contains("action")));
+        assert!(
+            missing_part(&p(r#"{"action":"BUY","quantity_usd":300}"#))
+                .is_some_and(|m| m.contains("no size"))
+        );
+        assert!(missing_part(&p(r#"{"action":"CLOSE"}"#)).is_none());
+        assert!(missing_part(&p(r#"{"action":"SELL","qty":"0.1"}"#)).is_none());
     }
 
     #[test]

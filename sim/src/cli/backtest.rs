@@ -62,25 +62,45 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| backtest::default_out_dir(&spec));
     let info_name = spec.run.exchange_info.clone();
     let bar = progress_bar();
-    let outcome = backtest::run(&spec, &ds, info, &info_name, &out, &mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    // The report is written into the run folder before it is published under its name, so a
+    // run killed while reporting leaves only a hidden partial folder (removed by the next run).
+    let mut report =
+        |dir: &std::path::Path| -> anyhow::Result<()> {
+            if args.no_report {
+                return Ok(());
+            }
+            reports::write_report_as(dir, dir, &out).map(|_| ()).with_context(|| {
+            format!(
+                "the run folder {} is complete but has no report; retry with `sim report {}`",
+                out.display(),
+                out.display()
+            )
+        })
+        };
+    let outcome = backtest::run_finishing(
+        &spec,
+        &ds,
+        info,
+        &info_name,
+        &out,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+        &mut report,
+    );
     bar.finish_and_clear();
     let outcome = outcome?;
-    // The report reads the run folder; the bars are no longer needed (a year of 1m bars is
-    // tens of MB).
     drop(ds);
+    for p in &outcome.removed_partials {
+        println!(
+            "removed {}: the partial folder of a killed run (its process is gone)",
+            p.display()
+        );
+    }
     print!("{}", render_summary(&outcome));
     if !args.no_report {
-        let html = super::report::write(&outcome.dir, &outcome.dir).with_context(|| {
-            format!(
-                "the run folder {} is complete; retry with `sim report {}`",
-                outcome.dir.display(),
-                outcome.dir.display()
-            )
-        })?;
-        println!("report: {}", html.display());
+        println!("report: {}", outcome.dir.join("report.html").display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -180,13 +180,15 @@ fn verify(
                 interval,
                 ..FileOptions::default()
             };
-            read_file(path, &opts).and_then(|f| {
-                let sha = datasets::sha256_file(path)?;
-                println!("{t}: OK ({})", f.series.symbol());
-                print_report(&f.report, "rows");
-                println!("  sha256 {sha}");
-                Ok(())
-            })
+            datasets::sidecar::check_beside(path)
+                .and_then(|_| read_file(path, &opts))
+                .and_then(|f| {
+                    let sha = datasets::sha256_file(path)?;
+                    println!("{t}: OK ({})", f.series.symbol());
+                    print_report(&f.report, "rows");
+                    println!("  sha256 {sha}");
+                    Ok(())
+                })
         } else if let Ok(entry) = catalog.get(t) {
             verify_entry(home, entry)
         } else {

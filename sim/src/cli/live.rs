@@ -18,6 +18,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use live::{ClientConfig, Credentials, Environment};
+use pipeline::stages::recovery::Unprotected;
 use pipeline::{Interval, Symbol};
 use sim::live::{SessionEvent, SessionPlan, names};
 
@@ -70,6 +71,10 @@ pub struct LiveArgs {
     /// The session folder (default runs/live-<environment>-<start time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Refuse to start when a position found at the venue has no stop-loss (instead of
+    /// placing its TP/SL per the config's tp_pct/sl_pct); the message names each one.
+    #[arg(long)]
+    pub refuse_unprotected: bool,
 }
 
 pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
@@ -118,6 +123,11 @@ pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
         stop_after,
         warmup: args.warmup,
         out: args.out,
+        unprotected: if args.refuse_unprotected {
+            Unprotected::Refuse
+        } else {
+            Unprotected::Protect
+        },
     };
     let stop = stop_on_ctrl_c()?;
     sim::live::run(plan, &stop, &mut print_event)?;
@@ -166,6 +176,24 @@ fn print_event(event: SessionEvent<'_>) {
         } => println!(
             "start: ledger reconciled to the venue ({taken_over} position(s) taken over), {open_orders} open order(s)"
         ),
+        SessionEvent::Recovered { recovery: r } => {
+            println!(
+                "start: {} own open order(s) kept as protection, {} cancelled (protected nothing), {} TP/SL placed for taken-over positions, {} order(s) of others left alone",
+                r.kept.len(),
+                r.cancelled.len(),
+                r.placed.len(),
+                r.foreign
+            );
+            for c in &r.cancelled {
+                println!("  cancelled {c}");
+            }
+            for c in &r.placed {
+                println!("  placed {c}");
+            }
+            for f in &r.failed {
+                eprintln!("warning: {f}");
+            }
+        }
         SessionEvent::Stalled { quiet_secs } => eprintln!(
             "warning: no closed bar for {quiet_secs} s; the stream reconnects and backfills on its own (Ctrl-C stops)"
         ),

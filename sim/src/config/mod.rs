@@ -8,6 +8,7 @@
 //! into measured delays by `latency_import`) and `[topology]` (stream wiring).
 //! Must never live here: running anything; this module only reads and checks.
 
+mod blame;
 pub mod env_import;
 pub mod latency_import;
 pub mod topology;
@@ -101,26 +102,67 @@ impl RunSpec {
 /// Reads `path` (or the built-in defaults when `None`), applies `overrides` (`key=value`, the
 /// key dotted as in the file: `trader.position_usd=500`), and validates.
 pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec> {
-    let (mut table, source) = match path {
+    let (mut table, source, text) = match path {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read config file {}", p.display()))?;
             let table: toml::Table = toml::from_str(&text)
                 .with_context(|| format!("{} is not valid TOML", p.display()))?;
-            (table, p.display().to_string())
+            (table, p.display().to_string(), Some(text))
         }
-        None => (toml::Table::new(), "built-in defaults".to_string()),
+        None => (toml::Table::new(), "built-in defaults".to_string(), None),
     };
     for o in overrides {
         apply_override(&mut table, o)?;
     }
     latency_import::resolve_session(&mut table).with_context(|| format!("config {source}"))?;
     fill_strategy_defaults(&mut table);
-    let raw: RawRunConfig = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| anyhow::anyhow!("{source}: {}", e.message().trim()))
-        .with_context(|| format!("config {source} has an unknown or mistyped key"))?;
+    let raw: RawRunConfig = match toml::Value::Table(table.clone()).try_into() {
+        Ok(raw) => raw,
+        Err(e) => return Err(mistyped(&table, &e, &source, overrides, text.as_deref())),
+    };
     validate(raw, source)
+}
+
+/// The error for a config that does not deserialize: the key, where it was written (file and
+/// line, or the `--set`), its value, serde's complaint and what the default looks like.
+fn mistyped(
+    table: &toml::Table,
+    e: &toml::de::Error,
+    source: &str,
+    overrides: &[String],
+    text: Option<&str>,
+) -> anyhow::Error {
+    let msg = e.message().trim();
+    let fits = |t: toml::Table| toml::Value::Table(t).try_into::<RawRunConfig>().is_ok();
+    let Some(key) = blame::culprit(table, &fits) else {
+        return anyhow::anyhow!("{source}: {msg}")
+            .context(format!("config {source} has an unknown or mistyped key"));
+    };
+    let at = |t: &toml::Table| -> Option<toml::Value> {
+        let (section, name) = key.split_once('.').unwrap_or((key.as_str(), ""));
+        let v = t.get(section)?;
+        if name.is_empty() {
+            Some(v.clone())
+        } else {
+            v.get(name).cloned()
+        }
+    };
+    let value = at(table).map_or_else(String::new, |v| v.to_string());
+    let place = match blame::origin(&key, overrides, text) {
+        blame::Origin::Set(s) => format!("--set {s}"),
+        blame::Origin::Line(n) => format!("{source}:{n}"),
+        blame::Origin::Unknown => source.to_string(),
+    };
+    let defaults = load(None, &[])
+        .and_then(|d| d.to_toml())
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok());
+    let hint = match defaults.as_ref().and_then(at) {
+        Some(d) => format!("write it like the default: {key} = {d}"),
+        None => "remove it or correct its name (the sections and keys are in README.md and sim/configs/)".to_string(),
+    };
+    anyhow::anyhow!("{place}: {key} = {value}: {msg}; {hint}")
 }
 
 /// Parses a whole config from text (for tests and `sim config import-env`).
@@ -235,6 +277,27 @@ mod tests {
         assert_eq!(spec.exchange.seed, spec.run.seed);
         let again = parse(&spec.to_toml().expect("toml"), "round trip").expect("parse");
         assert_eq!(again.pipeline, spec.pipeline);
+    }
+
+    #[test]
+    fn a_mistyped_value_names_its_key_and_line_or_its_set() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[run]\nseed = 7\n\n[trader]\nleverage = \"two\"\n").expect("write");
+        let err = format!("{:#}", load(Some(&file), &[]).expect_err("refused"));
+        assert!(
+            err.contains("bad.toml:5: trader.leverage = \"two\"")
+                && err.contains("like the default: trader.leverage = 2"),
+            "{err}"
+        );
+        let err = format!(
+            "{:#}",
+            load(None, &["trader.leverage=abc".to_string()]).expect_err("refused")
+        );
+        assert!(
+            err.contains("--set trader.leverage=abc") && !err.contains("built-in defaults"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub enum SessionEvent<'a> {
         taken_over: usize,
         open_orders: usize,
     },
+    /// The open orders an earlier session left were sorted (kept, cancelled) and taken-over
+    /// positions protected.
+    Recovered {
+        recovery: &'a pipeline::stages::recovery::Recovery,
+    },
     /// No closed bar for `quiet_secs` seconds (said once per stall).
     Stalled { quiet_secs: u64 },
     /// A live bar went through the strategy and the stages.

@@ -30,6 +30,7 @@ use live::stream::{Backoff, KlineFeed, KlineSocket, stream_url};
 use live::{Client, ClientConfig, LiveVenue, LiveVenueConfig};
 use pipeline::signal::{Signal, SignalSource};
 use pipeline::stages::pipeline::Pipeline;
+use pipeline::stages::recovery::{Recovery, Unprotected};
 use pipeline::venue::Venue;
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
 use strategies::StrategyFactory;
@@ -50,6 +51,8 @@ pub struct SessionPlan {
     pub stop_after: Option<Duration>,
     pub warmup: u32,
     pub out: Option<PathBuf>,
+    /// What to do with a position found at the venue without a stop-loss.
+    pub unprotected: Unprotected,
 }
 
 /// Runs one session until the bar limit, the duration or `stop`; `report` hears what happens.
@@ -128,9 +131,12 @@ pub fn run(
     }
 }
 
-/// Creates the folder; refuses one that already holds a session's journal.
+/// Creates the folder; refuses one that already holds a session's journal lines (the empty
+/// journals of a start that failed before sending anything, such as a wrong secret, do not
+/// count: that `--out` can be used again).
 fn prepare_folder(dir: &Path, spec: &RunSpec) -> anyhow::Result<()> {
-    if dir.join("orders.jsonl").exists() {
+    let written = |f: &str| std::fs::metadata(dir.join(f)).is_ok_and(|m| m.len() > 0);
+    if written("orders.jsonl") || written("results.jsonl") {
         bail!(
             "{} already holds a session; pass another --out",
             dir.display()
@@ -190,6 +196,18 @@ fn drive<V: Venue>(
         taken_over: mismatches,
         open_orders: open,
     });
+    let recovery = pipeline
+        .recover_orders(venue, plan.unprotected)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the open orders at {} to recover an earlier session's ({e}); nothing was sent or cancelled, start again once the venue answers",
+                client.base_url()
+            )
+        })?;
+    report(SessionEvent::Recovered {
+        recovery: &recovery,
+    });
+    refuse_unprotected(&recovery, plan.unprotected)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let mut sockets = Vec::new();
     for s in &plan.symbols {
@@ -271,7 +289,7 @@ fn drive<V: Venue>(
         "duration reached"
     };
     let end = super::summary::SessionEnd {
-        positions: venue.positions().unwrap_or_default(),
+        positions: venue.positions(),
         stats: feed.stats(),
         reason,
         bars,
@@ -282,6 +300,23 @@ fn drive<V: Venue>(
     super::summary::write_fills_and_trades(dir, &venue.fills, &venue.account)?;
     let latency = super::summary::write_latency(dir, &venue.round_trips)?;
     super::summary::finish(plan, client, pipeline, dir, end, latency, report)
+}
+
+/// With `--refuse-unprotected`, stops before the first bar when a position has no stop-loss,
+/// naming each one and what to do.
+fn refuse_unprotected(r: &Recovery, policy: Unprotected) -> anyhow::Result<()> {
+    if policy != Unprotected::Refuse || r.unprotected.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = r
+        .unprotected
+        .iter()
+        .map(|(s, amt)| format!("{s} {amt}"))
+        .collect();
+    bail!(
+        "refusing to start (--refuse-unprotected): position(s) without a stop-loss at the venue: {}; close them or place a stop, or start without --refuse-unprotected to have their TP/SL placed per the config",
+        list.join(", ")
+    )
 }
 
 /// One line of `bars.csv`, flushed (a crash leaves every bar acted on in the file).

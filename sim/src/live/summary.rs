@@ -10,7 +10,7 @@ use anyhow::Context;
 use live::Client;
 use live::stream::FeedStats;
 use pipeline::stages::pipeline::Pipeline;
-use pipeline::venue::PositionSnapshot;
+use pipeline::venue::{PositionSnapshot, VenueError};
 
 use super::session::{SessionPlan, write_atomic};
 use super::{SessionEvent, names};
@@ -18,7 +18,9 @@ use super::{SessionEvent, names};
 /// What the loop hands over when it stops.
 #[derive(Debug)]
 pub struct SessionEnd {
-    pub positions: Vec<PositionSnapshot>,
+    /// The venue's positions when the session stopped, or why they could not be read (a
+    /// ban, the venue down): unknown is written as unknown, never as "no position".
+    pub positions: Result<Vec<PositionSnapshot>, VenueError>,
     pub stats: FeedStats,
     pub reason: &'static str,
     pub bars: u64,
@@ -86,6 +88,17 @@ fn quantiles(mut v: Vec<f64>) -> [Option<f64>; 3] {
     [at(0.5), at(0.95), v.last().copied()]
 }
 
+/// `summary.json`'s `venue_positions_at_end`: the list the venue gave, or, when it could not
+/// be read, `{"unknown": "<why>"}` (an empty list would claim the account is flat).
+fn positions_at_end(read: &Result<Vec<PositionSnapshot>, VenueError>) -> serde_json::Value {
+    match read {
+        Ok(list) => serde_json::json!(list),
+        Err(e) => {
+            serde_json::json!({ "unknown": format!("the positions could not be read at the end: {e}") })
+        }
+    }
+}
+
 pub fn finish(
     plan: &SessionPlan,
     client: &Client,
@@ -117,7 +130,7 @@ pub fn finish(
             "duplicates": stats.duplicates,
             "reconnects": stats.reconnects,
         },
-        "venue_positions_at_end": end.positions,
+        "venue_positions_at_end": positions_at_end(&end.positions),
         // Wall-clock measurements: they differ between sessions by nature.
         "latency": latency,
         "wall_clock": {

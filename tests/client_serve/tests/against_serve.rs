@@ -175,6 +175,35 @@ fn an_order_whose_connection_dropped_is_not_doubled() {
 }
 
 #[test]
+fn an_executed_order_whose_read_back_fails_once_is_read_back_again() {
+    // Issue 24 item 2: the placement's answer is lost (503 after executing) and the first
+    // read-back answers 500. The read-back is retried with backoff, so the executed order is
+    // the answer, never a refusal.
+    let faults = Faults {
+        errors: vec![
+            ErrorFault {
+                path: "/fapi/v1/order".into(),
+                method: Some("POST".into()),
+                status: 503,
+                kind: Some("unknown".into()),
+                count: 1,
+                execute: true,
+            },
+            ErrorFault {
+                path: "/fapi/v1/order".into(),
+                method: Some("GET".into()),
+                status: 500,
+                kind: None,
+                count: 1,
+                execute: false,
+            },
+        ],
+        ..Faults::default()
+    };
+    no_double_after(faults, "t-503-500");
+}
+
+#[test]
 fn a_503_that_did_not_execute_is_sent_again_once() {
     let faults = Faults {
         errors: vec![ErrorFault {
@@ -253,6 +282,27 @@ fn conditional_orders_go_to_the_algo_service_and_can_be_cancelled() {
             .expect("open")
             .iter()
             .any(|o| o.order_id == placed.order_id)
+    );
+    // A cancel that gets a 503 without happening is an unknown outcome, not a cancel: the
+    // stop still rests, and the next try cancels it.
+    set_faults(
+        &server,
+        &Faults {
+            errors: vec![ErrorFault {
+                path: "/fapi/v1/algoOrder".into(),
+                method: Some("DELETE".into()),
+                status: 503,
+                kind: Some("unknown".into()),
+                count: 1,
+                execute: false,
+            }],
+            ..Faults::default()
+        },
+    );
+    let lost = v.cancel_order(&btc(), &OrderRef::Id(placed.order_id));
+    assert!(
+        matches!(lost, Err(pipeline::venue::VenueError::Unknown(_))),
+        "{lost:?}"
     );
     let c = v
         .cancel_order(&btc(), &OrderRef::Id(placed.order_id))
