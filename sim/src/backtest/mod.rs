@@ -27,7 +27,7 @@ use datasets::{BarSeries, Dataset};
 use exchange_sim::SimExchange;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::funnel::Funnel;
-use pipeline::stages::journal::Journal;
+use pipeline::stages::journal::{Journal, NullJournal};
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::{Symbol, TimestampMs};
 use reports::metrics::EquityPoint;
@@ -48,6 +48,16 @@ pub struct BacktestOutcome {
     pub explanation: Vec<String>,
 }
 
+/// Whether a run writes its journals (`orders.jsonl`, `results.jsonl`): `sim backtest
+/// --journal off|full`. Off, the stages record nothing and the run folder has no journals
+/// (reports then show no drop or result details); everything else is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JournalMode {
+    Off,
+    #[default]
+    Full,
+}
+
 /// Runs `spec` over `dataset` against `info` and writes the run folder `out`.
 /// The folder is written under a temporary name and renamed at the end, so an interrupted or
 /// failed run leaves no half-written folder behind.
@@ -56,6 +66,19 @@ pub fn run(
     dataset: &Dataset,
     info: ExchangeInfo,
     info_name: &str,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<BacktestOutcome> {
+    run_with_journal(spec, dataset, info, info_name, JournalMode::Full, out, progress)
+}
+
+/// [`run`] with the journals on or off.
+pub fn run_with_journal(
+    spec: &RunSpec,
+    dataset: &Dataset,
+    info: ExchangeInfo,
+    info_name: &str,
+    journal: JournalMode,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
@@ -68,7 +91,7 @@ pub fn run(
         info,
         info_name,
     };
-    run_series(run, out, progress)
+    run_series_journal(run, journal, out, progress)
 }
 
 /// What [`run_series`] runs: `label` is the data's (name, synthetic); a symbol in
@@ -90,12 +113,22 @@ pub fn run_series(
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
+    run_series_journal(run, JournalMode::Full, out, progress)
+}
+
+/// [`run_series`] with the journals on or off.
+fn run_series_journal(
+    run: SeriesRun<'_>,
+    journal: JournalMode,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<BacktestOutcome> {
     let problems = run.spec.topology.problems();
     if let Some(p) = problems.first() {
         bail!("{}: topology: {}", run.spec.source, p.message);
     }
     let tmp = temp_dir_for(out)?;
-    let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, progress) {
+    let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, journal, progress) {
         Ok(done) => done,
         Err(e) => {
             // Nothing half-written is left behind.
@@ -117,6 +150,7 @@ pub fn run_series(
 fn fill_run_folder(
     tmp: &Path,
     run: SeriesRun<'_>,
+    journal: JournalMode,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<(summary::Summary, String, Vec<String>)> {
     let SeriesRun {
@@ -128,18 +162,30 @@ fn fill_run_folder(
         info_name,
     } = run;
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
-    let journal = BackgroundJournal::create(tmp)
-        .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
-    let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
-    // The run's time includes waiting for the last journal lines to be written.
-    let finishing = Instant::now();
-    let journal_lines = sim.journal.finish().with_context(|| {
-        format!(
-            "cannot write the journals (orders.jsonl, results.jsonl) in {}",
-            tmp.display()
-        )
-    })?;
-    let elapsed = sim.elapsed + finishing.elapsed();
+    let (sim, journal_lines, elapsed) = match journal {
+        JournalMode::Full => {
+            let journal = BackgroundJournal::create(tmp)
+                .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
+            let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
+            // The run's time includes waiting for the last journal lines to be written.
+            let finishing = Instant::now();
+            let (sim, journal) = sim.take_journal();
+            let journal_lines = journal.finish().with_context(|| {
+                format!(
+                    "cannot write the journals (orders.jsonl, results.jsonl) in {}",
+                    tmp.display()
+                )
+            })?;
+            let elapsed = sim.elapsed + finishing.elapsed();
+            (sim, journal_lines, elapsed)
+        }
+        JournalMode::Off => {
+            let sim = simulate_from(spec, series, info, NullJournal, trade_from, progress)?;
+            let (sim, NullJournal) = sim.take_journal();
+            let elapsed = sim.elapsed;
+            (sim, 0, elapsed)
+        }
+    };
     let inputs = RunInputs {
         spec,
         dataset_name: label.0,
@@ -167,6 +213,29 @@ pub struct Simulation<J> {
     pub equity: Vec<EquityPoint>,
     pub bars: u64,
     pub elapsed: Duration,
+}
+
+impl<J> Simulation<J> {
+    /// The simulation without its journal, and the journal (to finish it).
+    pub fn take_journal(self) -> (Simulation<()>, J) {
+        let Simulation {
+            exchange,
+            funnel,
+            journal,
+            equity,
+            bars,
+            elapsed,
+        } = self;
+        let rest = Simulation {
+            exchange,
+            funnel,
+            journal: (),
+            equity,
+            bars,
+            elapsed,
+        };
+        (rest, journal)
+    }
 }
 
 /// The simulation itself, with no files: `series` (one per symbol, same interval) through the
@@ -312,7 +381,7 @@ fn load_intents(spec: &RunSpec, series: &[&BarSeries]) -> anyhow::Result<Recorde
 }
 
 /// The series the run trades: `run.symbols` if set (each must be in the dataset), else all.
-fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec<&'a BarSeries>> {
+pub fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec<&'a BarSeries>> {
     if spec.run.symbols.is_empty() {
         let all: Vec<&BarSeries> = dataset.series().iter().collect();
         if all.is_empty() {
@@ -336,7 +405,7 @@ fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec
         .collect()
 }
 
-fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -357,7 +426,7 @@ fn temp_dir_for(out: &Path) -> anyhow::Result<PathBuf> {
 /// Replaces `out` with the finished temporary folder. A previous run in `out` is moved aside
 /// first and removed only once the new one is in place; if the new one cannot be moved in, the
 /// previous one is put back, so a failure never loses both.
-fn publish(tmp: &Path, out: &Path) -> anyhow::Result<()> {
+pub(crate) fn publish(tmp: &Path, out: &Path) -> anyhow::Result<()> {
     let move_in = || {
         std::fs::rename(tmp, out)
             .with_context(|| format!("cannot move the run folder to {}", out.display()))

@@ -31,6 +31,26 @@ pub struct BacktestArgs {
     /// Do not write report.html and the PNG charts (`sim report RUN` writes them later).
     #[arg(long)]
     pub no_report: bool,
+    /// `full` writes orders.jsonl and results.jsonl (every decision, for reports, `sim diff`
+    /// and `sim explain`'s examples); `off` writes neither (a faster run, same results).
+    #[arg(long, value_enum, default_value_t = JournalArg::Full)]
+    pub journal: JournalArg,
+}
+
+/// `--journal off|full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JournalArg {
+    Off,
+    Full,
+}
+
+impl From<JournalArg> for backtest::JournalMode {
+    fn from(j: JournalArg) -> Self {
+        match j {
+            JournalArg::Off => backtest::JournalMode::Off,
+            JournalArg::Full => backtest::JournalMode::Full,
+        }
+    }
 }
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
@@ -62,10 +82,18 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| backtest::default_out_dir(&spec));
     let info_name = spec.run.exchange_info.clone();
     let bar = progress_bar();
-    let outcome = backtest::run(&spec, &ds, info, &info_name, &out, &mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    let outcome = backtest::run_with_journal(
+        &spec,
+        &ds,
+        info,
+        &info_name,
+        args.journal.into(),
+        &out,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
     bar.finish_and_clear();
     let outcome = outcome?;
     // The report reads the run folder; the bars are no longer needed (a year of 1m bars is
@@ -86,7 +114,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A bar on stderr, drawn only when stderr is a terminal (indicatif hides it otherwise).
-fn progress_bar() -> indicatif::ProgressBar {
+pub(super) fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(
         None,
         indicatif::ProgressDrawTarget::stderr_with_hz(4),
