@@ -11,6 +11,8 @@
 //! - [`live`]: a `sim live` session (the same stages on closed live bars, against Binance, a
 //!   server speaking its protocol, or the simulated exchange in paper mode) and its folder.
 //! - [`replay`]: a `sim live` session folder run again through the backtest loop.
+//! - [`sweep`]: `sim sweep`, a grid of run configs over one dataset on all cores, and the
+//!   sweep folder (results table, `sweep.json`).
 //!
 //! Must never live here: trading rules (pipeline), fill rules (exchange_sim), data parsing
 //! (datasets), drawing (reports), HTTP to Binance (live).
@@ -21,3 +23,4 @@ pub mod config;
 pub mod exchange_info_store;
 pub mod live;
 pub mod replay;
+pub mod sweep;

@@ -108,15 +108,35 @@ fn the_same_command_twice_gives_the_same_summary_apart_from_wall_clock() {
 #[test]
 fn journal_off_writes_no_journals_and_the_same_results() {
     let sb = Sandbox::new();
-    sb.sim(&["backtest", "--dataset", "btc_2026q1", "--out", "full", "--no-report"])
-        .ok();
     sb.sim(&[
-        "backtest", "--dataset", "btc_2026q1", "--out", "off", "--no-report", "--journal", "off",
+        "backtest",
+        "--dataset",
+        "btc_2026q1",
+        "--out",
+        "full",
+        "--no-report",
+    ])
+    .ok();
+    sb.sim(&[
+        "backtest",
+        "--dataset",
+        "btc_2026q1",
+        "--out",
+        "off",
+        "--no-report",
+        "--journal",
+        "off",
     ])
     .ok();
     for f in ["orders.jsonl", "results.jsonl"] {
-        assert!(sb.path("full").join(f).exists(), "{f} is written by default");
-        assert!(!sb.path("off").join(f).exists(), "{f} is not written with --journal off");
+        assert!(
+            sb.path("full").join(f).exists(),
+            "{f} is written by default"
+        );
+        assert!(
+            !sb.path("off").join(f).exists(),
+            "{f} is not written with --journal off"
+        );
     }
     let strip = |v: &mut serde_json::Value| {
         let o = v.as_object_mut().expect("object");

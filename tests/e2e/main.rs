@@ -17,3 +17,4 @@ mod report;
 mod scenarios;
 mod serve;
 mod support;
+mod sweep;

@@ -69,7 +69,15 @@ pub fn run(
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
-    run_with_journal(spec, dataset, info, info_name, JournalMode::Full, out, progress)
+    run_with_journal(
+        spec,
+        dataset,
+        info,
+        info_name,
+        JournalMode::Full,
+        out,
+        progress,
+    )
 }
 
 /// [`run`] with the journals on or off.
@@ -381,7 +389,10 @@ fn load_intents(spec: &RunSpec, series: &[&BarSeries]) -> anyhow::Result<Recorde
 }
 
 /// The series the run trades: `run.symbols` if set (each must be in the dataset), else all.
-pub fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec<&'a BarSeries>> {
+pub fn select_series<'a>(
+    spec: &RunSpec,
+    dataset: &'a Dataset,
+) -> anyhow::Result<Vec<&'a BarSeries>> {
     if spec.run.symbols.is_empty() {
         let all: Vec<&BarSeries> = dataset.series().iter().collect();
         if all.is_empty() {

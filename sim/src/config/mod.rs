@@ -101,7 +101,7 @@ impl RunSpec {
 /// Reads `path` (or the built-in defaults when `None`), applies `overrides` (`key=value`, the
 /// key dotted as in the file: `trader.position_usd=500`), and validates.
 pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec> {
-    let (mut table, source) = match path {
+    let (table, source) = match path {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read config file {}", p.display()))?;
@@ -111,6 +111,16 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec
         }
         None => (toml::Table::new(), "built-in defaults".to_string()),
     };
+    load_table(table, source, overrides)
+}
+
+/// [`load`] from a config already read into a TOML table (`source` names it in messages):
+/// `sim sweep` reads its base config once and loads it with each point's overrides.
+pub fn load_table(
+    mut table: toml::Table,
+    source: String,
+    overrides: &[String],
+) -> anyhow::Result<RunSpec> {
     for o in overrides {
         apply_override(&mut table, o)?;
     }
