@@ -18,3 +18,4 @@ mod scenarios;
 mod serve;
 mod support;
 mod sweep;
+mod sweep_shards;

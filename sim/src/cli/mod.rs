@@ -14,6 +14,7 @@ mod run_inputs;
 mod serve;
 mod sweep;
 mod sweep_print;
+mod sweep_shard;
 
 use std::process::ExitCode;
 
@@ -63,8 +64,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run a grid of configs over one dataset on all cores and rank them: --grid KEY=a..b:step
     /// or KEY=v1,v2 (any run-config key), or a sweep file; writes results.csv/.parquet,
-    /// sweep.json and report.html.
-    Sweep(sweep::SweepArgs),
+    /// sweep.json and report.html. `plan`, `run --shard I/N` and `merge` split it across a
+    /// cluster.
+    Sweep(Box<sweep::SweepCmd>),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -95,6 +97,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Serve(args) => serve::run(args),
-        Command::Sweep(args) => sweep::run(args),
+        Command::Sweep(args) => sweep::run(*args),
     }
 }

@@ -1,22 +1,42 @@
-//! `sim sweep`: reads the flags (or a sweep file) into a plan, loads the dataset once, runs the
-//! points on `--jobs` threads with a progress bar, writes the sweep folder (results, sweep.json,
-//! report, the `--keep` best points' run folders) and prints the best points and the skipped.
+//! `sim sweep`: the flags (or a sweep file) become a plan, the dataset is loaded once, the
+//! points run on `--jobs` threads with a progress bar, and the sweep folder is written
+//! (results, sweep.json, report, the `--keep` best points' run folders). `sim sweep plan`,
+//! `run` and `merge` (in `sweep_shard.rs`) split the same steps across machines; both paths go
+//! through the same plan, so a merged sweep is byte for byte a local one.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use datasets::Dataset;
+use pipeline::exchange_info::ExchangeInfo;
 use sim::backtest::{self, JournalMode};
+use sim::check::PriceRange;
+use sim::config::RunSpec;
 use sim::sweep::folder::{self, DatasetStamp, Partial, SweepRecord};
 use sim::sweep::plan::{self, Axis, Draw};
 use sim::sweep::point::{Outcome, Shared};
+use sim::sweep::shard::PlanFile;
 use sim::sweep::{self as engine, PointResult, results, sweep_file};
 
 use super::run_inputs;
+use super::sweep_shard;
 
 #[derive(Debug, Args)]
-pub struct SweepArgs {
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SweepCmd {
+    #[command(subcommand)]
+    pub command: Option<sweep_shard::ShardCommand>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub local: LocalArgs,
+}
+
+/// What the points are: the base config, the grid, the draw and the metric.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
     /// The dataset every point runs on (see `sim data list`); overrides run.dataset.
     #[arg(long)]
     pub dataset: Option<String>,
@@ -42,9 +62,21 @@ pub struct SweepArgs {
     /// The metric the points are ranked by (sharpe, sortino, total_return, max_drawdown, ...).
     #[arg(long, default_value = "sharpe")]
     pub metric: String,
+}
+
+/// How a sweep on this machine runs and where it writes.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What the sweep folder gets.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
     /// Write full run folders (journals and report) of the N best points into best/.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub keep: usize,
@@ -56,16 +88,8 @@ pub struct SweepArgs {
     pub no_report: bool,
 }
 
-/// The plan the flags describe: the base config (as a table and its source), the axes and
-/// the draw.
-struct Inputs {
-    base: toml::Table,
-    source: String,
-    axes: Vec<Axis>,
-    draw: Draw,
-}
-
-fn inputs(args: &SweepArgs) -> anyhow::Result<Inputs> {
+/// The plan the flags describe (the base config's validity is checked here, once).
+pub fn plan_of(args: &PlanArgs) -> anyhow::Result<PlanFile> {
     let (base, source, mut axes, file_draw) = match (&args.sweep, &args.config) {
         (Some(_), Some(_)) => bail!(
             "--sweep and --config both give a base config; put the config's keys in the sweep file, or use --config with --grid"
@@ -103,106 +127,105 @@ fn inputs(args: &SweepArgs) -> anyhow::Result<Inputs> {
         (None, _) => file_draw.unwrap_or(Draw::Grid),
     };
     results::check_metric(&args.metric)?;
-    Ok(Inputs {
-        base,
-        source,
-        axes,
-        draw,
-    })
-}
-
-pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
-    let inp = inputs(&args)?;
-    let points = plan::points(&inp.axes, inp.draw)?;
+    let points = plan::points(&axes, draw)?;
     let mut sets = Vec::new();
     if let Some(d) = &args.dataset {
         sets.push(format!("run.dataset={}", toml::Value::String(d.clone())));
     }
     sets.extend(args.set.iter().cloned());
-    let base_spec = sim::config::load_table(inp.base.clone(), inp.source.clone(), &sets)
+    sim::config::load_table(base.clone(), source.clone(), &sets)
         .context("the sweep's base config (before any grid value) is not valid")?;
-    let info = run_inputs::exchange_info(&base_spec)?;
-    let ds = run_inputs::dataset(&base_spec)?;
-    let mut all_symbols = base_spec.clone();
-    all_symbols.run.symbols.clear();
-    let prices = run_inputs::price_ranges(&all_symbols, &ds);
-    let info_name = base_spec.run.exchange_info.clone();
-    let shared = Shared {
-        base: &inp.base,
-        source: &inp.source,
-        sets: &sets,
-        dataset: &ds,
-        info: &info,
-        info_name: &info_name,
-        prices: &prices,
-    };
-    let jobs = args.jobs.unwrap_or_else(engine::all_cores);
-    if jobs == 0 {
-        bail!("--jobs 0: give at least one worker thread (default: all cores)");
-    }
-    let started = std::time::Instant::now();
-    let results = run_with_bar(&shared, &inp.axes, &points, jobs, &args.metric)?;
-    let elapsed = started.elapsed();
-    let first_skip = results.iter().find_map(|r| match &r.outcome {
-        Outcome::Skipped(reason) => Some((r.point.overrides(&inp.axes).join(" "), reason)),
-        Outcome::Ran(_) => None,
-    });
-    if let (Some((set, reason)), false) = (
-        first_skip,
-        results.iter().any(|r| matches!(r.outcome, Outcome::Ran(_))),
-    ) {
-        bail!(
-            "no point ran: all {} were skipped, the first ({set}) because: {reason}; check the --grid keys and values",
-            results.len()
-        );
+    Ok(PlanFile {
+        sim_version: env!("CARGO_PKG_VERSION").to_string(),
+        base: toml::to_string(&base).context("the base config cannot be written as TOML")?,
+        source,
+        sets,
+        grid: axes,
+        draw,
+        metric: args.metric.clone(),
+        points: points.len(),
+    })
+}
+
+/// What every point shares, loaded once: the base config, the data, the exchange info.
+pub struct Loaded {
+    pub base: toml::Table,
+    pub spec: RunSpec,
+    pub info: ExchangeInfo,
+    pub ds: Dataset,
+    pub prices: Vec<PriceRange>,
+}
+
+impl Loaded {
+    pub fn new(plan: &PlanFile) -> anyhow::Result<Loaded> {
+        let base = plan.base_table()?;
+        let spec = sim::config::load_table(base.clone(), plan.source.clone(), &plan.sets)
+            .context("the sweep's base config (before any grid value) is not valid")?;
+        let info = run_inputs::exchange_info(&spec)?;
+        let ds = run_inputs::dataset(&spec)?;
+        let mut all_symbols = spec.clone();
+        all_symbols.run.symbols.clear();
+        let prices = run_inputs::price_ranges(&all_symbols, &ds);
+        Ok(Loaded {
+            base,
+            spec,
+            info,
+            ds,
+            prices,
+        })
     }
 
-    let table = results::table(&inp.axes, &results, &args.metric);
-    let record = SweepRecord {
-        sim_version: env!("CARGO_PKG_VERSION").to_string(),
-        dataset: DatasetStamp::of(&ds),
-        exchange_info: info_name.clone(),
-        config_source: inp.source.clone(),
-        base_config: base_spec.to_toml()?,
-        sets: sets.clone(),
-        grid: inp.axes.clone(),
-        draw: inp.draw,
-        metric: args.metric.clone(),
-        points: results.len(),
-        ran: table.rows(),
-        skipped: folder::skipped(&inp.axes, &results),
-        best: folder::best(&inp.axes, &results, &args.metric),
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("sweeps").join(&base_spec.run.dataset));
-    let partial = Partial::begin(&out)?;
-    let written = fill_folder(
-        &partial, &args, &shared, &inp.axes, &results, &table, &record,
-    );
-    if let Err(e) = written {
-        partial.abandon();
-        return Err(e);
+    pub fn shared<'a>(&'a self, plan: &'a PlanFile) -> Shared<'a> {
+        Shared {
+            base: &self.base,
+            source: &plan.source,
+            sets: &plan.sets,
+            dataset: &self.ds,
+            info: &self.info,
+            info_name: &self.spec.run.exchange_info,
+            prices: &self.prices,
+        }
     }
-    let out = partial.publish()?;
+}
+
+pub fn run(cmd: SweepCmd) -> anyhow::Result<ExitCode> {
+    if let Some(sub) = cmd.command {
+        return sweep_shard::run(sub);
+    }
+    let plan = plan_of(&cmd.plan)?;
+    let loaded = Loaded::new(&plan)?;
+    let points = plan::points(&plan.grid, plan.draw)?;
+    let jobs = jobs(cmd.local.jobs)?;
+    let started = std::time::Instant::now();
+    let results = run_with_bar(&loaded.shared(&plan), &plan, &points, jobs)?;
+    let elapsed = started.elapsed();
+    let (record, out) = write_folder(&plan, &loaded, &results, &cmd.local.output)?;
     print!(
         "{}",
-        super::sweep_print::summary(&record, &inp.axes, &results, &args.metric, elapsed, jobs)
+        super::sweep_print::summary(&record, &plan.grid, &results, &plan.metric, elapsed, jobs)
     );
     println!("sweep folder: {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--jobs`, all cores by default.
+pub fn jobs(flag: Option<usize>) -> anyhow::Result<usize> {
+    match flag {
+        Some(0) => bail!("--jobs 0: give at least one worker thread (default: all cores)"),
+        Some(n) => Ok(n),
+        None => Ok(engine::all_cores()),
+    }
+}
+
 /// Runs the points with a progress bar on stderr (only on a terminal): points done, ETA and
 /// the best value so far.
-fn run_with_bar(
+pub fn run_with_bar(
     shared: &Shared<'_>,
-    axes: &[Axis],
+    plan: &PlanFile,
     points: &[plan::Point],
     jobs: usize,
-    metric: &str,
 ) -> anyhow::Result<Vec<PointResult>> {
+    let metric = plan.metric.as_str();
     let bar = super::backtest::progress_bar();
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} points, {eta} left, {msg}")
@@ -214,7 +237,7 @@ fn run_with_bar(
         .iter()
         .any(|(m, lower)| *m == metric && *lower);
     let mut best: Option<(f64, u64)> = None;
-    let out = engine::run_points(shared, axes, points, jobs, &mut |done, r| {
+    let out = engine::run_points(shared, &plan.grid, points, jobs, &mut |done, r| {
         if let Outcome::Ran(row) = &r.outcome
             && let Some(v) = results::metric_value(row, metric)
             && best.is_none_or(|(b, _)| if lower_better { v < b } else { v > b })
@@ -228,42 +251,88 @@ fn run_with_bar(
     out
 }
 
-/// Writes everything into the unfinished sweep folder.
-fn fill_folder(
-    partial: &Partial,
-    args: &SweepArgs,
-    shared: &Shared<'_>,
-    axes: &[Axis],
+/// Writes the sweep folder of `results` (all the plan's points, in plan order); returns its
+/// record and where it is. Refuses a sweep where no point ran, naming the first reason.
+pub fn write_folder(
+    plan: &PlanFile,
+    loaded: &Loaded,
     results: &[PointResult],
-    table: &results::Table,
-    record: &SweepRecord,
-) -> anyhow::Result<()> {
-    partial.write_results(table, record)?;
-    if !args.no_report {
-        super::sweep_print::write_report(partial, record, axes, results)?;
-    }
-    for (rank, &i) in results::ranking(results, &args.metric)
-        .iter()
-        .take(args.keep)
-        .enumerate()
+    output: &OutputArgs,
+) -> anyhow::Result<(SweepRecord, PathBuf)> {
+    let axes = &plan.grid;
+    if !results.iter().any(|r| matches!(r.outcome, Outcome::Ran(_)))
+        && let Some(r) = results.first()
+        && let Outcome::Skipped(reason) = &r.outcome
     {
+        bail!(
+            "no point ran: all {} were skipped, the first ({}) because: {reason}; check the --grid keys and values",
+            results.len(),
+            r.point.overrides(axes).join(" ")
+        );
+    }
+    let table = results::table(axes, results, &plan.metric);
+    let record = SweepRecord {
+        sim_version: plan.sim_version.clone(),
+        dataset: DatasetStamp::of(&loaded.ds),
+        exchange_info: loaded.spec.run.exchange_info.clone(),
+        config_source: plan.source.clone(),
+        base_config: loaded.spec.to_toml()?,
+        sets: plan.sets.clone(),
+        grid: axes.clone(),
+        draw: plan.draw,
+        metric: plan.metric.clone(),
+        points: results.len(),
+        ran: table.rows(),
+        skipped: folder::skipped(axes, results),
+        best: folder::best(axes, results, &plan.metric),
+    };
+    let out = output
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("sweeps").join(&loaded.spec.run.dataset));
+    let partial = Partial::begin(&out)?;
+    let filled = (|| -> anyhow::Result<()> {
+        partial.write_results(&table, &record)?;
+        if !output.no_report {
+            super::sweep_print::write_report(&partial, &record, axes, results)?;
+        }
+        keep_best(&partial, plan, loaded, results, output)
+    })();
+    if let Err(e) = filled {
+        partial.abandon();
+        return Err(e);
+    }
+    Ok((record, partial.publish()?))
+}
+
+/// `--keep N`: full run folders (journals, report) of the N best points in `best/`.
+fn keep_best(
+    partial: &Partial,
+    plan: &PlanFile,
+    loaded: &Loaded,
+    results: &[PointResult],
+    output: &OutputArgs,
+) -> anyhow::Result<()> {
+    let shared = loaded.shared(plan);
+    let ranked = results::ranking(results, &plan.metric);
+    for (rank, &i) in ranked.iter().take(output.keep).enumerate() {
         let p = &results[i].point;
-        let spec = shared.spec(&p.overrides(axes))?;
+        let spec = shared.spec(&p.overrides(&plan.grid))?;
         let dir = partial
             .tmp
             .join("best")
             .join(format!("{:02}-point-{}", rank + 1, p.id));
         backtest::run_with_journal(
             &spec,
-            shared.dataset,
-            shared.info.clone(),
-            shared.info_name,
+            &loaded.ds,
+            loaded.info.clone(),
+            &loaded.spec.run.exchange_info,
             JournalMode::Full,
             &dir,
             &mut |_, _| {},
         )
         .with_context(|| format!("--keep: the run folder of point {}", p.id))?;
-        if !args.no_report {
+        if !output.no_report {
             super::report::write(&dir, &dir)?;
         }
     }

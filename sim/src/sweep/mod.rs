@@ -4,8 +4,11 @@
 //! - [`plan`]: the swept keys, their values and the points they make.
 //! - [`sweep_file`]: a sweep file (TOML: base config keys plus `[grid]` / `[random]`).
 //! - [`point`]: one point, checked and run, summed up as a row.
-//! - [`results`]: the rows ranked by the metric, and the results table (CSV, Parquet) and
-//!   `sweep.json` written into the sweep folder.
+//! - [`results`]: the rows ranked by the metric, and the results table (CSV, Parquet).
+//! - [`folder`]: the sweep folder (`sweep.json`, the table, what the caller adds) written
+//!   under a temporary name and renamed when complete.
+//! - [`shard`]: the plan file, a shard's part and the merge; [`emit`]: the sbatch script and
+//!   the Kubernetes Indexed Job that run the shards.
 //!
 //! The dataset is loaded once by the caller and shared read-only by the worker threads; each
 //! worker takes the next point from a shared counter. Results are put back in plan order, so
@@ -13,10 +16,12 @@
 //! Must never live here: argument parsing or printing (`cli/sweep.rs`), drawing the report
 //! (`reports::sweep`).
 
+pub mod emit;
 pub mod folder;
 pub mod plan;
 pub mod point;
 pub mod results;
+pub mod shard;
 pub mod sweep_file;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
