@@ -142,6 +142,9 @@ fn view(record: &SweepRecord, axes: &[Axis], res: &[PointResult]) -> SweepView {
         col("funding", &|r| format!("{:.2}", r.funding)),
         col("liquidations", &|r| r.liquidations.to_string()),
     ];
+    // The ranking metric has its own column already.
+    let columns: Vec<(String, Vec<String>)> =
+        columns.into_iter().filter(|(n, _)| n != metric).collect();
     let d = &record.dataset;
     let mut provenance = vec![
         ("sim version".to_string(), record.sim_version.clone()),
