@@ -238,6 +238,7 @@ pub fn run_with_bar(
         .any(|(m, lower)| *m == metric && *lower);
     let mut best: Option<(f64, u64)> = None;
     let out = engine::run_points(shared, &plan.grid, points, jobs, &mut |done, r| {
+        bar.set_position(done as u64);
         if let Outcome::Ran(row) = &r.outcome
             && let Some(v) = results::metric_value(row, metric)
             && best.is_none_or(|(b, _)| if lower_better { v < b } else { v > b })
@@ -245,7 +246,6 @@ pub fn run_with_bar(
             best = Some((v, r.point.id));
             bar.set_message(format!("best {metric} {v:.4} (point {})", r.point.id));
         }
-        bar.set_position(done as u64);
     });
     bar.finish_and_clear();
     out
