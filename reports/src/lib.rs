@@ -13,6 +13,8 @@
 //!   the DejaVu Sans font shipped in `reports/fonts/` (no system font libraries needed).
 //! - [`html`]: the page and its tables.
 //! - [`parity`]: two run folders compared decision by decision (`sim diff`, `sim replay`).
+//! - [`sweep`]: the report of a `sim sweep` folder (top points, heatmap, distribution,
+//!   parameter stability), drawn from the results table `sim` hands it.
 //! - [`error`]: the report's error type, [`ReportError`].
 //!
 //! Must never live here: the engine's internals; a report reads a run folder only, and the same
@@ -25,6 +27,7 @@ pub mod html;
 pub mod metrics;
 pub mod parity;
 pub mod run_folder;
+pub mod sweep;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

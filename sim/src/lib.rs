@@ -13,6 +13,8 @@
 //! - [`replay`]: a `sim live` session folder run again through the backtest loop.
 //! - [`research`]: statistics over many runs' results (the deflated Sharpe ratio, the
 //!   probability of backtest overfitting), for `sim sweep` and its report.
+//! - [`sweep`]: `sim sweep`, a grid of run configs over one dataset on all cores, and the
+//!   sweep folder (results table, `sweep.json`).
 //!
 //! Must never live here: trading rules (pipeline), fill rules (exchange_sim), data parsing
 //! (datasets), drawing (reports), HTTP to Binance (live).
@@ -24,3 +26,4 @@ pub mod exchange_info_store;
 pub mod live;
 pub mod replay;
 pub mod research;
+pub mod sweep;

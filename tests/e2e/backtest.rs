@@ -103,6 +103,60 @@ fn the_same_command_twice_gives_the_same_summary_apart_from_wall_clock() {
     }
 }
 
+/// `--journal off` writes no journals and changes nothing else the run decides: the summary
+/// equals the journaled run's apart from its journal line count and wall clock.
+#[test]
+fn journal_off_writes_no_journals_and_the_same_results() {
+    let sb = Sandbox::new();
+    sb.sim(&[
+        "backtest",
+        "--dataset",
+        "btc_2026q1",
+        "--out",
+        "full",
+        "--no-report",
+    ])
+    .ok();
+    sb.sim(&[
+        "backtest",
+        "--dataset",
+        "btc_2026q1",
+        "--out",
+        "off",
+        "--no-report",
+        "--journal",
+        "off",
+    ])
+    .ok();
+    for f in ["orders.jsonl", "results.jsonl"] {
+        assert!(
+            sb.path("full").join(f).exists(),
+            "{f} is written by default"
+        );
+        assert!(
+            !sb.path("off").join(f).exists(),
+            "{f} is not written with --journal off"
+        );
+    }
+    let strip = |v: &mut serde_json::Value| {
+        let o = v.as_object_mut().expect("object");
+        o.remove("wall_clock");
+        o.remove("journal_lines").expect("journal_lines")
+    };
+    let (mut full, mut off) = (
+        read_json(&sb.path("full/summary.json")),
+        read_json(&sb.path("off/summary.json")),
+    );
+    assert!(strip(&mut full).as_u64().expect("count") > 0);
+    assert_eq!(strip(&mut off).as_u64(), Some(0));
+    assert_eq!(full, off);
+    for f in ["trades.csv", "equity.csv"] {
+        let a = std::fs::read(sb.path("full").join(f)).expect("full");
+        let b = std::fs::read(sb.path("off").join(f)).expect("off");
+        assert!(a == b, "{f} differs with the journals off");
+    }
+}
+
 /// Four recorded signals (times as ISO text, epoch seconds and epoch milliseconds) replayed
 /// with `signals_file`, from JSON lines and from CSV: two round trips, entered at the open of
 /// the bar that starts at the signal's time, and the same trades from either format.

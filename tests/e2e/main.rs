@@ -21,3 +21,5 @@ mod serve;
 mod slurm;
 mod slurm_cluster;
 mod support;
+mod sweep;
+mod sweep_shards;

@@ -34,7 +34,7 @@ pub const SECTIONS: [(&str, &str); 11] = [
     ("provenance", "Provenance"),
 ];
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root { --ink:#222; --muted:#666; --line:#d9d9d9; --bg:#fafafa; --warn:#fff3c4; --warnline:#b08800; }
 * { box-sizing: border-box; }
 body { margin:0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; color:var(--ink); background:#fff; }
@@ -135,7 +135,7 @@ fn heading(out: &mut String, id: &str) {
 }
 
 /// A chart as an inline PNG figure.
-fn figure(out: &mut String, c: &Chart, caption: &str) {
+pub(crate) fn figure(out: &mut String, c: &Chart, caption: &str) {
     let data = base64::engine::general_purpose::STANDARD.encode(&c.png);
     let _ = writeln!(
         out,

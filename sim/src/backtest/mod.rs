@@ -28,7 +28,7 @@ use datasets::{BarSeries, Dataset};
 use exchange_sim::SimExchange;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::funnel::Funnel;
-use pipeline::stages::journal::Journal;
+use pipeline::stages::journal::{Journal, NullJournal};
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::{Symbol, TimestampMs};
 use reports::metrics::EquityPoint;
@@ -52,6 +52,16 @@ pub struct BacktestOutcome {
     pub removed_partials: Vec<PathBuf>,
 }
 
+/// Whether a run writes its journals (`orders.jsonl`, `results.jsonl`): `sim backtest
+/// --journal off|full`. Off, the stages record nothing and the run folder has no journals
+/// (reports then show no drop or result details); everything else is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JournalMode {
+    Off,
+    #[default]
+    Full,
+}
+
 /// Runs `spec` over `dataset` against `info` and writes the run folder `out`.
 /// The folder is written under a temporary name and renamed at the end, so an interrupted or
 /// failed run leaves no half-written folder behind.
@@ -63,16 +73,31 @@ pub fn run(
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
-    let series = select_series(spec, dataset)?;
-    let run = SeriesRun {
+    run_with_journal(
         spec,
-        label: (dataset.name(), dataset.is_synthetic()),
-        series: &series,
-        trade_from: &BTreeMap::new(),
+        dataset,
         info,
         info_name,
-    };
-    run_series(run, out, progress)
+        JournalMode::Full,
+        out,
+        progress,
+    )
+}
+
+/// [`run`] with the journals on or off.
+pub fn run_with_journal(
+    spec: &RunSpec,
+    dataset: &Dataset,
+    info: ExchangeInfo,
+    info_name: &str,
+    journal: JournalMode,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<BacktestOutcome> {
+    let finish = &mut |_: &Path| Ok(());
+    run_finishing(
+        spec, dataset, info, info_name, journal, out, progress, finish,
+    )
 }
 
 /// What [`run_series`] runs: `label` is the data's (name, synthetic); a symbol in
@@ -88,13 +113,15 @@ pub struct SeriesRun<'a> {
     pub info_name: &'a str,
 }
 
-/// [`run`], with `finish` writing more into the run folder (the report) before it is
-/// published: a run folder appears under its name only once everything in it is written.
+/// [`run_with_journal`], with `finish` writing more into the run folder (the report) before it
+/// is published: a run folder appears under its name only once everything in it is written.
+#[allow(clippy::too_many_arguments)]
 pub fn run_finishing(
     spec: &RunSpec,
     dataset: &Dataset,
     info: ExchangeInfo,
     info_name: &str,
+    journal: JournalMode,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
     finish: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
@@ -108,7 +135,7 @@ pub fn run_finishing(
         info,
         info_name,
     };
-    run_series_finishing(run, out, progress, finish)
+    run_series_finishing(run, journal, out, progress, finish)
 }
 
 /// [`run`] over given series, into the run folder `out`.
@@ -117,14 +144,15 @@ pub fn run_series(
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
-    run_series_finishing(run, out, progress, &mut |_| Ok(()))
+    run_series_finishing(run, JournalMode::Full, out, progress, &mut |_| Ok(()))
 }
 
-/// [`run_series`], with `finish` called on the finished temporary folder before it is
-/// published. If `finish` fails, the run's own files are complete: the folder is published
-/// and the error returned (the caller says what to retry).
+/// [`run_series`] with the journals on or off, and `finish` called on the finished temporary
+/// folder before it is published. If `finish` fails, the run's own files are complete: the
+/// folder is published and the error returned (the caller says what to retry).
 pub fn run_series_finishing(
     run: SeriesRun<'_>,
+    journal: JournalMode,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
     finish: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
@@ -134,7 +162,7 @@ pub fn run_series_finishing(
         bail!("{}: topology: {}", run.spec.source, p.message);
     }
     let (tmp, removed_partials) = temp_dir_for(out)?;
-    let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, progress) {
+    let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, journal, progress) {
         Ok(done) => done,
         Err(e) => {
             // Nothing half-written is left behind.
@@ -159,6 +187,7 @@ pub fn run_series_finishing(
 fn fill_run_folder(
     tmp: &Path,
     run: SeriesRun<'_>,
+    journal: JournalMode,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<(summary::Summary, String, Vec<String>)> {
     let SeriesRun {
@@ -170,18 +199,30 @@ fn fill_run_folder(
         info_name,
     } = run;
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
-    let journal = BackgroundJournal::create(tmp)
-        .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
-    let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
-    // The run's time includes waiting for the last journal lines to be written.
-    let finishing = Instant::now();
-    let journal_lines = sim.journal.finish().with_context(|| {
-        format!(
-            "cannot write the journals (orders.jsonl, results.jsonl) in {}",
-            tmp.display()
-        )
-    })?;
-    let elapsed = sim.elapsed + finishing.elapsed();
+    let (sim, journal_lines, elapsed) = match journal {
+        JournalMode::Full => {
+            let journal = BackgroundJournal::create(tmp)
+                .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
+            let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
+            // The run's time includes waiting for the last journal lines to be written.
+            let finishing = Instant::now();
+            let (sim, journal) = sim.take_journal();
+            let journal_lines = journal.finish().with_context(|| {
+                format!(
+                    "cannot write the journals (orders.jsonl, results.jsonl) in {}",
+                    tmp.display()
+                )
+            })?;
+            let elapsed = sim.elapsed + finishing.elapsed();
+            (sim, journal_lines, elapsed)
+        }
+        JournalMode::Off => {
+            let sim = simulate_from(spec, series, info, NullJournal, trade_from, progress)?;
+            let (sim, NullJournal) = sim.take_journal();
+            let elapsed = sim.elapsed;
+            (sim, 0, elapsed)
+        }
+    };
     let inputs = RunInputs {
         spec,
         dataset_name: label.0,
@@ -209,6 +250,29 @@ pub struct Simulation<J> {
     pub equity: Vec<EquityPoint>,
     pub bars: u64,
     pub elapsed: Duration,
+}
+
+impl<J> Simulation<J> {
+    /// The simulation without its journal, and the journal (to finish it).
+    pub fn take_journal(self) -> (Simulation<()>, J) {
+        let Simulation {
+            exchange,
+            funnel,
+            journal,
+            equity,
+            bars,
+            elapsed,
+        } = self;
+        let rest = Simulation {
+            exchange,
+            funnel,
+            journal: (),
+            equity,
+            bars,
+            elapsed,
+        };
+        (rest, journal)
+    }
 }
 
 /// The simulation itself, with no files: `series` (one per symbol, same interval) through the
@@ -354,7 +418,10 @@ fn load_intents(spec: &RunSpec, series: &[&BarSeries]) -> anyhow::Result<Recorde
 }
 
 /// The series the run trades: `run.symbols` if set (each must be in the dataset), else all.
-fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec<&'a BarSeries>> {
+pub fn select_series<'a>(
+    spec: &RunSpec,
+    dataset: &'a Dataset,
+) -> anyhow::Result<Vec<&'a BarSeries>> {
     if spec.run.symbols.is_empty() {
         let all: Vec<&BarSeries> = dataset.series().iter().collect();
         if all.is_empty() {
@@ -380,7 +447,7 @@ fn select_series<'a>(spec: &RunSpec, dataset: &'a Dataset) -> anyhow::Result<Vec
 
 /// The hidden temporary folder a run is written in (`.NAME.partial-<pid>` beside `out`),
 /// after removing the partial folders that killed runs left there; returns both.
-fn temp_dir_for(out: &Path) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+pub(crate) fn temp_dir_for(out: &Path) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -402,7 +469,7 @@ fn temp_dir_for(out: &Path) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
 /// Replaces `out` with the finished temporary folder. A previous run in `out` is moved aside
 /// first and removed only once the new one is in place; if the new one cannot be moved in, the
 /// previous one is put back, so a failure never loses both.
-fn publish(tmp: &Path, out: &Path) -> anyhow::Result<()> {
+pub(crate) fn publish(tmp: &Path, out: &Path) -> anyhow::Result<()> {
     let move_in = || {
         std::fs::rename(tmp, out)
             .with_context(|| format!("cannot move the run folder to {}", out.display()))

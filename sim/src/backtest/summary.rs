@@ -57,7 +57,7 @@ pub struct Summary {
 
 /// sha256 of every series' symbol, then its columns (open, high, low, close, volume, open
 /// time) as little-endian bytes: streamed through a small buffer, never the whole year at once.
-fn data_hash(series: &[&BarSeries]) -> String {
+pub(crate) fn data_hash(series: &[&BarSeries]) -> String {
     let mut hasher = datasets::Sha256Stream::default();
     let mut chunk: Vec<u8> = Vec::with_capacity(1 << 16);
     // Every byte goes through `chunk`, in order.
@@ -117,14 +117,13 @@ fn f64_of(d: rust_decimal::Decimal) -> f64 {
     d.to_f64().unwrap_or(f64::NAN)
 }
 
-/// Writes every file of the run folder into `dir` and returns the summary.
-pub fn write_run_folder(
-    dir: &Path,
-    inp: &RunInputs<'_>,
+/// The run's metrics and trades from its exchange and equity curve (`summary.json`'s
+/// `metrics`; `sim sweep` computes each point's row with this too).
+pub fn run_metrics(
+    interval: pipeline::Interval,
     exchange: &SimExchange,
     equity: &[EquityPoint],
-    funnel: &Funnel,
-) -> anyhow::Result<Summary> {
+) -> (Metrics, Vec<trades::Trade>) {
     let trades = trades::from_history(exchange.fills(), exchange.account_history());
     let outcomes: Vec<TradeOutcome> = trades
         .iter()
@@ -136,8 +135,20 @@ pub fn write_run_folder(
             })
         })
         .collect();
-    let interval = inp.series[0].interval();
     let m = metrics::compute(equity, &outcomes, interval.bars_per_year());
+    (m, trades)
+}
+
+/// Writes every file of the run folder into `dir` and returns the summary.
+pub fn write_run_folder(
+    dir: &Path,
+    inp: &RunInputs<'_>,
+    exchange: &SimExchange,
+    equity: &[EquityPoint],
+    funnel: &Funnel,
+) -> anyhow::Result<Summary> {
+    let interval = inp.series[0].interval();
+    let (m, trades) = run_metrics(interval, exchange, equity);
 
     let config_toml = inp.spec.to_toml()?;
     let config_path = dir.join("config.toml");

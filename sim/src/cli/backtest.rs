@@ -31,6 +31,26 @@ pub struct BacktestArgs {
     /// Do not write report.html and the PNG charts (`sim report RUN` writes them later).
     #[arg(long)]
     pub no_report: bool,
+    /// `full` writes orders.jsonl and results.jsonl (every decision, for reports, `sim diff`
+    /// and `sim explain`'s examples); `off` writes neither (a faster run, same results).
+    #[arg(long, value_enum, default_value_t = JournalArg::Full)]
+    pub journal: JournalArg,
+}
+
+/// `--journal off|full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JournalArg {
+    Off,
+    Full,
+}
+
+impl From<JournalArg> for backtest::JournalMode {
+    fn from(j: JournalArg) -> Self {
+        match j {
+            JournalArg::Off => backtest::JournalMode::Off,
+            JournalArg::Full => backtest::JournalMode::Full,
+        }
+    }
 }
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
@@ -82,6 +102,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         &ds,
         info,
         &info_name,
+        args.journal.into(),
         &out,
         &mut |done, total| {
             bar.set_length(total);
@@ -106,7 +127,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A bar on stderr, drawn only when stderr is a terminal (indicatif hides it otherwise).
-fn progress_bar() -> indicatif::ProgressBar {
+pub(super) fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(
         None,
         indicatif::ProgressDrawTarget::stderr_with_hz(4),

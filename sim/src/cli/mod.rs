@@ -12,6 +12,9 @@ mod replay;
 mod report;
 mod run_inputs;
 mod serve;
+mod sweep;
+mod sweep_print;
+mod sweep_shard;
 
 use std::process::ExitCode;
 
@@ -59,6 +62,11 @@ pub enum Command {
     /// Serve a dataset as a local Binance-compatible USD-M exchange on 127.0.0.1 (REST,
     /// kline websocket, signature checks, fault injection): a private testnet.
     Serve(serve::ServeArgs),
+    /// Run a grid of configs over one dataset on all cores and rank them: --grid KEY=a..b:step
+    /// or KEY=v1,v2 (any run-config key), or a sweep file; writes results.csv/.parquet,
+    /// sweep.json and report.html. `plan`, `run --shard I/N` and `merge` split it across a
+    /// cluster.
+    Sweep(Box<sweep::SweepCmd>),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -89,5 +97,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Sweep(args) => sweep::run(*args),
     }
 }

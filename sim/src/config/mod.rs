@@ -102,7 +102,7 @@ impl RunSpec {
 /// Reads `path` (or the built-in defaults when `None`), applies `overrides` (`key=value`, the
 /// key dotted as in the file: `trader.position_usd=500`), and validates.
 pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec> {
-    let (mut table, source, text) = match path {
+    let (table, source, text) = match path {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read config file {}", p.display()))?;
@@ -112,6 +112,18 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec
         }
         None => (toml::Table::new(), "built-in defaults".to_string(), None),
     };
+    load_table(table, source, overrides, text.as_deref())
+}
+
+/// [`load`] from a config already read into a TOML table (`source` names it in messages;
+/// `text`, the file's text when there is one, lets a mistyped key's error name its line):
+/// `sim sweep` reads its base config once and loads it with each point's overrides.
+pub fn load_table(
+    mut table: toml::Table,
+    source: String,
+    overrides: &[String],
+    text: Option<&str>,
+) -> anyhow::Result<RunSpec> {
     for o in overrides {
         apply_override(&mut table, o)?;
     }
@@ -119,7 +131,7 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<RunSpec
     fill_strategy_defaults(&mut table);
     let raw: RawRunConfig = match toml::Value::Table(table.clone()).try_into() {
         Ok(raw) => raw,
-        Err(e) => return Err(mistyped(&table, &e, &source, overrides, text.as_deref())),
+        Err(e) => return Err(mistyped(&table, &e, &source, overrides, text)),
     };
     validate(raw, source)
 }
