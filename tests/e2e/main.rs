@@ -20,6 +20,7 @@ mod scenarios;
 mod serve;
 mod slurm;
 mod slurm_cluster;
+mod slurm_sweep;
 mod support;
 mod sweep;
 mod sweep_shards;
