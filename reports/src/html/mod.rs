@@ -135,6 +135,16 @@ fn heading(out: &mut String, id: &str) {
 }
 
 /// A chart as an inline PNG figure.
+/// The banner of a page over synthetic data: `dataset` was generated, and `what_it_means` says
+/// what the page's figures therefore do not show.
+pub(crate) fn synthetic_banner(out: &mut String, dataset: &str, what_it_means: &str) {
+    let _ = writeln!(
+        out,
+        "<div class=\"banner\" id=\"synthetic-banner\">SYNTHETIC DATA: dataset <code>{}</code> was generated, not recorded from a market. {what_it_means}</div>",
+        esc(dataset)
+    );
+}
+
 pub(crate) fn figure(out: &mut String, c: &Chart, caption: &str) {
     let data = base64::engine::general_purpose::STANDARD.encode(&c.png);
     let _ = writeln!(
@@ -191,10 +201,10 @@ pub fn page(run: &RunFolder, d: &Derived, charts: &[Chart]) -> String {
         esc(s.fingerprint.run.get(..16).unwrap_or(&s.fingerprint.run))
     );
     if ds.synthetic {
-        let _ = writeln!(
-            out,
-            "<div class=\"banner\" id=\"synthetic-banner\">SYNTHETIC DATA: dataset <code>{}</code> was generated, not recorded from a market. These results say nothing about real markets; they only show that the pipeline works.</div>",
-            esc(&ds.name)
+        synthetic_banner(
+            &mut out,
+            &ds.name,
+            "These results say nothing about real markets; they only show that the pipeline works.",
         );
     }
     out.push_str("</header>\n<main>\n");

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::{Grid, Stability, SweepView, TOP};
 use crate::charts::Chart;
-use crate::html::{CSS, esc, figure};
+use crate::html::{CSS, esc, figure, synthetic_banner};
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
 pub const SECTIONS: [(&str, &str); 6] = [
@@ -61,10 +61,10 @@ pub fn page(v: &SweepView, grid: Option<&Grid>, stab: &[Stability], charts: &[Ch
         if v.lower_better { "lower" } else { "higher" }
     );
     if v.synthetic {
-        let _ = writeln!(
-            out,
-            "<div class=\"banner\" id=\"synthetic-banner\">SYNTHETIC DATA: dataset <code>{}</code> was generated, not recorded from a market. The best point here says nothing about real markets.</div>",
-            esc(&v.dataset)
+        synthetic_banner(
+            &mut out,
+            &v.dataset,
+            "The best point here says nothing about real markets.",
         );
     }
     out.push_str("</header>\n<main>\n");
