@@ -111,6 +111,48 @@ fn a_grid_sweep_writes_its_folder_and_the_best_point_reruns_to_the_same_metrics(
     assert_eq!(row["orders"], summary["orders"].to_string());
     let report = std::fs::read_to_string(sb.path("sw/report.html")).expect("report");
     assert!(report.contains("id=\"heatmap\"") && report.contains("data:image/png;base64,"));
+
+    // The overfitting section is about the best point, and its daily Sharpe ratio is the one
+    // recomputed here from the rerun's equity.csv: each UTC day's last equity against the day
+    // before's (the first against the initial 10,000), mean over sample standard deviation.
+    let o = &record["overfitting"];
+    assert_eq!(o["trials"], 8);
+    let dsr = &o["deflated_sharpe"]["value"];
+    assert_eq!(dsr["point"], best["point"], "{o}");
+    let unit = |v: &serde_json::Value| v.as_f64().is_some_and(|p| (0.0..=1.0).contains(&p));
+    assert!(unit(&dsr["probability"]), "{o}");
+    assert!(unit(&o["pbo"]["value"]["probability"]), "{o}");
+    let equity = std::fs::read_to_string(sb.path("best/equity.csv")).expect("equity.csv");
+    let mut days: Vec<(String, f64)> = Vec::new();
+    for line in equity.lines().skip(1) {
+        let mut f = line.split(',');
+        let day = f.next().expect("time")[..10].to_string();
+        let e: f64 = f.next().expect("equity").parse().expect("number");
+        match days.last_mut() {
+            Some((d, last)) if *d == day => *last = e,
+            _ => days.push((day, e)),
+        }
+    }
+    let mut prev = 10_000.0;
+    let returns: Vec<f64> = days
+        .iter()
+        .map(|(_, e)| {
+            let r = e / prev - 1.0;
+            prev = *e;
+            r
+        })
+        .collect();
+    assert_eq!(o["days"], returns.len());
+    let n = returns.len() as f64;
+    let mean = returns.iter().sum::<f64>() / n;
+    let var = returns.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / (n - 1.0);
+    let sharpe = mean / var.sqrt();
+    let got = dsr["daily_sharpe"].as_f64().expect("daily sharpe");
+    assert!(
+        (got - sharpe).abs() <= 1e-6 * sharpe.abs().max(1e-3),
+        "daily Sharpe {got} in sweep.json, {sharpe} from equity.csv"
+    );
+    assert!(report.contains("id=\"overfitting\"") && report.contains("deflated Sharpe ratio"));
 }
 
 #[test]

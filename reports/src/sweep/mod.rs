@@ -41,6 +41,9 @@ pub struct SweepView {
     pub columns: Vec<(String, Vec<String>)>,
     /// Points that did not run: (`key=value` overrides, reason).
     pub skipped: Vec<(String, String)>,
+    /// The overfitting statistics, worded: (name, value and what it means, or why it could not
+    /// be computed).
+    pub overfitting: Vec<(String, String)>,
     /// Provenance lines (label, value): dataset fingerprint, sim version, plan.
     pub provenance: Vec<(String, String)>,
 }

@@ -1,6 +1,7 @@
 //! The sweep report's page: one self-contained HTML file (the run report's styles, charts as
 //! PNG data URIs, no script, no external URL) with the top points, the heatmap, the
-//! distribution, the stability around the best point, the skipped points and the provenance.
+//! distribution, the stability around the best point, the overfitting statistics, the skipped
+//! points and the provenance.
 //! Must never live here: computing or drawing (`sweep/mod.rs`, `sweep/charts.rs`).
 
 use std::fmt::Write as _;
@@ -10,11 +11,12 @@ use crate::charts::Chart;
 use crate::html::{CSS, esc, figure, synthetic_banner};
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
-pub const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 7] = [
     ("top", "Best points"),
     ("heatmap", "Heatmap"),
     ("distribution", "Distribution"),
     ("stability", "Parameter stability"),
+    ("overfitting", "Overfitting"),
     ("skipped", "Skipped points"),
     ("provenance", "Provenance"),
 ];
@@ -87,6 +89,7 @@ pub fn page(v: &SweepView, grid: Option<&Grid>, stab: &[Stability], charts: &[Ch
     heading(&mut out, "stability");
     stability(&mut out, stab, charts);
     out.push_str("</section>\n");
+    overfitting(&mut out, v);
     skipped(&mut out, v);
     heading(&mut out, "provenance");
     out.push_str("<table>\n");
@@ -100,6 +103,27 @@ pub fn page(v: &SweepView, grid: Option<&Grid>, stab: &[Stability], charts: &[Ch
     }
     out.push_str("</table>\n</section>\n</main>\n</body>\n</html>\n");
     out
+}
+
+/// The overfitting statistics, as the sweep worded them, with how each is computed.
+fn overfitting(out: &mut String, v: &SweepView) {
+    heading(out, "overfitting");
+    out.push_str("<table>\n");
+    for (k, val) in &v.overfitting {
+        let _ = writeln!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(val));
+    }
+    out.push_str(
+        "</table>\n<p class=\"note\">Both from each point's daily returns. The deflated Sharpe ratio \
+         (Bailey and López de Prado, 2014) is the probability that the best point's true Sharpe \
+         ratio beats the one the best of all the points tried would reach by luck, given the \
+         spread of their Sharpe ratios and the skewness and kurtosis of its returns: \
+         DSR = Φ((SR − SR0)·√(T−1) / √(1 − γ3·SR + (γ4−1)/4·SR²)), \
+         SR0 = √V·((1−γ)·Φ⁻¹(1−1/N) + γ·Φ⁻¹(1−1/(N·e))). The probability of backtest \
+         overfitting (Bailey, Borwein, López de Prado and Zhu, 2015) cuts the days into S \
+         blocks, takes every half of them as in-sample, and counts how often the in-sample best \
+         point ranks at or below the median of the other half. High PBO or a low deflated \
+         Sharpe ratio: the best point is more likely luck than skill.</p>\n</section>\n",
+    );
 }
 
 fn top_table(out: &mut String, v: &SweepView) {

@@ -25,6 +25,10 @@ fn view() -> SweepView {
             "strategy.fast=20 strategy.slow=10".into(),
             "needs 0 < fast < slow".into(),
         )],
+        overfitting: vec![(
+            "probability of backtest overfitting".into(),
+            "0.625: in 62% of 70 CSCV splits".into(),
+        )],
         provenance: vec![("sim".into(), "0.1.0".into())],
     }
 }
@@ -74,6 +78,7 @@ fn the_page_has_every_section_and_the_skipped_reason() {
         assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
     }
     assert!(html.contains("needs 0 &lt; fast &lt; slow"));
+    assert!(html.contains("0.625: in 62% of 70 CSCV splits"));
     assert!(html.contains("synthetic-banner"));
     assert!(
         !html.contains("http://") && !html.contains("https://"),

@@ -285,6 +285,7 @@ pub fn write_folder(
         ran: table.rows(),
         skipped: folder::skipped(axes, results),
         best: folder::best(axes, results, &plan.metric),
+        overfitting: sim::sweep::overfitting::of(results, &plan.metric),
     };
     let out = output
         .out

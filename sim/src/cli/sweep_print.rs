@@ -7,6 +7,7 @@ use std::time::Duration;
 use reports::sweep::{Param, SweepView};
 use sim::sweep::PointResult;
 use sim::sweep::folder::{Partial, SweepRecord};
+use sim::sweep::overfitting::{Overfitting, Statistic};
 use sim::sweep::plan::Axis;
 use sim::sweep::point::{Outcome, Row};
 use sim::sweep::results;
@@ -191,6 +192,43 @@ fn view(record: &SweepRecord, axes: &[Axis], res: &[PointResult]) -> SweepView {
             .iter()
             .map(|s| (s.set.join(" "), s.reason.clone()))
             .collect(),
+        overfitting: overfitting_lines(&record.overfitting),
         provenance,
     }
+}
+
+/// The overfitting statistics in words, for the report.
+fn overfitting_lines(o: &Overfitting) -> Vec<(String, String)> {
+    let dsr = match &o.deflated_sharpe {
+        Statistic::Value(d) => format!(
+            "{:.3}: the probability that point {}'s true daily Sharpe ratio ({:.4}) beats {:.4}, \
+             what the best of {} worthless points would reach by luck (its {} daily returns: \
+             skewness {:.2}, kurtosis {:.2}); 0.95 or more is the paper's bar for a discovery",
+            d.probability,
+            d.point,
+            d.daily_sharpe,
+            d.expected_max_daily_sharpe,
+            o.trials,
+            o.days,
+            d.skewness,
+            d.kurtosis
+        ),
+        Statistic::NotComputed(why) => format!("not computed: {why}"),
+    };
+    let pbo = match &o.pbo {
+        Statistic::Value(p) => format!(
+            "{:.3}: in {:.0}% of the {} CSCV splits ({} blocks of days) the in-sample best point \
+             ranked at or below the out-of-sample median; it lost money out of sample in {:.0}%",
+            p.probability,
+            p.probability * 100.0,
+            p.splits,
+            p.blocks,
+            p.probability_of_loss * 100.0
+        ),
+        Statistic::NotComputed(why) => format!("not computed: {why}"),
+    };
+    vec![
+        ("deflated Sharpe ratio".to_string(), dsr),
+        ("probability of backtest overfitting".to_string(), pbo),
+    ]
 }

@@ -12,6 +12,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::PointResult;
+use super::overfitting::Overfitting;
 use super::plan::{Axis, Draw};
 use super::point::Outcome;
 use super::results::{self, Table};
@@ -35,6 +36,8 @@ pub struct SweepRecord {
     pub ran: usize,
     pub skipped: Vec<SkippedPoint>,
     pub best: Option<BestPoint>,
+    /// How much of the best point is luck (deflated Sharpe ratio, PBO).
+    pub overfitting: Overfitting,
 }
 
 /// The data every point ran on.

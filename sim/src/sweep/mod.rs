@@ -18,6 +18,7 @@
 
 pub mod emit;
 pub mod folder;
+pub mod overfitting;
 pub mod plan;
 pub mod point;
 pub mod results;

@@ -14,6 +14,7 @@ use reports::metrics::Metrics;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
+use super::overfitting;
 use crate::backtest::{self, summary};
 use crate::check::{self, PriceRange, Severity};
 use crate::config::{self, RunSpec};
@@ -45,6 +46,10 @@ pub struct Row {
     pub fills: u64,
     /// Drops by `stage.reason` (entries and exits together).
     pub drops: BTreeMap<String, u64>,
+    /// Day-over-day returns of the equity curve, for the overfitting statistics (not a column
+    /// of the results table).
+    #[serde(default)]
+    pub daily_returns: Vec<f64>,
 }
 
 /// A point's fate: a row, or skipped with the reason (never silently dropped).
@@ -98,6 +103,10 @@ impl Shared<'_> {
             orders: sim.funnel.orders(EvalType::Entry) + sim.funnel.orders(EvalType::Exit),
             fills: sim.exchange.fills().len() as u64,
             drops,
+            daily_returns: overfitting::daily_returns(
+                num(spec.exchange.initial_balance),
+                &sim.equity,
+            ),
         })))
     }
 
