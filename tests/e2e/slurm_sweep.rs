@@ -10,17 +10,10 @@ use std::time::{Duration, Instant};
 
 use crate::slurm_cluster::SlurmCluster;
 use crate::support::Sandbox;
+use crate::sweep::DONE_WHEN;
+use crate::sweep_shards::assert_same_sweep;
 
 const SHARDS: u32 = 3;
-
-const GRID: [&str; 6] = [
-    "--dataset",
-    "btc_2026q1",
-    "--grid",
-    "strategy.fast=5..20:5",
-    "--grid",
-    "strategy.slow=30,60",
-];
 
 #[test]
 fn a_sweep_run_as_a_slurm_array_job_merges_to_the_local_sweep() {
@@ -31,13 +24,12 @@ fn a_sweep_run_as_a_slurm_array_job_merges_to_the_local_sweep() {
     };
     let sb = Sandbox::new();
     // The local sweep first: it also fills the data cache the tasks then share.
-    sb.sim(&[&["sweep"][..], &GRID, &["--out", "local"]].concat())
-        .ok();
+    sb.sim(&[&DONE_WHEN[..], &["--out", "local"]].concat()).ok();
     let plan = sb
         .sim(
             &[
                 &["sweep", "plan"][..],
-                &GRID,
+                &DONE_WHEN[1..],
                 &["--out", "plan.json", "--emit", "slurm", "--shards", "3"],
             ]
             .concat(),
@@ -70,20 +62,7 @@ fn a_sweep_run_as_a_slurm_array_job_merges_to_the_local_sweep() {
 
     sb.sim(&["sweep", "merge", "plan.json", "--out", "merged"])
         .ok();
-    for f in [
-        "results.csv",
-        "results.parquet",
-        "sweep.json",
-        "report.html",
-        "charts/heatmap.png",
-    ] {
-        let local = fs::read(sb.path("local").join(f)).expect("local sweep file");
-        let merged = fs::read(sb.path("merged").join(f)).expect("merged sweep file");
-        assert!(
-            local == merged,
-            "{f} differs between the local sweep and the Slurm shards merged"
-        );
-    }
+    assert_same_sweep(&sb.path("local"), &sb.path("merged"));
 }
 
 /// The array task: the sandbox's data home and folder, `sim` on PATH, then the emitted script.

@@ -22,7 +22,8 @@ fn rows(csv: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
         .collect()
 }
 
-const DONE_WHEN: [&str; 7] = [
+/// `sim sweep` with the done-when grid over `btc_2026q1` (8 points; the Slurm test reuses it).
+pub(crate) const DONE_WHEN: [&str; 7] = [
     "sweep",
     "--dataset",
     "btc_2026q1",

@@ -89,6 +89,11 @@ fn three_shards_merged_equal_the_local_sweep_byte_for_byte() {
 
     sb.sim(&["sweep", "merge", "plan.json", "--out", "merged"])
         .ok();
+    assert_same_sweep(&sb.path("local"), &sb.path("merged"));
+}
+
+/// Every file of two sweep folders is the same, byte for byte.
+pub(crate) fn assert_same_sweep(local: &std::path::Path, merged: &std::path::Path) {
     for f in [
         "results.csv",
         "results.parquet",
@@ -98,8 +103,8 @@ fn three_shards_merged_equal_the_local_sweep_byte_for_byte() {
         "charts/distribution.png",
         "charts/stability.png",
     ] {
-        let a = std::fs::read(sb.path("local").join(f)).expect("local");
-        let b = std::fs::read(sb.path("merged").join(f)).expect("merged");
+        let a = std::fs::read(local.join(f)).expect("local");
+        let b = std::fs::read(merged.join(f)).expect("merged");
         assert!(
             a == b,
             "{f} differs between the local sweep and the merged shards"
