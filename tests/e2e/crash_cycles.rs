@@ -15,12 +15,12 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use live::{Client, ClientConfig, Credentials, Environment};
+use pipeline::Symbol;
 use pipeline::order::Side;
 use pipeline::venue::OrderState;
-use pipeline::{Bar, Symbol};
 use rust_decimal::Decimal;
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, btc_serve_config, read_json};
 
 const KEY: &str = "crash-key";
 const SECRET: &str = "crash-secret";
@@ -49,44 +49,17 @@ fn btc() -> Symbol {
 
 /// A market that crosses its short averages every few bars, at 10 bars/s.
 fn server() -> ::serve::ServerHandle {
-    use ::serve::{ApiKey, ClockMode, ServeConfig, Server};
-    let info = pipeline::exchange_info::snapshot(pipeline::exchange_info::Environment::Testnet)
-        .expect("embedded info");
-    let t0 = pipeline::TimestampMs::from_utc(2026, 1, 1, 0, 0, 0);
     let px = |i: f64| (70_000.0 + 700.0 * (i / 3.0).sin()).round();
-    let bars = (0..20_000_i64)
-        .map(|i| {
-            let (o, c) = (px(i as f64 - 1.0), px(i as f64));
-            let bar = Bar {
-                open_time: t0.plus_ms(i * 60_000),
-                open: o,
-                high: o.max(c) + 10.0,
-                low: o.min(c) - 10.0,
-                close: c,
-                volume: 100.0,
-            };
-            (btc(), bar)
-        })
-        .collect();
-    let mut cfg = ServeConfig::new(
-        info,
-        exchange_sim::SimConfig::default(),
-        pipeline::Interval::M1,
-        bars,
-        vec![ApiKey {
-            key: KEY.into(),
-            secret: SECRET.into(),
-        }],
-    );
+    let mut cfg = btc_serve_config(KEY, SECRET, 10.0, |i| (px(i as f64 - 1.0), px(i as f64)));
     cfg.warmup_steps = 60;
-    cfg.clock = ClockMode::Accelerated {
+    cfg.clock = ::serve::ClockMode::Accelerated {
         bars_per_second: 10.0,
     };
     // At 10 bars/s the sessions' polling would pass Binance's weight per minute and get the
     // whole account banned (429, then 418): not what this suite tests.
     cfg.weight_limit = 1_000_000;
     cfg.order_limits = (1_000_000, 1_000_000);
-    Server::start(cfg).expect("server")
+    ::serve::Server::start(cfg).expect("server")
 }
 
 fn set_faults(server: &::serve::ServerHandle, json: &str) {

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use live::{Client, ClientConfig, Credentials, Environment, LiveVenue, LiveVenueConfig};
+use pipeline::Symbol;
 use pipeline::exchange_info::{MarketContext, check_order};
 use pipeline::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use pipeline::venue::{OrderState, Venue};
-use pipeline::{Bar, Symbol};
 use rust_decimal::Decimal;
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, btc_serve_config, read_json};
 
 const KEY: &str = "rec-key";
 const SECRET: &str = "rec-secret";
@@ -30,38 +30,12 @@ fn btc() -> Symbol {
 
 /// A flat market at 70,000 served at 20 bars/s on 127.0.0.1.
 fn flat_server() -> ::serve::ServerHandle {
-    use ::serve::{ApiKey, ClockMode, ServeConfig, Server};
-    let info = pipeline::exchange_info::snapshot(pipeline::exchange_info::Environment::Testnet)
-        .expect("embedded info");
-    let t0 = pipeline::TimestampMs::from_utc(2026, 1, 1, 0, 0, 0);
-    let bars = (0..20_000)
-        .map(|i| {
-            let bar = Bar {
-                open_time: t0.plus_ms(i * 60_000),
-                open: 70_000.0,
-                high: 70_010.0,
-                low: 69_990.0,
-                close: 70_000.0,
-                volume: 100.0,
-            };
-            (btc(), bar)
-        })
-        .collect();
-    let mut cfg = ServeConfig::new(
-        info,
-        exchange_sim::SimConfig::default(),
-        pipeline::Interval::M1,
-        bars,
-        vec![ApiKey {
-            key: KEY.into(),
-            secret: SECRET.into(),
-        }],
-    );
+    let mut cfg = btc_serve_config(KEY, SECRET, 10.0, |_| (70_000.0, 70_000.0));
     cfg.warmup_steps = 30;
-    cfg.clock = ClockMode::Accelerated {
+    cfg.clock = ::serve::ClockMode::Accelerated {
         bars_per_second: 20.0,
     };
-    Server::start(cfg).expect("server")
+    ::serve::Server::start(cfg).expect("server")
 }
 
 fn client(server: &::serve::ServerHandle) -> Arc<Client> {

@@ -140,3 +140,43 @@ impl Sandbox {
         }
     }
 }
+
+/// The config of an in-process `sim serve` of 20,000 1m BTCUSDT bars from 2026-01-01 on the
+/// testnet's exchange info, with one API key: bar `i` opens at `open_close(i).0` and closes at
+/// `.1`, its high and low `spread` beyond them. The caller sets the clock and limits, then
+/// `serve::Server::start`s it (on 127.0.0.1).
+pub fn btc_serve_config(
+    key: &str,
+    secret: &str,
+    spread: f64,
+    open_close: impl Fn(i64) -> (f64, f64),
+) -> ::serve::ServeConfig {
+    let info = pipeline::exchange_info::snapshot(pipeline::exchange_info::Environment::Testnet)
+        .expect("embedded info");
+    let t0 = pipeline::TimestampMs::from_utc(2026, 1, 1, 0, 0, 0);
+    let btc = pipeline::Symbol::new("BTCUSDT").expect("symbol");
+    let bars = (0..20_000_i64)
+        .map(|i| {
+            let (o, c) = open_close(i);
+            let bar = pipeline::Bar {
+                open_time: t0.plus_ms(i * 60_000),
+                open: o,
+                high: o.max(c) + spread,
+                low: o.min(c) - spread,
+                close: c,
+                volume: 100.0,
+            };
+            (btc.clone(), bar)
+        })
+        .collect();
+    ::serve::ServeConfig::new(
+        info,
+        exchange_sim::SimConfig::default(),
+        pipeline::Interval::M1,
+        bars,
+        vec![::serve::ApiKey {
+            key: key.into(),
+            secret: secret.into(),
+        }],
+    )
+}
