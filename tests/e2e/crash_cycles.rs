@@ -8,7 +8,7 @@
 //! Bounded: each killed session lives at most 4.5 s after its start line, the clean one 12 bars.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -20,7 +20,7 @@ use pipeline::order::Side;
 use pipeline::venue::OrderState;
 use rust_decimal::Decimal;
 
-use crate::support::{Sandbox, btc_serve_config, read_json};
+use crate::support::{Sandbox, btc_serve_config, post_json, read_json};
 
 const KEY: &str = "crash-key";
 const SECRET: &str = "crash-secret";
@@ -63,18 +63,7 @@ fn server() -> ::serve::ServerHandle {
 }
 
 fn set_faults(server: &::serve::ServerHandle, json: &str) {
-    let addr = server.addr();
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    write!(
-        s,
-        "POST /sim/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
-        json.len()
-    )
-    .expect("request");
-    let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
+    let answer = post_json(server, "/sim/faults", json);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 

@@ -6,7 +6,7 @@
 //! The market is flat (70,000), so the strategy never trades and no stop triggers: every
 //! order at the venue after a session is one the test or the recovery put there.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use pipeline::order::{CheckedOrder, OrderRequest, OrderType, Side};
 use pipeline::venue::{OrderState, Venue};
 use rust_decimal::Decimal;
 
-use crate::support::{Sandbox, btc_serve_config, read_json};
+use crate::support::{Sandbox, btc_serve_config, post_json, read_json};
 
 const KEY: &str = "rec-key";
 const SECRET: &str = "rec-secret";
@@ -264,23 +264,6 @@ fn refuse_unprotected_names_the_position_and_sends_nothing() {
     );
     assert!(open_orders(&server).is_empty(), "nothing was placed");
     server.stop();
-}
-
-/// `POST path` with a JSON body to the server (a plain HTTP/1.1 request; no client needed).
-fn post_json(server: &::serve::ServerHandle, path: &str, body: &str) -> String {
-    let addr = server.addr();
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request");
-    let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
-    answer
 }
 
 #[test]

@@ -180,3 +180,21 @@ pub fn btc_serve_config(
         }],
     )
 }
+
+/// `POST path` with a JSON body to the server (a plain HTTP/1.1 request; no client needed).
+pub fn post_json(server: &::serve::ServerHandle, path: &str, body: &str) -> String {
+    let addr = server.addr();
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+}
