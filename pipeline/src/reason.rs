@@ -123,6 +123,10 @@ reasons! {
     LeverageNotValid => "leverage_not_valid",
         "an entry intent's leverage was not a whole number from 1 to 125, so Binance would refuse it (-4028) or the position would run at a leverage it was not sized for",
         "send a whole leverage from 1 to the symbol's maximum with every entry intent";
+    /// An order of the symbol was accepted and has not filled yet: the next plan waits.
+    OrderInFlight => "order_in_flight",
+        "an order of the symbol was accepted and had not filled yet, so a plan read against the venue's position then could have opened a second position or closed one twice",
+        "nothing to fix when it is rare (a signal right after an order); when frequent, the venue fills slowly (latency) or the strategy signals faster than orders fill: slow the signals or check the venue's latency";
 }
 
 impl Reason {

@@ -22,11 +22,11 @@ use rust_decimal::Decimal;
 
 use crate::support::{Sandbox, btc_serve_config, post_json, read_json};
 
-const KEY: &str = "crash-key";
-const SECRET: &str = "crash-secret";
+pub(crate) const KEY: &str = "crash-key";
+pub(crate) const SECRET: &str = "crash-secret";
 const CYCLES: u64 = 10;
 const SEED: u64 = 0x5eed_0024;
-const TOML: &str = "[strategy]\nname = \"sma_cross\"\nfast = 2\nslow = 5\n\n[trader]\nmin_confidence = 0.0\nposition_usd = \"300\"\nmax_position_usd = \"500\"\nleverage = 2\n\n[executor]\nallow_upsize = true\n";
+pub(crate) const TOML: &str = "[strategy]\nname = \"sma_cross\"\nfast = 2\nslow = 5\n\n[trader]\nmin_confidence = 0.0\nposition_usd = \"300\"\nmax_position_usd = \"500\"\nleverage = 2\n\n[executor]\nallow_upsize = true\n";
 
 /// xorshift64*: the kill points and fault choices, the same for the same seed.
 struct Rng(u64);
@@ -49,13 +49,16 @@ fn btc() -> Symbol {
 
 /// A market that crosses its short averages every few bars, at 10 bars/s.
 fn server() -> ::serve::ServerHandle {
+    crossing_server(10.0)
+}
+
+/// A market that crosses its short averages every few bars, at `bars_per_second`.
+pub(crate) fn crossing_server(bars_per_second: f64) -> ::serve::ServerHandle {
     let px = |i: f64| (70_000.0 + 700.0 * (i / 3.0).sin()).round();
     let mut cfg = btc_serve_config(KEY, SECRET, 10.0, |i| (px(i as f64 - 1.0), px(i as f64)));
     cfg.warmup_steps = 60;
-    cfg.clock = ::serve::ClockMode::Accelerated {
-        bars_per_second: 10.0,
-    };
-    // At 10 bars/s the sessions' polling would pass Binance's weight per minute and get the
+    cfg.clock = ::serve::ClockMode::Accelerated { bars_per_second };
+    // At 10 bars/s and more the sessions' polling would pass Binance's weight per minute and get the
     // whole account banned (429, then 418): not what this suite tests.
     cfg.weight_limit = 1_000_000;
     cfg.order_limits = (1_000_000, 1_000_000);
@@ -67,8 +70,13 @@ fn set_faults(server: &::serve::ServerHandle, json: &str) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
-/// Starts a session; its stdout lines arrive on the receiver.
-fn start(sb: &Sandbox, base: &str, out: &str, extra: &[&str]) -> (Child, Receiver<String>) {
+/// Starts a session (config `live.toml` in the sandbox); its stdout lines arrive on the receiver.
+pub(crate) fn start(
+    sb: &Sandbox,
+    base: &str,
+    out: &str,
+    extra: &[&str],
+) -> (Child, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args([
             "live",
@@ -106,7 +114,7 @@ fn start(sb: &Sandbox, base: &str, out: &str, extra: &[&str]) -> (Child, Receive
 }
 
 /// Waits (bounded) for the session's line starting with `prefix`; all lines seen so far.
-fn wait_line(rx: &Receiver<String>, prefix: &str, seen: &mut String) -> bool {
+pub(crate) fn wait_line(rx: &Receiver<String>, prefix: &str, seen: &mut String) -> bool {
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) {
         seen.push_str(&line);
         seen.push('\n');

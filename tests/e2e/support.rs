@@ -183,6 +183,17 @@ pub fn btc_serve_config(
 
 /// `POST path` with a JSON body to the server (a plain HTTP/1.1 request; no client needed).
 pub fn post_json(server: &::serve::ServerHandle, path: &str, body: &str) -> String {
+    http_request(server, "POST", path, body)
+}
+
+/// `GET path` from the server, its JSON body parsed (panics on anything else).
+pub fn get_json(server: &::serve::ServerHandle, path: &str) -> serde_json::Value {
+    let answer = http_request(server, "GET", path, "");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: {e}\n{answer}"))
+}
+
+fn http_request(server: &::serve::ServerHandle, method: &str, path: &str, body: &str) -> String {
     let addr = server.addr();
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
@@ -190,7 +201,7 @@ pub fn post_json(server: &::serve::ServerHandle, path: &str, body: &str) -> Stri
         .expect("timeout");
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("request");

@@ -74,6 +74,7 @@ pub use holding::Holding;
 pub use journal::{DropRecord, Journal, JournalRecord, NullJournal, VecJournal};
 pub use ledger::{Ledger, LedgerPosition, Mismatch};
 pub use on_bars::OnBars;
+pub use order_lifecycle::{IN_FLIGHT_HOLD_MS, InFlight};
 pub use payload::{IntentPayload, Sizing};
 pub use permit::{PermitGate, PermitInfo, PermitOutput, PermittedPlan};
 pub use pipeline::Pipeline;

@@ -17,9 +17,25 @@ use super::journal::Journal;
 use super::ledger::Ledger;
 use super::permit::PermittedPlan;
 use super::plan_header::PlanMessage;
-use crate::domain::Symbol;
+use crate::domain::{Symbol, TimestampMs};
 use crate::funnel::VenueCounts;
 use crate::venue::{OrderRef, Venue, VenueError, VenueEvent};
+
+/// An order the venue accepted that has not filled yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    pub order_id: i64,
+    pub symbol: Symbol,
+    pub eval: EvalType,
+    /// The venue's clock when it accepted the order (the clock `in_flight` is asked with).
+    pub accepted_at: TimestampMs,
+}
+
+/// How long an unfilled MARKET order holds back the next plan of its symbol. Binance fills a
+/// MARKET order at once or expires it, and each outcome arrives as an event; an order still
+/// unfilled after this long means its events were lost, and the permit's venue check (the
+/// positions the venue reports) takes over from the in-flight guard.
+pub const IN_FLIGHT_HOLD_MS: i64 = 10 * 60 * 1000;
 
 /// The orders the pipeline still follows at the venue.
 #[derive(Debug, Default)]
@@ -27,8 +43,8 @@ pub(crate) struct OrderLifecycle {
     /// Open TP/SL order ids per symbol, cancelled once the position is flat.
     protective: BTreeMap<Symbol, Vec<i64>>,
     /// Accepted orders that had not filled when the venue answered (a MARKET order in a
-    /// backtest fills at the next bar), with their evaluation type.
-    awaiting_fill: Vec<(i64, EvalType)>,
+    /// backtest fills at the next bar): while one is out, no other plan of its symbol is sent.
+    awaiting_fill: Vec<InFlight>,
     /// ENTRY orders not filled at the answer whose TP/SL wait for the fill, by order id.
     awaiting_protection: Vec<(i64, PermittedPlan)>,
 }
@@ -41,18 +57,25 @@ impl OrderLifecycle {
 
     /// An order the venue accepted for `plan`: counts its fill or waits for it (and, when
     /// `protect_on_fill`, for placing its TP/SL), and remembers the TP/SL legs placed with it.
+    /// `now` is the venue's clock when it answered.
     pub fn accepted(
         &mut self,
         plan: PermittedPlan,
         result: &ExecResult,
         protect_on_fill: bool,
+        now: TimestampMs,
         counts: &mut VenueCounts,
     ) {
         let eval = result.eval_type();
         if !result.filled_qty().is_zero() {
             counts.orders_filled.bump(eval);
         } else {
-            self.awaiting_fill.push((result.order_id(), eval));
+            self.awaiting_fill.push(InFlight {
+                order_id: result.order_id(),
+                symbol: result.symbol().clone(),
+                eval,
+                accepted_at: now,
+            });
             if protect_on_fill {
                 self.awaiting_protection.push((result.order_id(), plan));
             }
@@ -76,15 +99,15 @@ impl OrderLifecycle {
                 && let Some(i) = self
                     .awaiting_fill
                     .iter()
-                    .position(|(id, _)| *id == s.order_id)
+                    .position(|o| o.order_id == s.order_id)
             {
-                let (_, eval) = self.awaiting_fill.swap_remove(i);
-                counts.orders_filled.bump(eval);
+                let done = self.awaiting_fill.swap_remove(i);
+                counts.orders_filled.bump(done.eval);
             }
             if let VenueEvent::OrderUpdate(s) = e
                 && s.status.is_final()
             {
-                self.awaiting_fill.retain(|(id, _)| *id != s.order_id);
+                self.awaiting_fill.retain(|o| o.order_id != s.order_id);
             }
             let done = match e {
                 VenueEvent::OrderUpdate(s) if s.status.is_final() => Some(s.order_id),
@@ -155,8 +178,17 @@ impl OrderLifecycle {
 
     /// True when the order is one this session follows (awaiting its fill, or a TP/SL leg).
     pub fn follows(&self, order_id: i64) -> bool {
-        self.awaiting_fill.iter().any(|(id, _)| *id == order_id)
+        self.awaiting_fill.iter().any(|o| o.order_id == order_id)
             || self.protective.values().any(|ids| ids.contains(&order_id))
+    }
+
+    /// The order of `sym` accepted and not filled yet at `now`, if any (see
+    /// [`IN_FLIGHT_HOLD_MS`]): a second plan sent meanwhile would act on a position that is
+    /// about to change.
+    pub fn in_flight(&self, sym: &Symbol, now: TimestampMs) -> Option<&InFlight> {
+        self.awaiting_fill
+            .iter()
+            .find(|o| &o.symbol == sym && now.0 - o.accepted_at.0 < IN_FLIGHT_HOLD_MS)
     }
 
     /// True when `sym` has a TP/SL leg followed.

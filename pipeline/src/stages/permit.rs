@@ -7,6 +7,9 @@
 //! position, and nothing held (or held the other way) -> `no_position_to_close` (the reports'
 //! SKIP_NO_POSITION). For entries the plan's quantity stands and `safe_qty` is informational,
 //! as in the reports' "permit granted (OPEN): safe_qty=0 -> using plan qty".
+//! An order of the symbol accepted and not filled yet (in flight) holds back every other plan of
+//! that symbol (`order_in_flight`): the venue's position is about to change, and a plan read
+//! against it could open a second position or close one twice.
 //! The permit records the ledger's amount beside the venue's; the pipeline counts a difference
 //! as a ledger mismatch (F7) and takes the venue's value.
 //! Must never live here: venue calls (the pipeline reads the snapshot), exchange filters.
@@ -16,6 +19,7 @@ use serde::Serialize;
 
 use super::bridge::{ApplyPlan, PlanQty};
 use super::governor::GovernedPlan;
+use super::order_lifecycle::InFlight;
 use super::plan_header::{PlanHeader, PlanMessage};
 use super::{EvalType, Outcome};
 use crate::domain::Qty;
@@ -149,13 +153,14 @@ pub struct PermitOutput {
 pub struct PermitGate;
 
 impl PermitGate {
-    /// Compares `plan` with the venue's positions (`Err`: none could be read) and the ledger's
-    /// signed amount for the symbol.
+    /// Compares `plan` with the venue's positions (`Err`: none could be read), the ledger's
+    /// signed amount for the symbol and the symbol's order in flight, if any.
     pub fn check(
         &self,
         plan: GovernedPlan,
         snapshot: Result<&[PositionAmount], &VenueError>,
         ledger_amt: Decimal,
+        in_flight: Option<&InFlight>,
     ) -> PermitOutput {
         let p = plan.plan();
         let sym = p.symbol();
@@ -178,6 +183,14 @@ impl PermitGate {
             venue_amt,
             ledger_amt,
         };
+        if let Some(o) = in_flight {
+            let detail = format!(
+                "{sym}: {} order {} accepted at {} has not filled yet; this plan waits for it \
+                 (the venue holds {venue_amt} until it fills)",
+                o.eval, o.order_id, o.accepted_at.0
+            );
+            return Self::refuse(Reason::OrderInFlight, detail, evidence(), venue_amt);
+        }
         let closing = p.reduce_only() || p.eval_type() == EvalType::Exit;
         let (side, qty, clipped) = if closing {
             let held_side = match venue_amt {
@@ -274,7 +287,7 @@ mod tests {
 
     fn check(json: &str, venue: &mut FakeVenue, ledger: Decimal) -> PermitOutput {
         let snap = venue.position_amounts();
-        PermitGate.check(governed(json), snap.as_deref(), ledger)
+        PermitGate.check(governed(json), snap.as_deref(), ledger, None)
     }
 
     #[test]
@@ -343,5 +356,28 @@ mod tests {
             (p.side(), p.qty().get(), p.safe_qty().get()),
             (Side::Buy, dec!(0.000), Decimal::ZERO)
         );
+    }
+
+    #[test]
+    fn an_order_in_flight_holds_back_the_next_plan() {
+        let mut venue = FakeVenue::new().with_mark("BTCUSDT", dec!(70000));
+        let snap = venue.position_amounts();
+        let out_of = |json: &str, o: Option<&InFlight>| {
+            PermitGate
+                .check(governed(json), snap.as_deref(), Decimal::ZERO, o)
+                .outcome
+        };
+        let entry = InFlight {
+            order_id: 7,
+            symbol: "BTCUSDT".parse().expect("symbol"),
+            eval: EvalType::Entry,
+            accepted_at: TimestampMs(60_000),
+        };
+        let sell = r#"{"symbol": "BTCUSDT", "action": "SELL", "qty": "0.01"}"#;
+        let out = out_of(sell, Some(&entry));
+        assert_eq!(out.reason(), Some(Reason::OrderInFlight));
+        let Outcome::Drop(d) = &out else { panic!() };
+        assert!(d.detail().contains("ENTRY order 7"), "{}", d.detail());
+        assert!(out_of(sell, None).passed().is_some());
     }
 }

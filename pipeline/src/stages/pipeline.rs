@@ -370,7 +370,10 @@ impl<J: Journal> Pipeline<J> {
         }
         let read = venue.position_amounts_into(&mut self.positions);
         let snapshot = read.as_ref().map(|()| self.positions.as_slice());
-        let permit = self.permit.check(governed, snapshot, self.ledger.amt(&sym));
+        let in_flight = self.orders.in_flight(&sym, venue.now());
+        let permit = self
+            .permit
+            .check(governed, snapshot, self.ledger.amt(&sym), in_flight);
         if let Ok(list) = snapshot {
             let venue_pos = list.iter().find(|p| p.symbol == sym);
             if let Some(m) = self.ledger.reconcile_symbol(&sym, venue_pos, venue.now()) {
@@ -422,7 +425,9 @@ impl<J: Journal> Pipeline<J> {
         v.orders_accepted.bump(eval);
         v.upsized += u64::from(result.upsized());
         let protect_on_fill = self.executor.protects_on_fill(&permitted);
-        self.orders.accepted(permitted, result, protect_on_fill, v);
+        let now = venue.now();
+        self.orders
+            .accepted(permitted, result, protect_on_fill, now, v);
         self.ledger.apply_result(result);
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Result(result));

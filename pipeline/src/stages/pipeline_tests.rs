@@ -445,3 +445,57 @@ fn an_unknown_outcome_that_executed_is_taken_and_protected_at_the_next_sync() {
     step(&mut p, &mut v, "BTCUSDT", &bar(2, 71_000.0), &[]);
     assert_eq!(v.placed.len(), placed);
 }
+
+/// The fast-clock incident: an ENTRY accepted but not filled yet, then an opposite signal.
+/// Read against the venue's (still flat) position, the second ENTRY passed and both filled.
+#[test]
+fn a_plan_waits_while_its_symbols_entry_is_in_flight() {
+    let mut p = Pipeline::new(&PipelineConfig::default());
+    let mut v = FakeVenue::new();
+    v.defer_market = true;
+    let b0 = bar(0, 71_000.0);
+    let buy = signal("BTCUSDT", Action::Buy, 0.9, &b0);
+    step(&mut p, &mut v, "BTCUSDT", &b0, &[buy]);
+    let b1 = bar(1, 70_900.0);
+    let sell = signal("BTCUSDT", Action::Sell, 0.9, &b1);
+    step(&mut p, &mut v, "BTCUSDT", &b1, std::slice::from_ref(&sell));
+    assert_eq!(v.placed.len(), 1, "the second entry was held back");
+    let held = p.funnel().counts(Stage::Permit, EvalType::Entry);
+    assert_eq!(held.dropped.get(&Reason::OrderInFlight), Some(&1));
+    // Once the entry fills, the next opposite signal is an EXIT of the real position.
+    let entry = v.open[0].order_id;
+    v.fill_market(entry);
+    let b2 = bar(2, 70_800.0);
+    let sell = Signal {
+        time: b2.open_time,
+        ..sell
+    };
+    step(&mut p, &mut v, "BTCUSDT", &b2, &[sell]);
+    // Placed: the entry, its TP and SL once it filled, then the exit.
+    assert_eq!(v.placed.len(), 4, "{:?}", v.placed);
+    let exit = &v.placed[3];
+    assert!(
+        exit.reduce_only() && exit.order_type() == crate::order::OrderType::Market,
+        "{exit:?}"
+    );
+    // An order still unfilled after the hold no longer blocks: the venue check decides.
+    let mut p = Pipeline::new(&PipelineConfig::default());
+    let mut v = FakeVenue::new();
+    v.defer_market = true;
+    step(
+        &mut p,
+        &mut v,
+        "BTCUSDT",
+        &b0,
+        &[signal("BTCUSDT", Action::Buy, 0.9, &b0)],
+    );
+    let late = bar(super::IN_FLIGHT_HOLD_MS / MIN + 1, 70_900.0);
+    step(
+        &mut p,
+        &mut v,
+        "BTCUSDT",
+        &late,
+        &[signal("BTCUSDT", Action::Sell, 0.9, &late)],
+    );
+    assert_eq!(v.placed.len(), 2, "past the hold the plan is sent");
+}

@@ -32,7 +32,7 @@ fn permitted(json: &str, venue: &mut FakeVenue) -> PermittedPlan {
     };
     let snap = venue.position_amounts();
     match PermitGate
-        .check(governed, snap.as_deref(), Decimal::ZERO)
+        .check(governed, snap.as_deref(), Decimal::ZERO, None)
         .outcome
     {
         Outcome::Pass(p) => p,
