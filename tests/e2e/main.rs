@@ -3,6 +3,7 @@
 //! library, to run one symbol through both of the run loop's paths).
 
 mod backtest;
+mod backtest_kill;
 mod check;
 mod conformance;
 mod crash_cycles;

@@ -93,7 +93,7 @@ fn missing_part(p: &IntentPayload) -> Option<&'static str> {
     let action = text("action").or_else(|| text("side"));
     let Some(action) = action else {
         return Some(
-            "the intent has no \"action\" (BUY, SELL or CLOSE); the bridge will drop it as malformed",
+            "the intent has no \"action\" (BUY, SELL or CLOSE); the bridge will drop it as malformed_intent (add the action to replay it)",
         );
     };
     let kind = text("intent_type")
@@ -111,7 +111,7 @@ fn missing_part(p: &IntentPayload) -> Option<&'static str> {
     let has = |k: &str| f.get(k).is_some_and(|v| !v.is_null());
     let sized = has("qty") || has("quantity") || (has("position_usd") && has("leverage"));
     (!exit && !sized).then_some(
-        "an entry with no size (\"qty\", or \"position_usd\" with \"leverage\"); the bridge will drop it as invalid_quantity",
+        "an entry with no size (\"qty\", or \"position_usd\" with \"leverage\"); the bridge will drop it as invalid_quantity (add a size to replay it)",
     )
 }
 
