@@ -243,7 +243,10 @@ impl BarSeries {
         let filled = if self.filled.is_empty() {
             Vec::new()
         } else {
-            bitset(hi - lo, (lo..hi).filter(|&i| self.is_filled(i)).map(|i| i - lo))
+            bitset(
+                hi - lo,
+                (lo..hi).filter(|&i| self.is_filled(i)).map(|i| i - lo),
+            )
         };
         BarSeries::from_validated(self.symbol.clone(), self.interval, cols, filled)
     }
@@ -332,7 +335,10 @@ mod tests {
         assert!(w.is_filled(0), "bar 1 of the sample was filled");
         let all = s.between(TimestampMs(0), TimestampMs(180_000));
         assert_eq!(all, s);
-        assert!(s.between(TimestampMs(500_000), TimestampMs(600_000)).is_empty());
+        assert!(
+            s.between(TimestampMs(500_000), TimestampMs(600_000))
+                .is_empty()
+        );
         assert!(s.between(TimestampMs(120_000), TimestampMs(0)).is_empty());
     }
 

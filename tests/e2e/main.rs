@@ -24,3 +24,4 @@ mod slurm_sweep;
 mod support;
 mod sweep;
 mod sweep_shards;
+mod walkforward;

@@ -58,9 +58,18 @@ pub fn in_vs_out(area: &Area<'_>, windows: &[WindowRow], metric: &str) -> DrawRe
     let legend_y = style::legend(
         area,
         &[
-            (Glyph::Fill(style::PASSED, Pattern::Solid), "in sample (training)".into()),
-            (Glyph::Fill(style::SHORT, Pattern::Solid), "out of sample (test)".into()),
-            (Glyph::Fill(style::BAND, Pattern::Diagonal), "not run".into()),
+            (
+                Glyph::Fill(style::PASSED, Pattern::Solid),
+                "in sample (training)".into(),
+            ),
+            (
+                Glyph::Fill(style::SHORT, Pattern::Solid),
+                "out of sample (test)".into(),
+            ),
+            (
+                Glyph::Fill(style::BAND, Pattern::Diagonal),
+                "not run".into(),
+            ),
         ],
         (16, 58),
         w as i32 - 16,
@@ -171,7 +180,10 @@ pub fn parameters(area: &Area<'_>, v: &WalkForwardView, keys: &[usize]) -> DrawR
         )
         .draw()?;
         for &(a, b, y) in &steps {
-            c.draw_series(LineSeries::new([(a, y), (b, y)], style::EQUITY.stroke_width(3)))?;
+            c.draw_series(LineSeries::new(
+                [(a, y), (b, y)],
+                style::EQUITY.stroke_width(3),
+            ))?;
             let p = c.backend_coord(&(a, y));
             area.draw_text(
                 &short(y),
@@ -186,7 +198,10 @@ pub fn parameters(area: &Area<'_>, v: &WalkForwardView, keys: &[usize]) -> DrawR
             }
         }
         for (a, b) in joins {
-            c.draw_series(LineSeries::new([a, b], style::EQUITY.mix(0.4).stroke_width(1)))?;
+            c.draw_series(LineSeries::new(
+                [a, b],
+                style::EQUITY.mix(0.4).stroke_width(1),
+            ))?;
         }
     }
     Ok(())

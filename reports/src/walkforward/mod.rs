@@ -142,7 +142,9 @@ mod tests {
         assert!(html.contains("every one of the 2 points was skipped &lt;here&gt;"));
         assert!(html.contains("the test window would end after the data"));
         assert!(html.contains("synthetic-banner"));
-        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+        assert!(
+            !html.contains("http://") && !html.contains("https://") && !html.contains("<script")
+        );
     }
 
     #[test]

@@ -98,7 +98,11 @@ pub fn page(v: &WalkForwardView, charts: &[Chart]) -> String {
     out.push_str("</section>\n");
     heading(&mut out, "windows");
     if let Some(c) = chart(charts, "in_vs_out.png") {
-        figure(&mut out, c, "The winner's metric on its training window and on the test window after it.");
+        figure(
+            &mut out,
+            c,
+            "The winner's metric on its training window and on the test window after it.",
+        );
     }
     window_table(&mut out, v);
     out.push_str("</section>\n");
@@ -182,6 +186,7 @@ fn row(out: &mut String, v: &WalkForwardView, w: &WindowRow) {
         value(w.out_of_sample),
         signed(w.in_sample_return),
         signed(w.out_of_sample_return),
-        w.out_of_sample_trades.map_or_else(|| "–".to_string(), |t| t.to_string())
+        w.out_of_sample_trades
+            .map_or_else(|| "–".to_string(), |t| t.to_string())
     );
 }

@@ -55,7 +55,10 @@ fn layout_of(args: &WalkForwardArgs, bar_ms: i64) -> anyhow::Result<Layout> {
         Some(w) => duration::parse("--warmup", w, true)?,
         None => train_ms,
     };
-    for (flag, text, ms) in [("--train", &args.train, train_ms), ("--test", &args.test, test_ms)] {
+    for (flag, text, ms) in [
+        ("--train", &args.train, train_ms),
+        ("--test", &args.test, test_ms),
+    ] {
         if ms < bar_ms {
             bail!(
                 "{flag} {text}: shorter than one bar of the data ({}); give at least one bar",

@@ -28,7 +28,11 @@ fn pct(v: Option<f64>) -> String {
 fn layout_text(r: &WalkForwardRecord) -> String {
     format!(
         "{}: train {}, test {}, warm-up {}",
-        if r.layout.anchored { "anchored" } else { "rolling" },
+        if r.layout.anchored {
+            "anchored"
+        } else {
+            "rolling"
+        },
         r.train,
         r.test,
         r.warmup
@@ -147,16 +151,25 @@ fn view(r: &WalkForwardRecord, wf: &WalkForward) -> WalkForwardView {
     let o = &s.out_of_sample;
     let m = &r.metric;
     let summary = vec![
-        ("out-of-sample return".to_string(), format!("{:+.2}%", o.total_return * 100.0)),
+        (
+            "out-of-sample return".to_string(),
+            format!("{:+.2}%", o.total_return * 100.0),
+        ),
         ("out-of-sample sharpe".to_string(), value(o.sharpe)),
-        ("out-of-sample max drawdown".to_string(), format!("{:.2}%", o.max_drawdown * 100.0)),
+        (
+            "out-of-sample max drawdown".to_string(),
+            format!("{:.2}%", o.max_drawdown * 100.0),
+        ),
         ("out-of-sample trades".to_string(), o.trades.to_string()),
         (
             "final equity (USDT)".to_string(),
             s.final_equity.map_or("-".into(), |e| format!("{e:.2}")),
         ),
         (format!("mean {m} in sample"), value(s.mean_in_sample)),
-        (format!("mean {m} out of sample"), value(s.mean_out_of_sample)),
+        (
+            format!("mean {m} out of sample"),
+            value(s.mean_out_of_sample),
+        ),
         (
             "walk-forward efficiency (out / in)".to_string(),
             value(s.efficiency),
@@ -182,7 +195,13 @@ fn view(r: &WalkForwardRecord, wf: &WalkForward) -> WalkForwardView {
         ("sim version".to_string(), r.sim_version.clone()),
         (
             "dataset".to_string(),
-            format!("{} ({}, {} {} bars)", d.name, d.symbols.join(","), d.bars, d.interval),
+            format!(
+                "{} ({}, {} {} bars)",
+                d.name,
+                d.symbols.join(","),
+                d.bars,
+                d.interval
+            ),
         ),
         ("data sha256".to_string(), d.data_sha256.clone()),
         ("exchange info".to_string(), r.exchange_info.clone()),
@@ -193,7 +212,10 @@ fn view(r: &WalkForwardRecord, wf: &WalkForward) -> WalkForwardView {
         provenance.push(("--set".to_string(), set.clone()));
     }
     for a in &r.grid {
-        provenance.push(("grid".to_string(), format!("{} = {}", a.key, a.values.join(", "))));
+        provenance.push((
+            "grid".to_string(),
+            format!("{} = {}", a.key, a.values.join(", ")),
+        ));
     }
     WalkForwardView {
         dataset: d.name.clone(),

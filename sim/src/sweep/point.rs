@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use datasets::{BarSeries, Dataset};
-use pipeline::exchange_info::ExchangeInfo;
 use pipeline::Symbol;
+use pipeline::exchange_info::ExchangeInfo;
 use pipeline::stages::EvalType;
 use pipeline::stages::journal::NullJournal;
 use reports::metrics::{EquityPoint, Metrics, TradeOutcome};
@@ -133,7 +133,9 @@ impl Shared<'_> {
                 for s in series {
                     match w.of(s).filter(|c| !c.is_empty()) {
                         Some(c) => cut.push(c),
-                        None => return Ok(Err(format!("{} has no bars in the window", s.symbol()))),
+                        None => {
+                            return Ok(Err(format!("{} has no bars in the window", s.symbol())));
+                        }
                     }
                     trade_from.insert(s.symbol().clone(), w.trade_from);
                 }
@@ -176,10 +178,7 @@ impl Shared<'_> {
             orders: sim.funnel.orders(EvalType::Entry) + sim.funnel.orders(EvalType::Exit),
             fills: sim.exchange.fills().len() as u64,
             drops,
-            daily_returns: overfitting::daily_returns(
-                num(spec.exchange.initial_balance),
-                &equity,
-            ),
+            daily_returns: overfitting::daily_returns(num(spec.exchange.initial_balance), &equity),
         };
         let closed = trades
             .iter()

@@ -35,9 +35,10 @@ pub fn parse(flag: &str, text: &str, zero_ok: bool) -> anyhow::Result<i64> {
     Ok(n * unit_ms)
 }
 
-/// `ms` as the shortest duration text that [`parse`] reads back (`30d`, `12h`, `90m`).
+/// `ms` as the shortest duration text in days, hours or minutes that [`parse`] reads back
+/// (`30d`, `12h`, `90m`).
 pub fn text(ms: i64) -> String {
-    for (unit, size) in [("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60), ("m", 1)] {
+    for (unit, size) in [("d", 24 * 60), ("h", 60), ("m", 1)] {
         let size = size * MINUTE_MS;
         if ms % size == 0 && ms != 0 {
             return format!("{}{unit}", ms / size);
@@ -62,7 +63,7 @@ mod tests {
         assert_eq!(parse("--test", " 2w ", false).expect("w"), 14 * 86_400_000);
         assert_eq!(parse("--warmup", "0d", true).expect("none"), 0);
         assert_eq!(text(30 * 86_400_000), "30d");
-        assert_eq!(text(14 * 86_400_000), "2w");
+        assert_eq!(text(14 * 86_400_000), "14d");
         assert_eq!(text(90 * 60_000), "90m");
     }
 

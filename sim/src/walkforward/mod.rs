@@ -190,13 +190,15 @@ fn one_window(
         .cloned()
         .partition(|r| matches!(r.outcome, Outcome::Ran(_)));
     let Some(&best) = results::ranking(&results, plan.metric).first() else {
-        let first = skipped.first().map_or_else(String::new, |r| match &r.outcome {
-            Outcome::Skipped(why) => format!(
-                "; the first ({}) because: {why}",
-                r.point.overrides(plan.axes).join(" ")
-            ),
-            Outcome::Ran(_) => String::new(),
-        });
+        let first = skipped
+            .first()
+            .map_or_else(String::new, |r| match &r.outcome {
+                Outcome::Skipped(why) => format!(
+                    "; the first ({}) because: {why}",
+                    r.point.overrides(plan.axes).join(" ")
+                ),
+                Outcome::Ran(_) => String::new(),
+            });
         return Ok(not_run(
             format!(
                 "every one of the {} points was skipped on the training window{first}",

@@ -76,7 +76,7 @@ pub fn lay_out(layout: Layout, first_open: i64, end: i64) -> anyhow::Result<Wind
                  not run",
                 TimestampMs(span.test_end).to_minute_string(),
                 TimestampMs(end).to_minute_string(),
-                duration::text(span.test_end - end),
+                reports::html::duration((span.test_end - end) as f64),
             );
             not_fitting = Some((span, why));
             break;
@@ -88,7 +88,7 @@ pub fn lay_out(layout: Layout, first_open: i64, end: i64) -> anyhow::Result<Wind
             "no walk-forward window fits: the data runs from {} to {} ({}), and one window needs --train {} plus --test {}; shorten them or use a longer dataset",
             TimestampMs(first_open).to_minute_string(),
             TimestampMs(end).to_minute_string(),
-            duration::text(end - first_open),
+            reports::html::duration((end - first_open) as f64),
             duration::text(train_ms),
             duration::text(test_ms),
         );
@@ -122,7 +122,14 @@ mod tests {
         let starts: Vec<(i64, i64, i64, i64)> = w
             .fitting
             .iter()
-            .map(|s| (s.train_start / DAY, s.train_end / DAY, s.test_start / DAY, s.test_end / DAY))
+            .map(|s| {
+                (
+                    s.train_start / DAY,
+                    s.train_end / DAY,
+                    s.test_start / DAY,
+                    s.test_end / DAY,
+                )
+            })
             .collect();
         assert_eq!(starts, [(0, 4, 4, 6), (2, 6, 6, 8), (4, 8, 8, 10)]);
         assert_eq!(w.fitting[0].warmup_start, 2 * DAY);
@@ -140,13 +147,16 @@ mod tests {
         assert_eq!(spans, [(0, 4), (0, 6)]);
         let (span, why) = w.not_fitting.expect("the third does not fit");
         assert_eq!((span.test_start / DAY, span.test_end / DAY), (8, 10));
-        assert!(why.contains("1d short"), "{why}");
+        assert!(why.contains("(1d 00h 00m short)"), "{why}");
     }
 
     #[test]
     fn data_shorter_than_one_window_is_an_error_that_says_so() {
-        let err = format!("{:#}", lay_out(layout(8, 3, false), 0, 10 * DAY).expect_err("short"));
+        let err = format!(
+            "{:#}",
+            lay_out(layout(8, 3, false), 0, 10 * DAY).expect_err("short")
+        );
         assert!(err.contains("--train 8d plus --test 3d"), "{err}");
-        assert!(err.contains("(10d)"), "{err}");
+        assert!(err.contains("(10d 00h 00m)"), "{err}");
     }
 }
