@@ -33,9 +33,8 @@ pub fn numeric_keys(v: &WalkForwardView) -> Vec<usize> {
 }
 
 fn short(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() >= 100.0 {
+    // Whole numbers (periods, counts) and large values without decimals.
+    if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 100.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
@@ -102,7 +101,7 @@ pub fn in_vs_out(area: &Area<'_>, windows: &[WindowRow], metric: &str) -> DrawRe
             .y_desc(metric)
             .x_label_formatter(&|x| {
                 let i = x.round();
-                if (x - i).abs() > 1e-6 || i < 0.0 || (i as usize) % every != 0 {
+                if (x - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(every) {
                     return String::new();
                 }
                 labels.get(i as usize).cloned().unwrap_or_default()
@@ -160,6 +159,9 @@ pub fn parameters(area: &Area<'_>, v: &WalkForwardView, keys: &[usize]) -> DrawR
         let hi = steps.iter().map(|s| s.2).fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = if steps.is_empty() {
             (0.0, 1.0)
+        } else if hi - lo < 1e-9 {
+            // One value all along: a band of one unit around it, so its labels stay apart.
+            (lo - 1.0, hi + 1.0)
         } else {
             padded(lo, hi, 0.15)
         };

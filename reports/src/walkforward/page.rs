@@ -36,8 +36,13 @@ fn chart<'a>(charts: &'a [Chart], file: &str) -> Option<&'a Chart> {
     charts.iter().find(|c| c.file == file)
 }
 
+/// A window boundary: the date alone at midnight, else date and minute (UTC).
 fn minute(ms: i64) -> String {
-    pipeline::TimestampMs(ms).to_minute_string()
+    let text = pipeline::TimestampMs(ms).to_minute_string();
+    match text.strip_suffix(" 00:00") {
+        Some(date) => date.to_string(),
+        None => text,
+    }
 }
 
 /// The whole page.

@@ -83,3 +83,99 @@ pub fn summary(
         efficiency,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::plan::Point;
+    use crate::sweep::point::Row;
+    use crate::walkforward::windows::Span;
+    use crate::walkforward::{Tested, WindowResult};
+    use rust_decimal::Decimal;
+
+    fn row(sharpe: f64) -> Row {
+        Row {
+            metrics: Metrics {
+                sharpe: Some(sharpe),
+                ..Metrics::default()
+            },
+            final_equity: 0.0,
+            fees: 0.0,
+            funding: 0.0,
+            liquidations: 0,
+            orders: 0,
+            fills: 0,
+            drops: Default::default(),
+            daily_returns: Vec::new(),
+        }
+    }
+
+    fn window(start: i64, is: f64, oos: f64, equity: &[f64]) -> WindowResult {
+        let span = Span {
+            train_start: 0,
+            train_end: start,
+            test_start: start,
+            test_end: start + 10,
+            warmup_start: start,
+        };
+        WindowResult {
+            span,
+            outcome: WindowOutcome::Tested(Box::new(Tested {
+                winner: Point {
+                    id: 0,
+                    values: Vec::new(),
+                },
+                in_sample: row(is),
+                out_of_sample: row(oos),
+                start_balance: Decimal::ZERO,
+                end_balance: Decimal::ZERO,
+                equity: equity
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| EquityPoint {
+                        time_ms: start + i as i64 + 1,
+                        equity: *e,
+                        in_market: false,
+                    })
+                    .collect(),
+                trades: Vec::new(),
+                open_at_end: false,
+            })),
+            skipped: Vec::new(),
+            ran: 1,
+        }
+    }
+
+    #[test]
+    fn the_curve_joins_the_tested_windows_and_efficiency_is_the_ratio_of_the_means() {
+        let wf = WalkForward {
+            windows: vec![
+                window(100, 2.0, 1.0, &[100.0, 110.0]),
+                WindowResult {
+                    span: window(200, 0.0, 0.0, &[]).span,
+                    outcome: WindowOutcome::NotRun("no point ran".into()),
+                    skipped: Vec::new(),
+                    ran: 0,
+                },
+                window(300, 4.0, -0.4, &[110.0, 99.0]),
+            ],
+            not_fitting: None,
+        };
+        let c = curve(&wf);
+        let values: Vec<f64> = c.iter().map(|p| p.equity).collect();
+        assert_eq!(values, [100.0, 110.0, 110.0, 99.0]);
+        let s = summary(&wf, "sharpe", 100.0, 1.0);
+        assert_eq!((s.windows_tested, s.windows_not_run), (2, 1));
+        assert_eq!(s.mean_in_sample, Some(3.0));
+        assert_eq!(s.mean_out_of_sample, Some(0.3));
+        assert_eq!(s.efficiency, Some(0.3 / 3.0));
+        assert_eq!(s.final_equity, Some(99.0));
+        assert!((s.out_of_sample.total_return - (-0.01)).abs() < 1e-12);
+        // A losing in-sample mean gives no efficiency.
+        let losing = WalkForward {
+            windows: vec![window(100, -1.0, 1.0, &[100.0, 101.0])],
+            not_fitting: None,
+        };
+        assert_eq!(summary(&losing, "sharpe", 100.0, 1.0).efficiency, None);
+    }
+}
