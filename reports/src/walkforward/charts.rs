@@ -33,9 +33,11 @@ pub fn numeric_keys(v: &WalkForwardView) -> Vec<usize> {
 }
 
 fn short(v: f64) -> String {
-    // Whole numbers (periods, counts) and large values without decimals.
-    if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 100.0 {
+    // Whole numbers (periods, counts) without decimals, so axis labels stay distinct.
+    if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
+    } else if v.abs() >= 100.0 {
+        format!("{v:.1}")
     } else {
         format!("{v:.2}")
     }
