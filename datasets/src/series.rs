@@ -225,6 +225,31 @@ impl BarSeries {
     pub fn index_at_or_after(&self, t: TimestampMs) -> usize {
         self.cols.open_time.partition_point(|&x| x < t.0)
     }
+
+    /// A copy of the bars opening in `from..to` (a time window of the series, e.g. one
+    /// walk-forward window), with their gap-fill flags; empty when none opens there.
+    pub fn between(&self, from: TimestampMs, to: TimestampMs) -> BarSeries {
+        let lo = self.index_at_or_after(from);
+        let hi = self.index_at_or_after(to).max(lo);
+        let c = &self.cols;
+        let cols = Columns {
+            open_time: c.open_time[lo..hi].to_vec(),
+            open: c.open[lo..hi].to_vec(),
+            high: c.high[lo..hi].to_vec(),
+            low: c.low[lo..hi].to_vec(),
+            close: c.close[lo..hi].to_vec(),
+            volume: c.volume[lo..hi].to_vec(),
+        };
+        let filled = if self.filled.is_empty() {
+            Vec::new()
+        } else {
+            bitset(
+                hi - lo,
+                (lo..hi).filter(|&i| self.is_filled(i)).map(|i| i - lo),
+            )
+        };
+        BarSeries::from_validated(self.symbol.clone(), self.interval, cols, filled)
+    }
 }
 
 /// Iterator over a series' bars; see [`BarSeries::iter`].
@@ -299,6 +324,22 @@ mod tests {
         assert_eq!(s.filled_count(), 1);
         assert_eq!(s.index_at_or_after(TimestampMs(60_001)), 2);
         assert_eq!(s.last_open_time(), Some(TimestampMs(120_000)));
+    }
+
+    #[test]
+    fn between_copies_the_bars_of_a_time_window_with_their_fill_flags() {
+        let s = sample();
+        let w = s.between(TimestampMs(60_000), TimestampMs(120_000));
+        assert_eq!(w.open_times(), [60_000]);
+        assert_eq!(w.closes(), [101.5]);
+        assert!(w.is_filled(0), "bar 1 of the sample was filled");
+        let all = s.between(TimestampMs(0), TimestampMs(180_000));
+        assert_eq!(all, s);
+        assert!(
+            s.between(TimestampMs(500_000), TimestampMs(600_000))
+                .is_empty()
+        );
+        assert!(s.between(TimestampMs(120_000), TimestampMs(0)).is_empty());
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! - [`parity`]: two run folders compared decision by decision (`sim diff`, `sim replay`).
 //! - [`sweep`]: the report of a `sim sweep` folder (top points, heatmap, distribution,
 //!   parameter stability), drawn from the results table `sim` hands it.
+//! - [`walkforward`]: the report of a `sim walkforward` folder (the stitched out-of-sample
+//!   curve, in sample vs out of sample per window, the chosen parameters over time).
 //! - [`error`]: the report's error type, [`ReportError`].
 //!
 //! Must never live here: the engine's internals; a report reads a run folder only, and the same
@@ -28,6 +30,7 @@ pub mod metrics;
 pub mod parity;
 pub mod run_folder;
 pub mod sweep;
+pub mod walkforward;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

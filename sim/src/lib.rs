@@ -15,6 +15,9 @@
 //!   probability of backtest overfitting), for `sim sweep` and its report.
 //! - [`sweep`]: `sim sweep`, a grid of run configs over one dataset on all cores, and the
 //!   sweep folder (results table, `sweep.json`).
+//! - [`walkforward`]: `sim walkforward`, the sweep's grid optimised on rolling or anchored
+//!   training windows, each winner run on the test window after it, the test windows stitched
+//!   into one out-of-sample curve; the walk-forward folder.
 //!
 //! Must never live here: trading rules (pipeline), fill rules (exchange_sim), data parsing
 //! (datasets), drawing (reports), HTTP to Binance (live).
@@ -27,3 +30,4 @@ pub mod live;
 pub mod replay;
 pub mod research;
 pub mod sweep;
+pub mod walkforward;

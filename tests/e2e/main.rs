@@ -27,3 +27,4 @@ mod slurm_sweep;
 mod support;
 mod sweep;
 mod sweep_shards;
+mod walkforward;

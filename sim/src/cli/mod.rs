@@ -15,6 +15,8 @@ mod serve;
 mod sweep;
 mod sweep_print;
 mod sweep_shard;
+mod walkforward;
+mod walkforward_print;
 
 use std::process::ExitCode;
 
@@ -67,6 +69,11 @@ pub enum Command {
     /// sweep.json and report.html. `plan`, `run --shard I/N` and `merge` split it across a
     /// cluster.
     Sweep(Box<sweep::SweepCmd>),
+    /// Walk-forward validation of a grid: optimise it on rolling (or --anchored) training
+    /// windows (--train 60d), run each winner on the test window after it (--test 14d), and
+    /// stitch the test windows into one out-of-sample curve; writes windows.csv,
+    /// oos_equity.csv, walkforward.json and report.html.
+    Walkforward(Box<walkforward::WalkForwardArgs>),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -98,5 +105,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => replay::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(*args),
+        Command::Walkforward(args) => walkforward::run(*args),
     }
 }

@@ -184,6 +184,7 @@ impl Loaded {
             info: &self.info,
             info_name: &self.spec.run.exchange_info,
             prices: &self.prices,
+            window: None,
         }
     }
 }

@@ -2,15 +2,20 @@
 //! checks it (the run config, the topology, the preflight check), then run through the very
 //! same [`simulate`](crate::backtest::simulate) as a backtest, journals off, and summed up as
 //! one row of the results table.
+//!
+//! A point runs on the whole dataset, or on a [`Window`] of it (walk-forward): the same
+//! symbols cut to a time window, optionally with warm-up bars before the window that the
+//! strategy and the stages see but nothing trades on, and that no metric counts.
 //! Must never live here: choosing points, threads, or writing files.
 
 use std::collections::BTreeMap;
 
-use datasets::Dataset;
+use datasets::{BarSeries, Dataset};
+use pipeline::Symbol;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::stages::EvalType;
 use pipeline::stages::journal::NullJournal;
-use reports::metrics::Metrics;
+use reports::metrics::{EquityPoint, Metrics, TradeOutcome};
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
@@ -30,8 +35,39 @@ pub struct Shared<'a> {
     pub dataset: &'a Dataset,
     pub info: &'a ExchangeInfo,
     pub info_name: &'a str,
-    /// Every symbol's price range in the dataset (each point keeps the ones it trades).
+    /// Every symbol's price range in the data the points run on (each point keeps the ones
+    /// it trades).
     pub prices: &'a [PriceRange],
+    /// Run on this window of the dataset instead of all of it.
+    pub window: Option<&'a Window>,
+}
+
+/// A time window of the dataset: every symbol's bars in it (warm-up bars first, if any), and
+/// the open time from which signals trade and the equity curve and metrics count.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub series: Vec<BarSeries>,
+    /// Bars opening before this feed the strategy and the stages only (`i64::MIN`: none).
+    pub trade_from: i64,
+}
+
+impl Window {
+    /// The window's copy of `s` (the dataset's series of the same symbol).
+    fn of(&self, s: &BarSeries) -> Option<&BarSeries> {
+        self.series.iter().find(|w| w.symbol() == s.symbol())
+    }
+}
+
+/// Everything a point's run gave, for callers that need more than its row (walk-forward's
+/// test windows): the resolved config, the row, the counted equity curve, the closed trades
+/// and the exact final equity.
+#[derive(Debug, Clone)]
+pub struct PointRun {
+    pub spec: RunSpec,
+    pub row: Row,
+    pub equity: Vec<EquityPoint>,
+    pub trades: Vec<TradeOutcome>,
+    pub final_equity: rust_decimal::Decimal,
 }
 
 /// One row of the results table: what `summary.json` says of the run, in numbers.
@@ -70,20 +106,59 @@ impl Shared<'_> {
     /// Runs the point with `overrides`. Only a failure of the machinery (not of the config)
     /// is an error; a config the run would refuse is [`Outcome::Skipped`] with the reason.
     pub fn run(&self, overrides: &[String]) -> anyhow::Result<Outcome> {
+        Ok(match self.run_point(overrides)? {
+            Ok(done) => Outcome::Ran(Box::new(done.row)),
+            Err(reason) => Outcome::Skipped(reason),
+        })
+    }
+
+    /// [`Shared::run`] with everything the run gave; `Ok(Err(reason))` is a skipped point.
+    pub fn run_point(&self, overrides: &[String]) -> anyhow::Result<Result<PointRun, String>> {
         let spec = match self.spec(overrides) {
             Ok(spec) => spec,
-            Err(e) => return Ok(Outcome::Skipped(one_line(&e))),
+            Err(e) => return Ok(Err(one_line(&e))),
         };
         if let Some(reason) = self.refusal(&spec) {
-            return Ok(Outcome::Skipped(reason));
+            return Ok(Err(reason));
         }
         let series = match backtest::select_series(&spec, self.dataset) {
             Ok(s) => s,
-            Err(e) => return Ok(Outcome::Skipped(one_line(&e))),
+            Err(e) => return Ok(Err(one_line(&e))),
         };
-        let sim = backtest::simulate(&spec, &series, self.info.clone(), NullJournal)?;
-        let (metrics, trades) =
-            summary::run_metrics(series[0].interval(), &sim.exchange, &sim.equity);
+        let mut trade_from = std::collections::BTreeMap::<Symbol, i64>::new();
+        let series: Vec<&BarSeries> = match self.window {
+            None => series,
+            Some(w) => {
+                let mut cut = Vec::with_capacity(series.len());
+                for s in series {
+                    match w.of(s).filter(|c| !c.is_empty()) {
+                        Some(c) => cut.push(c),
+                        None => {
+                            return Ok(Err(format!("{} has no bars in the window", s.symbol())));
+                        }
+                    }
+                    trade_from.insert(s.symbol().clone(), w.trade_from);
+                }
+                cut
+            }
+        };
+        let sim = backtest::simulate_from(
+            &spec,
+            &series,
+            self.info.clone(),
+            NullJournal,
+            &trade_from,
+            &mut |_, _| {},
+        )?;
+        // Warm-up bars' equity points (all at the starting balance: nothing trades on them)
+        // are not part of the run's result.
+        let counted_from = self.window.map_or(i64::MIN, |w| w.trade_from);
+        let equity: Vec<EquityPoint> = sim
+            .equity
+            .into_iter()
+            .filter(|p| p.time_ms > counted_from)
+            .collect();
+        let (metrics, trades) = summary::run_metrics(series[0].interval(), &sim.exchange, &equity);
         let account = sim.exchange.account();
         let num = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(f64::NAN);
         let mut drops = BTreeMap::new();
@@ -94,7 +169,7 @@ impl Shared<'_> {
                 }
             }
         }
-        Ok(Outcome::Ran(Box::new(Row {
+        let row = Row {
             metrics,
             final_equity: num(account.equity),
             fees: num(account.fees_paid),
@@ -103,11 +178,25 @@ impl Shared<'_> {
             orders: sim.funnel.orders(EvalType::Entry) + sim.funnel.orders(EvalType::Exit),
             fills: sim.exchange.fills().len() as u64,
             drops,
-            daily_returns: overfitting::daily_returns(
-                num(spec.exchange.initial_balance),
-                &sim.equity,
-            ),
-        })))
+            daily_returns: overfitting::daily_returns(num(spec.exchange.initial_balance), &equity),
+        };
+        let closed = trades
+            .iter()
+            .filter_map(|t| {
+                t.exit_time.map(|exit| TradeOutcome {
+                    entry_ms: t.entry_time,
+                    exit_ms: exit,
+                    net_pnl: num(t.net_pnl),
+                })
+            })
+            .collect();
+        Ok(Ok(PointRun {
+            final_equity: account.equity,
+            spec,
+            row,
+            equity,
+            trades: closed,
+        }))
     }
 
     /// Why `sim backtest` would refuse `spec` (topology problems, preflight errors), if it would.
