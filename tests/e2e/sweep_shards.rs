@@ -139,15 +139,45 @@ fn emit_writes_an_sbatch_array_script_and_an_indexed_job() {
     )
     .ok();
     let manifest = std::fs::read_to_string(sb.path("p.json.k8s.yaml")).expect("manifest");
-    for line in [
-        "kind: Job",
-        "  completionMode: Indexed",
-        "  completions: 5",
-        "  parallelism: 5",
-    ] {
-        assert!(
-            manifest.lines().any(|l| l == line),
-            "{line:?} in\n{manifest}"
-        );
-    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(&manifest)
+        .unwrap_or_else(|e| panic!("the manifest is not YAML: {e}\n{manifest}"));
+    assert_eq!(docs.len(), 1, "one document:\n{manifest}");
+    let job = &docs[0];
+    assert_eq!(job["apiVersion"].as_str(), Some("batch/v1"));
+    assert_eq!(job["kind"].as_str(), Some("Job"));
+    let spec = &job["spec"];
+    // An Indexed Job: one completion per shard, each pod given JOB_COMPLETION_INDEX.
+    assert_eq!(spec["completionMode"].as_str(), Some("Indexed"));
+    assert_eq!(spec["completions"].as_i64(), Some(5));
+    assert_eq!(spec["parallelism"].as_i64(), Some(5));
+    let pod = &spec["template"]["spec"];
+    assert_eq!(pod["restartPolicy"].as_str(), Some("Never"));
+    let container = &pod["containers"][0];
+    let command: Vec<&str> = container["command"]
+        .as_vec()
+        .expect("command list")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    let args: Vec<&str> = container["args"]
+        .as_vec()
+        .expect("args list")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    assert_eq!(command, ["sim"]);
+    assert_eq!(&args[..3], ["sweep", "run", "--plan"], "{args:?}");
+    // The plan's folder is mounted from the claim where the args say the plan is.
+    let plan = std::path::Path::new(args[3]);
+    let mount = container["volumeMounts"][0]["mountPath"]
+        .as_str()
+        .expect("mountPath");
+    assert!(plan.starts_with(mount), "{plan:?} under {mount}");
+    let volume = &pod["volumes"][0];
+    assert_eq!(volume["name"], container["volumeMounts"][0]["name"]);
+    assert!(
+        volume["persistentVolumeClaim"]["claimName"]
+            .as_str()
+            .is_some()
+    );
 }
