@@ -8,6 +8,7 @@ mod conformance;
 mod crash_cycles;
 mod diff;
 mod exchange_info;
+mod funding;
 mod golden;
 mod latency;
 mod live;

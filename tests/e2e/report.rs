@@ -65,6 +65,18 @@ fn backtest_writes_a_self_contained_report_with_every_section_and_charts() {
         "synthetic runs carry the banner"
     );
     assert!(html.contains("SYNTHETIC DATA"));
+    // The execution model names every rule in force.
+    for row in [
+        "<th>fill price</th><td>MARKET at the next bar&#39;s open;",
+        "<th>intrabar order</th><td>pessimistic:",
+        "<th>funding</th><td>constant 0.0001 every 8 h (00:00 UTC grid)</td>",
+        "<th>mark price</th><td>the trade klines&#39; close",
+        "<th>fees</th><td>maker 0.02 %, taker 0.05 %",
+        "<th>slippage</th><td>none</td>",
+        "<th>latency</th><td>none:",
+    ] {
+        assert!(html.contains(row), "execution model row {row} missing");
+    }
     // Self-contained: no URL leaves the file, no script, no stylesheet link.
     for needle in ["http://", "https://", "<script", "<link", "@import", "url("] {
         assert!(!html.contains(needle), "the report contains {needle}");

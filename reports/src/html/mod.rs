@@ -20,8 +20,9 @@ use crate::charts::Chart;
 use crate::run_folder::RunFolder;
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
-pub const SECTIONS: [(&str, &str); 11] = [
+pub const SECTIONS: [(&str, &str); 12] = [
     ("summary", "Summary"),
+    ("execution", "Execution model"),
     ("equity", "Equity and drawdown"),
     ("price", "Price, trades and blocked intents"),
     ("funnel", "Pipeline funnel"),
@@ -209,6 +210,9 @@ pub fn page(run: &RunFolder, d: &Derived, charts: &[Chart]) -> String {
     }
     out.push_str("</header>\n<main>\n");
     summary(&mut out, run, d);
+    heading(&mut out, "execution");
+    tables::execution_model(&mut out, &s.execution_model);
+    out.push_str("</section>\n");
     heading(&mut out, "equity");
     if let Some(c) = chart(charts, "equity.png") {
         figure(

@@ -1,6 +1,7 @@
-//! The report's tables as HTML: metrics (with how each is computed), the funnel by stage and
-//! type, the rejection reasons with Binance's code and message, per-symbol figures, and the
-//! trade list (the first and last [`TRADE_ROWS`] rows; `trades.csv` has all).
+//! The report's tables as HTML: the execution model, metrics (with how each is computed), the
+//! funnel by stage and type, the rejection reasons with Binance's code and message,
+//! per-symbol figures, and the trade list (the first and last [`TRADE_ROWS`] rows;
+//! `trades.csv` has all).
 //! Must never live here: computing the numbers (that is `metrics`/`analysis`).
 
 use std::collections::BTreeMap;
@@ -28,6 +29,19 @@ fn signed(v: f64, text: String) -> String {
         ""
     };
     format!("<td class=\"n {class}\">{text}</td>")
+}
+
+/// The execution model: each rule the simulation ran under.
+pub fn execution_model(out: &mut String, m: &crate::run_folder::ExecutionModel) {
+    if m.rows().iter().all(|(_, v)| v.is_empty()) {
+        out.push_str("<p class=\"note\">This run folder predates the execution-model section of <code>summary.json</code>; run the backtest again to see the rules it ran under.</p>\n");
+        return;
+    }
+    out.push_str("<p class=\"note\">Every rule of the simulation that decides a price, a fill or a payment. Results rest on these assumptions.</p>\n<table><tr><th>rule</th><th>in force</th></tr>\n");
+    for (label, value) in m.rows() {
+        let _ = writeln!(out, "<tr><th>{label}</th><td>{}</td></tr>", esc(value));
+    }
+    out.push_str("</table>\n");
 }
 
 /// The metrics table.
