@@ -63,6 +63,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: le
 th { background: var(--bg); font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.t { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.compact th, table.compact td { padding: 4px 6px; }
 tr.gap td { text-align: center; color: var(--muted); font-style: italic; background: var(--bg); }
 code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
 pre { background: var(--bg); border: 1px solid var(--line); padding: 10px; overflow-x: auto; }
