@@ -35,11 +35,14 @@ fn signed(v: f64, text: String) -> String {
 /// `v` with `decimals` places and a `+` when positive (none on zero).
 fn plus(v: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, v);
-    match text.parse::<f64>() {
-        Ok(x) if x > 0.0 => format!("+{text}"),
-        // -0.00001 shows as -0.00 otherwise.
-        Ok(x) if x == 0.0 => text.trim_start_matches('-').to_string(),
-        _ => text,
+    let digits = text.trim_start_matches('-');
+    if digits.chars().all(|c| c == '0' || c == '.') {
+        // Rounds to zero (-0.00001 would show as -0.00).
+        digits.to_string()
+    } else if v > 0.0 {
+        format!("+{text}")
+    } else {
+        text
     }
 }
 
