@@ -20,6 +20,9 @@
 //! url = "https://data.binance.vision/..."
 //! path = "/home/me/.sim/downloads/..."
 //! sha256 = "..."               # of the source file; required for a local path
+//! [[funding]]                  # recorded funding beside the klines (optional, same fields;
+//! symbol = "BTCUSDT"           # see `crate::funding`)
+//! url = "https://data.binance.vision/data/futures/um/monthly/fundingRate/..."
 //! ```
 //! Must never live here: loading bars (see `crate::dataset`).
 
@@ -104,6 +107,8 @@ struct RawEntry {
     synthetic: Option<SynthSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     sources: Vec<SourceFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    funding: Vec<SourceFile>,
 }
 
 /// A validated catalog entry.
@@ -122,6 +127,8 @@ pub struct CatalogEntry {
     pub bars: Option<u64>,
     pub synthetic: Option<SynthSpec>,
     pub sources: Vec<SourceFile>,
+    /// Recorded funding files (`[[funding]]`), read by `crate::funding`.
+    pub funding: Vec<SourceFile>,
     pub scope: Scope,
 }
 
@@ -168,15 +175,23 @@ impl CatalogEntry {
                 "symbols is empty; list at least one, e.g. [\"BTCUSDT\"]".into(),
             ));
         }
-        for s in &raw.sources {
+        for (table, s) in raw
+            .sources
+            .iter()
+            .map(|s| ("source", s))
+            .chain(raw.funding.iter().map(|s| ("funding file", s)))
+        {
             if !raw.symbols.contains(&s.symbol) {
                 return Err(bad(format!(
-                    "source for {} which is not in symbols",
+                    "{table} for {} which is not in symbols",
                     s.symbol
                 )));
             }
             if s.path.is_some() && s.sha256.is_none() {
-                return Err(bad(format!("source {} has a path but no sha256", s.symbol)));
+                return Err(bad(format!(
+                    "{table} {} has a path but no sha256",
+                    s.symbol
+                )));
             }
         }
         match raw.kind {
@@ -211,6 +226,7 @@ impl CatalogEntry {
             bars: raw.bars,
             synthetic: raw.synthetic,
             sources: raw.sources,
+            funding: raw.funding,
             scope,
         })
     }
@@ -228,6 +244,7 @@ impl CatalogEntry {
             bars: self.bars,
             synthetic: self.synthetic.clone(),
             sources: self.sources.clone(),
+            funding: self.funding.clone(),
         };
         toml::to_string(&raw).map_err(|e| DatasetError::Catalog {
             origin: self.name.clone(),

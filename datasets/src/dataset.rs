@@ -1,7 +1,9 @@
 //! Loading a catalog dataset by name into `BarSeries`, one per symbol, through the Parquet
 //! cache. A synthetic entry is generated on first load; a real one is read from its source
 //! files (each checked against the sha256 recorded in the catalog). Either way the validated
-//! bars are then written to `<data home>/cache/` and later loads read only that.
+//! bars are then written to `<data home>/cache/` and later loads read only that. Recorded
+//! funding files (`crate::funding`) are read on every load (they are small) and attached to
+//! their symbol's series.
 //!
 //! Must never live here: parsing (see `crate::file`), the generator (see `crate::synth`).
 
@@ -105,6 +107,15 @@ pub fn load_entry(home: &DataHome, entry: &CatalogEntry, opts: &LoadOptions) -> 
     for sym in &entry.symbols {
         let (s, r, hit) = load_symbol(home, entry, sym, opts)?;
         all_cached &= hit;
+        let s = match crate::funding::load_symbol(entry, sym)? {
+            Some(f) => {
+                if !f.gaps.is_empty() {
+                    tracing::warn!(dataset = %entry.name, symbol = %sym, missing = f.missing(), "funding settlements missing");
+                }
+                s.with_funding(f)
+            }
+            None => s,
+        };
         series.push(s);
         reports.push(r);
     }

@@ -2,7 +2,9 @@
 //! data.binance.vision), verifies each against its `.zip.CHECKSUM` sibling (sha256sum format),
 //! keeps them in `<data home>/downloads/<same path as on the server>`, loads them (validation
 //! and Parquet cache) and registers a user entry of the same name marked real, which from then
-//! on replaces the shipped synthetic stand-in.
+//! on replaces the shipped synthetic stand-in. Beside each month of monthly UM klines it
+//! fetches the symbol's funding file of that month (`futures/um/monthly/fundingRate/...`, see
+//! `crate::funding`) with the same checks, listed under the entry's `[[funding]]`.
 //!
 //! Downloads stream into a temporary file that is renamed into place only after its sha256
 //! matched, so a failed or corrupt download leaves nothing behind. A file already present with
@@ -46,6 +48,8 @@ pub struct FetchedFile {
 #[derive(Debug)]
 pub struct FetchOutcome {
     pub files: Vec<FetchedFile>,
+    /// The funding files fetched beside the klines.
+    pub funding_files: Vec<FetchedFile>,
     /// The user catalog entry now describing the real data.
     pub entry_path: PathBuf,
     /// The dataset as loaded from the fetched files.
@@ -218,6 +222,7 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
         });
         files.push(f);
     }
+    let (funding, funding_files) = fetch_funding(home, &agent, &entry, opts)?;
     let from = opts.base_url.as_deref().unwrap_or(BINANCE_DATA_URL);
     let mut real = CatalogEntry {
         description: format!("{} (real data fetched from {from})", entry.description),
@@ -225,6 +230,7 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
         synthetic: None,
         sources,
         bars: None,
+        funding,
         scope: Scope::Shipped,
         ..entry
     };
@@ -242,9 +248,53 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
     let dataset = load_entry(home, &real, &LoadOptions::default())?;
     Ok(FetchOutcome {
         files,
+        funding_files,
         entry_path,
         dataset,
     })
+}
+
+/// Downloads the funding file of every month of the entry's monthly UM kline sources (and any
+/// `[[funding]]` URL it lists); returns the entry's new funding list (files a user imported
+/// are kept) and the files fetched.
+fn fetch_funding(
+    home: &DataHome,
+    agent: &ureq::Agent,
+    entry: &CatalogEntry,
+    opts: &FetchOptions,
+) -> Result<(Vec<SourceFile>, Vec<FetchedFile>)> {
+    let mut wanted: Vec<(pipeline::Symbol, String)> = Vec::new();
+    let derived = entry.sources.iter().filter_map(|s| {
+        let url = crate::funding::funding_url_for_klines(s.url.as_deref()?)?;
+        Some((s.symbol.clone(), url))
+    });
+    let listed = entry
+        .funding
+        .iter()
+        .filter_map(|s| Some((s.symbol.clone(), s.url.clone()?)));
+    for (symbol, url) in derived.chain(listed) {
+        if !wanted.iter().any(|(_, u)| u == &url) {
+            wanted.push((symbol, url));
+        }
+    }
+    let mut list: Vec<SourceFile> = entry
+        .funding
+        .iter()
+        .filter(|s| s.url.is_none())
+        .cloned()
+        .collect();
+    let mut files = Vec::new();
+    for (symbol, url) in wanted {
+        let f = fetch_one(home, agent, &url, opts.base_url.as_deref())?;
+        list.push(SourceFile {
+            symbol,
+            url: Some(url),
+            path: Some(f.path.display().to_string()),
+            sha256: Some(f.sha256.clone()),
+        });
+        files.push(f);
+    }
+    Ok((list, files))
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@
 //!   volatility, Student-t shocks, intraday seasonality, tick rounding).
 //! - [`stats`]: the statistics the synthetic model is calibrated on.
 //! - [`fetch`](mod@fetch): download and verify Binance public-data archives.
+//! - [`funding`]: recorded funding beside the klines (Binance's fundingRate CSV/zip or the
+//!   JSON of `/fapi/v1/fundingRate`), its gaps, and `sim data import-funding`.
 //! - [`sidecar`]: a `.CHECKSUM` beside a file, checked by `sim data verify` and `import`.
 //! - [`user`]: user datasets: import a file, synthesise any symbols and range.
 //! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
@@ -31,6 +33,7 @@ pub mod dataset;
 pub mod error;
 pub mod fetch;
 pub mod file;
+pub mod funding;
 pub mod home;
 mod parquet;
 mod row_check;
@@ -50,6 +53,8 @@ pub use dataset::{
 pub use error::{DatasetError, Result};
 pub use fetch::{FetchOptions, FetchOutcome, fetch};
 pub use file::{FileOptions, LoadedFile, SourceFormat, load_file, read_file};
+pub use funding::import::{FundingImport, import_funding};
+pub use funding::{FundingRecord, FundingSeries};
 pub use home::{DataHome, sim_home};
 pub use parquet::read_parquet;
 pub use series::{BarIter, BarSeries, Columns};

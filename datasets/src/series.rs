@@ -1,6 +1,7 @@
 //! `BarSeries`: the in-memory layout a backtest iterates over. One symbol, one interval, a
 //! struct of arrays (open time `i64` ms, open/high/low/close/volume `f64`) plus a bitset that
-//! flags bars inserted by the gap policy `Fill`.
+//! flags bars inserted by the gap policy `Fill`, and the symbol's recorded funding when the
+//! dataset has some.
 //!
 //! Invariants (checked by `crate::validate` before a series is built, so they hold for every
 //! `BarSeries`): open times strictly increase; prices are finite and > 0; volume is finite and
@@ -8,7 +9,11 @@
 //!
 //! Must never live here: I/O, parsing, or per-bar allocation (the hot path reads slices).
 
+use std::sync::Arc;
+
 use pipeline::{Bar, BarColumns, Interval, Symbol, TimestampMs};
+
+use crate::funding::FundingSeries;
 
 /// Raw, unvalidated columns as a loader produced them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -97,6 +102,8 @@ pub struct BarSeries {
     cols: Columns,
     /// Bit i set: bar i was inserted by the gap policy `Fill`. Empty when no bar was filled.
     filled: Vec<u64>,
+    /// The symbol's recorded funding, when its dataset has some (shared, never copied).
+    funding: Option<Arc<FundingSeries>>,
 }
 
 impl BarSeries {
@@ -112,7 +119,19 @@ impl BarSeries {
             interval,
             cols,
             filled,
+            funding: None,
         }
+    }
+
+    /// The series with the symbol's recorded funding attached (see `crate::funding`).
+    pub fn with_funding(mut self, funding: FundingSeries) -> Self {
+        self.funding = Some(Arc::new(funding));
+        self
+    }
+
+    /// The symbol's recorded funding, if its dataset has any.
+    pub fn funding(&self) -> Option<&FundingSeries> {
+        self.funding.as_deref()
     }
 
     /// Takes the series apart (for re-validation or filling).

@@ -53,6 +53,7 @@ pub fn import_file(home: &DataHome, req: &ImportRequest<'_>) -> Result<(CatalogE
             path: Some(abs.display().to_string()),
             sha256: loaded.sha256.clone(),
         }],
+        funding: Vec::new(),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;
@@ -134,6 +135,7 @@ pub fn synth_dataset(home: &DataHome, req: &SynthRequest) -> Result<Dataset> {
         bars: None,
         synthetic: Some(SynthSpec::new(req.seed)),
         sources: Vec::new(),
+        funding: Vec::new(),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;

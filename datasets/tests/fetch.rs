@@ -19,6 +19,7 @@ use datasets::{
 use pipeline::{Interval, Symbol, TimestampMs};
 
 const DIR: &str = "/data/futures/um/monthly/klines/BTCUSDT/1m";
+const FUNDING_DIR: &str = "/data/futures/um/monthly/fundingRate/BTCUSDT";
 
 /// A tiny HTTP/1.1 server: GET of a known path gives 200 and the bytes, anything else 404.
 struct Server {
@@ -104,6 +105,40 @@ fn add_zip(files: &mut BTreeMap<String, Vec<u8>>, name: &str, zip: Vec<u8>, chec
     files.insert(format!("{DIR}/{name}"), zip);
 }
 
+/// Adds the month's funding zip in Binance's layout (`BTCUSDT-fundingRate-2026-MM.zip` holding
+/// the CSV of the same name) and its `.CHECKSUM` of `checksum_of` (the zip itself when `None`).
+/// January and March settle every 8 h at 0.0001, February every 4 h at -0.00005; `skip` drops
+/// one settlement (a gap).
+fn add_funding(
+    files: &mut BTreeMap<String, Vec<u8>>,
+    m: u32,
+    skip: Option<i64>,
+    checksum_of: Option<&[u8]>,
+) {
+    let (start, end) = month(m);
+    let (hours, rate) = if m == 2 {
+        (4, "-0.00005000")
+    } else {
+        (8, "0.00010000")
+    };
+    let mut csv = String::from("calc_time,funding_interval_hours,last_funding_rate\n");
+    let mut t = start.0;
+    while t <= end.0 {
+        if Some(t) != skip {
+            csv.push_str(&format!("{t},{hours},{rate}\n"));
+        }
+        t += hours * 3_600_000;
+    }
+    let name = format!("BTCUSDT-fundingRate-2026-{m:02}");
+    let zip = zip_bytes(&format!("{name}.csv"), csv.as_bytes());
+    let sum = format!("{}  {name}.zip\n", sha256_hex(checksum_of.unwrap_or(&zip)));
+    files.insert(
+        format!("{FUNDING_DIR}/{name}.zip.CHECKSUM"),
+        sum.into_bytes(),
+    );
+    files.insert(format!("{FUNDING_DIR}/{name}.zip"), zip);
+}
+
 fn month(m: u32) -> (TimestampMs, TimestampMs) {
     let start = TimestampMs::from_utc(2026, m, 1, 0, 0, 0);
     let end = TimestampMs::from_utc(2026, m + 1, 1, 0, 0, 0).plus_ms(-60_000);
@@ -140,6 +175,11 @@ fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
         );
         add_zip(&mut files, &format!("{name}.zip"), zip.clone(), &zip);
     }
+    // March 2026-03-10 08:00 is missing from its funding file.
+    let missing = TimestampMs::from_utc(2026, 3, 10, 8, 0, 0);
+    for m in 1..=3 {
+        add_funding(&mut files, m, (m == 3).then_some(missing.0), None);
+    }
     let server = Server::start(files);
     let (_tmp, home) = temp_home();
     let opts = FetchOptions {
@@ -148,6 +188,20 @@ fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
 
     let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
     assert_eq!(out.files.len(), 3);
+    assert_eq!(out.funding_files.len(), 3);
+    assert!(out.funding_files[1].path.ends_with(
+        "downloads/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2026-02.zip"
+    ));
+    // 31 x 3 + 28 x 6 + 31 x 3 - 1 settlements; the 8 h -> 4 h -> 8 h changes are no gap,
+    // the missing March settlement is one.
+    let f = out.dataset.series()[0].funding().expect("recorded funding");
+    assert_eq!(f.records.len(), 93 + 168 + 93 - 1);
+    assert_eq!(f.intervals(), vec![4, 8]);
+    assert_eq!(f.gaps.len(), 1);
+    assert_eq!((f.gaps[0].start, f.gaps[0].missing), (missing, 1));
+    let feb = TimestampMs::from_utc(2026, 2, 1, 4, 0, 0);
+    let rec = f.records.iter().find(|r| r.time == feb).expect("Feb 04:00");
+    assert_eq!(rec.rate.to_string(), "-0.00005000");
     assert!(
         out.files
             .iter()
@@ -160,6 +214,8 @@ fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
 
     let loaded = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
     assert_eq!(loaded.kind(), DataKind::Real);
+    assert_eq!(loaded.entry().funding.len(), 3);
+    assert_eq!(loaded.series()[0].funding(), Some(f));
     assert!(!loaded.is_synthetic());
     assert!(loaded.from_cache());
     assert_eq!(
@@ -175,6 +231,7 @@ fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
     let before = server.hits().len();
     let again = fetch(&home, "btc_2026q1", &opts).expect("fetch again");
     assert!(again.files.iter().all(|f| f.reused));
+    assert!(again.funding_files.iter().all(|f| f.reused));
     let new_hits = server.hits()[before..].to_vec();
     assert!(
         new_hits.iter().all(|h| h.ends_with(".CHECKSUM")),
@@ -227,6 +284,48 @@ fn checksum_mismatch_names_file_and_hashes_and_keeps_nothing() {
         still.is_synthetic(),
         "a failed fetch must not register anything"
     );
+}
+
+#[test]
+fn a_funding_file_whose_checksum_differs_is_refused_and_nothing_registered() {
+    let sym = Symbol::new("BTCUSDT").expect("sym");
+    let mut files = BTreeMap::new();
+    for m in 1..=3 {
+        let (start, end) = month(m);
+        let s = generate(&sym, Interval::M1, start, end, 900 + u64::from(m)).expect("fixture");
+        let name = format!("BTCUSDT-1m-2026-{m:02}");
+        let zip = zip_bytes(
+            &format!("{name}.csv"),
+            write_binance_csv(&s, true, false).as_bytes(),
+        );
+        add_zip(&mut files, &format!("{name}.zip"), zip.clone(), &zip);
+        let published: &[u8] = b"what Binance published";
+        add_funding(&mut files, m, None, (m == 2).then_some(published));
+    }
+    let server = Server::start(files);
+    let (_tmp, home) = temp_home();
+    let opts = FetchOptions {
+        base_url: Some(server.base_url()),
+    };
+    let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
+    let text = e.to_string();
+    assert!(matches!(e, DatasetError::ChecksumMismatch { .. }), "{text}");
+    assert!(
+        text.starts_with("BTCUSDT-fundingRate-2026-02.zip: sha256 is "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&sha256_hex(b"what Binance published")),
+        "{text}"
+    );
+    let feb = home.downloads_dir().join(format!(
+        "{}/BTCUSDT-fundingRate-2026-02.zip",
+        &FUNDING_DIR[1..]
+    ));
+    assert!(!feb.exists());
+    assert!(no_partial_files(home.root()));
+    let still = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("stand-in");
+    assert!(still.is_synthetic() && still.entry().funding.is_empty());
 }
 
 #[test]

@@ -45,6 +45,7 @@
 //! - `account`: wallet and position arithmetic; [`orders`]: order records, id spaces, lifecycle.
 //! - `convert`: exact `f64` <-> `Decimal` for bar prices and cached levels.
 //! - `venue_impl`: `impl pipeline::venue::Venue for SimExchange`.
+//! - [`rules`]: the rules a config puts in force, in words (a run's execution-model section).
 //!
 //! # Assumptions of the simulation
 //!
@@ -93,7 +94,9 @@
 //! 12. **Fees** = fill notional x maker or taker rate (default 0.02 % / 0.05 %), rounded to
 //!     8 decimals, paid from the wallet.
 //! 13. **Funding** every 8 h at 00:00/08:00/16:00 UTC at the constant rate (default 0.01 %),
-//!     or at the times and rates of a series given with [`SimExchange::set_funding_rates`].
+//!     or at the times and rates of a series given with [`SimExchange::set_funding_rates`]
+//!     (a backtest gives each symbol its dataset's recorded funding, which also follows a
+//!     change of interval: every settlement time is recorded).
 //!     Payment = size x mark x rate (longs pay when positive), only for positions open at the
 //!     funding time: a time at or before a bar's open is charged before that bar's fills.
 //! 14. **Margin**: one-way mode, isolated or cross per symbol, leverage per symbol up to the
@@ -134,6 +137,7 @@ pub mod exchange;
 pub mod funding;
 pub mod margin;
 pub mod orders;
+pub mod rules;
 pub mod schedule;
 
 mod account;
@@ -159,6 +163,7 @@ pub use funding::FundingRate;
 pub use margin::liquidation_price;
 pub use quiet::QuietAccount;
 pub use read::AccountSnapshot;
+pub use rules::RuleTexts;
 pub use schedule::{InfoSchedule, SymId};
 pub use submit::MAX_OPEN_ALGO_ORDERS;
 pub use venue_impl::request_of;

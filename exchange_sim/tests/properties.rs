@@ -167,6 +167,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                             dec!(0.0001)
                         },
                         enabled: true,
+                        recorded: true,
                     },
                     seed,
                     ..SimConfig::default()

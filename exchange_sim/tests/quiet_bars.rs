@@ -61,6 +61,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
             interval_hours: 1,
             constant_rate: dec!(0.0001),
             enabled: funding,
+            recorded: true,
         },
         ..SimConfig::default()
     })
@@ -266,6 +267,7 @@ fn a_quiet_run_ends_at_a_trigger_a_pending_order_or_funding() {
             interval_hours: 1,
             constant_rate: dec!(0.0001),
             enabled: true,
+            recorded: true,
         },
         ..SimConfig::default()
     };

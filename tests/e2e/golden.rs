@@ -176,9 +176,16 @@ fn golden_slippage_and_latency() {
             "exchange.latency.samples_ms=[150,450,75000]",
         ],
     );
-    let execution = s["execution"].as_str().expect("execution");
-    assert!(execution.contains("slippage"), "{execution}");
-    assert!(execution.contains("75000 ms"), "{execution}");
+    let model = &s["execution_model"];
+    let slippage = model["slippage"]
+        .as_str()
+        .expect("execution_model.slippage");
+    assert!(
+        slippage.contains("0.4 of the fill bar's range"),
+        "{slippage}"
+    );
+    let latency = model["latency"].as_str().expect("execution_model.latency");
+    assert!(latency.contains("75000 ms"), "{latency}");
     assert!(count(&s["fills"]) > 100);
 }
 

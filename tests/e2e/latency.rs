@@ -36,7 +36,13 @@ fn latency_moves_fills_to_the_arrival_bar_and_sessions_supply_measured_delays() 
         sb.sim(&args).ok()
     };
     let plain = backtest("plain", &[]);
-    assert!(plain.stdout.contains("no latency"), "{}", plain.stdout);
+    assert!(
+        plain
+            .stdout
+            .contains("none: an order reaches the exchange when it is sent"),
+        "{}",
+        plain.stdout
+    );
     let base = market_fills(&sb, "plain");
     assert!(base.len() > 50, "the strategy trades: {}", base.len());
     assert!(base.values().all(|(at, _)| *at == 0), "at bar opens");
@@ -44,7 +50,7 @@ fn latency_moves_fills_to_the_arrival_bar_and_sessions_supply_measured_delays() 
     // 90 s: sent at a bar's close (hh:mm:59.999), arriving 30 s into the bar after next.
     let slow = backtest("slow", &["--set", "exchange.latency.order_ms=90000"]);
     assert!(
-        slow.stdout.contains("latency 90000 ms per order"),
+        slow.stdout.contains("90000 ms per order"),
         "{}",
         slow.stdout
     );
@@ -82,9 +88,9 @@ fn latency_moves_fills_to_the_arrival_bar_and_sessions_supply_measured_delays() 
     assert!(config.contains("2 MARKET send-to-fill times"), "{config}");
     let summary = read_json(&sb.path("measured/summary.json"));
     assert!(
-        summary["execution"]
+        summary["execution_model"]["latency"]
             .as_str()
-            .expect("execution")
+            .expect("execution_model.latency")
             .contains("450 ms")
     );
     let fills = market_fills(&sb, "measured");

@@ -65,6 +65,34 @@ fn backtest_writes_a_self_contained_report_with_every_section_and_charts() {
         "synthetic runs carry the banner"
     );
     assert!(html.contains("SYNTHETIC DATA"));
+    // The execution model names every rule in force.
+    for row in [
+        "<th>fill price</th><td>MARKET at the next bar&#39;s open;",
+        "<th>intrabar order</th><td>pessimistic:",
+        "<th>funding</th><td>constant 0.0001 every 8 h (00:00 UTC grid)</td>",
+        "<th>mark price</th><td>the trade klines&#39; close",
+        "<th>fees</th><td>maker 0.02 %, taker 0.05 %",
+        "<th>slippage</th><td>none</td>",
+        "<th>latency</th><td>none:",
+    ] {
+        assert!(html.contains(row), "execution model row {row} missing");
+    }
+    // One funding sign: the metrics table's total is the per-symbol figure of the one symbol.
+    let funding = html
+        .split("<tr><td>Funding</td><td class=\"n\">")
+        .nth(1)
+        .and_then(|rest| rest.split(" USDT<").next())
+        .expect("the Funding metric");
+    assert!(funding.starts_with(['+', '-']), "signed: {funding}");
+    let symbols = html
+        .split("<section id=\"symbols\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("per-symbol section");
+    assert!(
+        symbols.contains(&format!("\">{funding}</td>")),
+        "{funding} not in {symbols}"
+    );
     // Self-contained: no URL leaves the file, no script, no stylesheet link.
     for needle in ["http://", "https://", "<script", "<link", "@import", "url("] {
         assert!(!html.contains(needle), "the report contains {needle}");

@@ -20,8 +20,9 @@ use crate::charts::Chart;
 use crate::run_folder::RunFolder;
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
-pub const SECTIONS: [(&str, &str); 11] = [
+pub const SECTIONS: [(&str, &str); 12] = [
     ("summary", "Summary"),
+    ("execution", "Execution model"),
     ("equity", "Equity and drawdown"),
     ("price", "Price, trades and blocked intents"),
     ("funnel", "Pipeline funnel"),
@@ -62,6 +63,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: le
 th { background: var(--bg); font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.t { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.compact th, table.compact td { padding: 4px 6px; }
 tr.gap td { text-align: center; color: var(--muted); font-style: italic; background: var(--bg); }
 code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
 pre { background: var(--bg); border: 1px solid var(--line); padding: 10px; overflow-x: auto; }
@@ -209,6 +211,9 @@ pub fn page(run: &RunFolder, d: &Derived, charts: &[Chart]) -> String {
     }
     out.push_str("</header>\n<main>\n");
     summary(&mut out, run, d);
+    heading(&mut out, "execution");
+    tables::execution_model(&mut out, &s.execution_model);
+    out.push_str("</section>\n");
     heading(&mut out, "equity");
     if let Some(c) = chart(charts, "equity.png") {
         figure(

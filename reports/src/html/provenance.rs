@@ -36,7 +36,6 @@ pub fn section(out: &mut String, run: &RunFolder) {
         ),
         ("strategy", format!("<code>{}</code>", esc(&strategy))),
         ("config", esc(&s.config_source)),
-        ("execution", esc(&s.execution)),
         (
             "exchange info",
             format!("<code>{}</code>", esc(&s.exchange_info)),

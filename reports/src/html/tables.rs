@@ -1,6 +1,8 @@
-//! The report's tables as HTML: metrics (with how each is computed), the funnel by stage and
-//! type, the rejection reasons with Binance's code and message, per-symbol figures, and the
-//! trade list (the first and last [`TRADE_ROWS`] rows; `trades.csv` has all).
+//! The report's tables as HTML: the execution model, metrics (with how each is computed), the
+//! funnel by stage and type, the rejection reasons with Binance's code and message,
+//! per-symbol figures, and the trade list (the first and last [`TRADE_ROWS`] rows;
+//! `trades.csv` has all). Funding has one sign everywhere: as it adds to PnL (received
+//! positive), which is the opposite of the account's `funding_paid`.
 //! Must never live here: computing the numbers (that is `metrics`/`analysis`).
 
 use std::collections::BTreeMap;
@@ -28,6 +30,41 @@ fn signed(v: f64, text: String) -> String {
         ""
     };
     format!("<td class=\"n {class}\">{text}</td>")
+}
+
+/// `v` with `decimals` places and a `+` when positive (none on zero).
+fn plus(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v);
+    let digits = text.trim_start_matches('-');
+    if digits.chars().all(|c| c == '0' || c == '.') {
+        // Rounds to zero (-0.00001 would show as -0.00).
+        digits.to_string()
+    } else if v > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// Funding as it adds to PnL (positive: received) from the account's `funding_paid`
+/// (Binance's sign: positive paid), with two decimals and its sign.
+pub fn funding_received(funding_paid: &str) -> String {
+    funding_paid
+        .parse::<f64>()
+        .map_or_else(|_| funding_paid.to_string(), |paid| plus(-paid, 2))
+}
+
+/// The execution model: each rule the simulation ran under.
+pub fn execution_model(out: &mut String, m: &crate::run_folder::ExecutionModel) {
+    if m.rows().iter().all(|(_, v)| v.is_empty()) {
+        out.push_str("<p class=\"note\">This run folder predates the execution-model section of <code>summary.json</code>; run the backtest again to see the rules it ran under.</p>\n");
+        return;
+    }
+    out.push_str("<p class=\"note\">Every rule of the simulation that decides a price, a fill or a payment. Results rest on these assumptions.</p>\n<table><tr><th>rule</th><th>in force</th></tr>\n");
+    for (label, value) in m.rows() {
+        let _ = writeln!(out, "<tr><th>{label}</th><td>{}</td></tr>", esc(value));
+    }
+    out.push_str("</table>\n");
 }
 
 /// The metrics table.
@@ -108,8 +145,8 @@ pub fn metrics(out: &mut String, run: &RunFolder, d: &Derived) {
         ),
         (
             "Funding",
-            format!("{} USDT", money(&a.funding_paid)),
-            "funding paid (negative: received)".into(),
+            format!("{} USDT", funding_received(&a.funding_paid)),
+            "funding received minus funding paid: positive = received, negative = paid (the per-symbol and trade tables use the same sign)".into(),
         ),
         (
             "Liquidations",
@@ -227,7 +264,7 @@ pub fn symbols(out: &mut String, stats: &BTreeMap<String, SymbolStats>) {
         };
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{win}</td>{}<td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{win}</td>{}<td class=\"n\">{:.2}</td>{}<td class=\"n\">{}</td></tr>",
             esc(sym),
             s.entered,
             s.dropped,
@@ -235,7 +272,7 @@ pub fn symbols(out: &mut String, stats: &BTreeMap<String, SymbolStats>) {
             s.closed_trades,
             signed(s.net_pnl, format!("{:.2}", s.net_pnl)),
             s.fees,
-            s.funding,
+            signed(s.funding, plus(s.funding, 2)),
             s.liquidations
         );
     }
@@ -261,7 +298,7 @@ pub fn trades(out: &mut String, run: &RunFolder, d: &Derived) {
             t.len()
         );
     }
-    out.push_str("<div class=\"scroll\"><table><tr><th class=\"n\">#</th><th>symbol</th><th>side</th><th>entry (UTC)</th><th>exit (UTC)</th><th class=\"n\">held</th><th class=\"n\">entry price</th><th class=\"n\">exit price</th><th class=\"n\">qty</th><th class=\"n\">realised</th><th class=\"n\">fees</th><th class=\"n\">funding</th><th class=\"n\">net PnL</th><th>ended by</th></tr>\n");
+    out.push_str("<div class=\"scroll\"><table class=\"compact\"><tr><th class=\"n\">#</th><th>symbol</th><th>side</th><th>entry (UTC)</th><th>exit (UTC)</th><th class=\"n\">held</th><th class=\"n\">entry price</th><th class=\"n\">exit price</th><th class=\"n\">qty</th><th class=\"n\">realised</th><th class=\"n\">fees</th><th class=\"n\">funding</th><th class=\"n\">net PnL</th><th>ended by</th></tr>\n");
     for (i, tr) in t.iter().enumerate() {
         if skip && i == TRADE_ROWS {
             let _ = writeln!(
@@ -281,7 +318,7 @@ pub fn trades(out: &mut String, run: &RunFolder, d: &Derived) {
         };
         let _ = writeln!(
             out,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td>{}<td>{ended}</td></tr>",
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td class=\"n\">{:.4}</td>{}{}<td>{ended}</td></tr>",
             i + 1,
             esc(&tr.symbol),
             esc(&tr.side),
@@ -294,9 +331,25 @@ pub fn trades(out: &mut String, run: &RunFolder, d: &Derived) {
             tr.max_qty,
             signed(tr.realized_pnl, format!("{:.4}", tr.realized_pnl)),
             tr.fees,
-            tr.funding,
+            signed(tr.funding, plus(tr.funding, 4)),
             signed(tr.net_pnl, format!("{:.4}", tr.net_pnl)),
         );
     }
     out.push_str("</table></div>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn funding_is_signed_as_it_adds_to_pnl() {
+        // The account's funding_paid is Binance's sign (positive paid): -3.92 means received.
+        assert_eq!(funding_received("-3.92"), "+3.92");
+        assert_eq!(funding_received("1.5"), "-1.50");
+        assert_eq!(funding_received("0"), "0.00");
+        assert_eq!(funding_received("0.000001"), "0.00");
+        assert_eq!(plus(0.52, 4), "+0.5200");
+        assert_eq!(plus(-0.5, 2), "-0.50");
+    }
 }

@@ -37,6 +37,40 @@ pub struct DatasetInfo {
     pub bars: u64,
 }
 
+/// `summary.json`'s `execution_model`: every rule of the simulation in force, in words (the
+/// backtest writes it, the report and the console show it; empty in older run folders).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecutionModel {
+    /// MARKET, resting LIMIT and triggered orders: at what price they fill.
+    pub fill_price: String,
+    /// Which of a bar's extremes comes first when one bar reaches several orders.
+    pub intrabar: String,
+    /// Recorded (files, range, interval) or constant (rate, interval), per symbol.
+    pub funding: String,
+    /// The price margin, liquidation, triggers and funding are marked at.
+    pub mark_price: String,
+    /// Fee tier and maker/taker rates.
+    pub fees: String,
+    pub slippage: String,
+    pub latency: String,
+}
+
+impl ExecutionModel {
+    /// (label, rule) in display order.
+    pub fn rows(&self) -> [(&'static str, &str); 7] {
+        [
+            ("fill price", &self.fill_price),
+            ("intrabar order", &self.intrabar),
+            ("funding", &self.funding),
+            ("mark price", &self.mark_price),
+            ("fees", &self.fees),
+            ("slippage", &self.slippage),
+            ("latency", &self.latency),
+        ]
+    }
+}
+
 /// `summary.json`'s `account`: decimal strings, as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -82,9 +116,9 @@ pub struct Summary {
     pub exchange_info: String,
     #[serde(default)]
     pub config_source: String,
-    /// The execution model (fills, slippage, latency); empty in older run folders.
+    /// The rules the simulation ran under; empty in older run folders.
     #[serde(default)]
-    pub execution: String,
+    pub execution_model: ExecutionModel,
     pub metrics: Metrics,
     #[serde(default)]
     pub account: Account,

@@ -4,14 +4,17 @@
 //! Per bar, in time order (symbols merged by open time): the simulated exchange takes the
 //! closed bar (fills, triggers, funding, liquidations), the symbol's strategy sees it, then
 //! every pipeline stage runs and may send orders, which fill from the next bar on. That is the
-//! order a live run sees: a closed bar, a decision, an order.
+//! order a live run sees: a closed bar, a decision, an order. Funding is settled at the
+//! dataset's recorded times and rates when it has them (`recorded_funding`).
 //! Must never live here: stage logic, fill rules, data parsing or drawing.
 
 mod csv_text;
+pub mod execution_model;
 pub mod journal_files;
 pub mod journal_thread;
 mod partials;
 pub mod price_candles;
+pub mod recorded_funding;
 pub mod recorded_intents;
 mod run_loop;
 pub mod run_tables;
@@ -366,6 +369,7 @@ fn simulate_on<J: Journal>(
     }
     let mut exchange = SimExchange::new(info, spec.exchange.clone(), interval)
         .context("the exchange config is not usable")?;
+    recorded_funding::attach(&mut exchange, series, &spec.exchange.funding)?;
     let factory = StrategyFactory::new(&spec.strategy, interval.as_ms())?;
     let mut recorded = load_intents(spec, series)?;
     let mut pipeline = Pipeline::with_journal(&spec.pipeline, journal);

@@ -13,7 +13,7 @@ use exchange_sim::AccountSnapshot;
 use exchange_sim::SimExchange;
 use pipeline::funnel::Funnel;
 use reports::metrics::{self, EquityPoint, Metrics, TradeOutcome};
-pub use reports::run_folder::{DatasetInfo, Fingerprint, WallClock};
+pub use reports::run_folder::{DatasetInfo, ExecutionModel, Fingerprint, WallClock};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
@@ -42,8 +42,9 @@ pub struct Summary {
     pub strategy: serde_json::Value,
     pub exchange_info: String,
     pub config_source: String,
-    /// The simulated exchange's execution model in one line (fills, slippage, latency).
-    pub execution: String,
+    /// Every rule the simulation ran under (fills, intrabar order, funding source, mark
+    /// price, fees, slippage, latency).
+    pub execution_model: ExecutionModel,
     pub metrics: Metrics,
     pub account: AccountSnapshot,
     pub orders: u64,
@@ -56,7 +57,8 @@ pub struct Summary {
 }
 
 /// sha256 of every series' symbol, then its columns (open, high, low, close, volume, open
-/// time) as little-endian bytes: streamed through a small buffer, never the whole year at once.
+/// time) as little-endian bytes, then its recorded funding if it has some (time and rate of
+/// each settlement): streamed through a small buffer, never the whole year at once.
 pub(crate) fn data_hash(series: &[&BarSeries]) -> String {
     let mut hasher = datasets::Sha256Stream::default();
     let mut chunk: Vec<u8> = Vec::with_capacity(1 << 16);
@@ -77,6 +79,10 @@ pub(crate) fn data_hash(series: &[&BarSeries]) -> String {
         }
         for t in s.open_times() {
             feed(&t.to_le_bytes());
+        }
+        for r in s.funding().map_or(&[][..], |f| &f.records[..]) {
+            feed(&r.time.0.to_le_bytes());
+            feed(r.rate.to_string().as_bytes());
         }
     }
     hasher.update(&chunk);
@@ -216,7 +222,7 @@ pub fn write_run_folder(
         strategy: serde_json::to_value(&inp.spec.strategy)?,
         exchange_info: inp.info_name.to_string(),
         config_source: inp.spec.source.clone(),
-        execution: inp.spec.exchange.execution_summary(),
+        execution_model: super::execution_model::of(&inp.spec.exchange, inp.series),
         metrics: m,
         account: exchange.account(),
         orders: funnel.orders(pipeline::stages::EvalType::Entry)

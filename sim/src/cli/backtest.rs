@@ -176,16 +176,19 @@ fn render_summary(o: &backtest::BacktestOutcome) -> String {
         d.bars,
         s.exchange_info
     ));
-    out.push_str(&format!("execution: {}\n", s.execution));
+    out.push_str("execution model:\n");
+    for (label, rule) in s.execution_model.rows() {
+        out.push_str(&format!("  {label:<15} {rule}\n"));
+    }
     out.push_str(&format!(
-        "return {}  max drawdown {}  sharpe {}  trades {}  win rate {}  fees {:.2}  funding {:.2}  final equity {:.2}\n",
+        "return {}  max drawdown {}  sharpe {}  trades {}  win rate {}  fees {:.2}  funding {:+.2} (+ received, - paid)  final equity {:.2}\n",
         pct(m.total_return),
         pct(-m.max_drawdown + 0.0),
         opt(m.sharpe),
         m.trades,
         m.win_rate.map_or_else(|| "-".to_string(), pct),
         a.fees_paid,
-        a.funding_paid,
+        -rust_decimal::prelude::ToPrimitive::to_f64(&a.funding_paid).unwrap_or(0.0) + 0.0,
         a.equity
     ));
     out.push_str(&format!(

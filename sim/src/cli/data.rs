@@ -1,8 +1,9 @@
-//! `sim data ...`: list, info, verify, import, fetch and synth. Turns arguments into calls on
+//! `sim data ...`: list, info, verify, import, import-funding, fetch and synth. Turns arguments into calls on
 //! the `datasets` crate and prints the answers; every dataset is read from and written to the
 //! data home (`SIM_HOME`, else `$HOME/.sim`).
 //! Must never live here: parsing, validation or generation of data (all in `datasets`).
 
+mod funding;
 mod show;
 
 use std::path::{Path, PathBuf};
@@ -56,8 +57,22 @@ pub enum DataCommand {
         #[arg(long)]
         interval: Option<Interval>,
     },
-    /// Download a dataset's Binance public-data archives, verify each against its .CHECKSUM,
-    /// and register the dataset as real data (replacing a synthetic stand-in).
+    /// Add recorded funding to a dataset: Binance's fundingRate CSV (or its .zip) from
+    /// data.binance.vision, or the JSON array saved from GET /fapi/v1/fundingRate. Backtests
+    /// of the dataset then settle funding at these times and rates.
+    ImportFunding {
+        /// The funding file (.csv, .zip or .json).
+        file: PathBuf,
+        /// The dataset that gets it.
+        #[arg(long)]
+        dataset: String,
+        /// Symbol (default: the JSON entries' symbol, else from the file name).
+        #[arg(long)]
+        symbol: Option<Symbol>,
+    },
+    /// Download a dataset's Binance public-data archives (klines and, for monthly UM klines,
+    /// the funding history of the same months), verify each against its .CHECKSUM, and
+    /// register the dataset as real data (replacing a synthetic stand-in).
     Fetch {
         /// Dataset name, e.g. btc_2026q1.
         name: String,
@@ -104,6 +119,11 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
             symbol,
             interval,
         } => import(&home, &file, &name, symbol, interval),
+        DataCommand::ImportFunding {
+            file,
+            dataset,
+            symbol,
+        } => funding::import(&home, &file, &dataset, symbol),
         DataCommand::Fetch { name, base_url } => fetch_cmd(&home, &name, base_url),
         DataCommand::Synth(args) => synth(&home, args),
     }
@@ -151,6 +171,16 @@ fn info(home: &DataHome, name: &str) -> anyhow::Result<ExitCode> {
                     )
                 }
                 _ => {}
+            }
+        }
+    }
+    if !e.funding.is_empty() {
+        println!("funding:");
+        for s in &e.funding {
+            let at = s.path.as_deref().or(s.url.as_deref()).unwrap_or("?");
+            println!("  {} {at}", s.symbol);
+            if let Some(h) = &s.sha256 {
+                println!("    sha256 {h}");
             }
         }
     }
@@ -216,7 +246,7 @@ fn verify_entry(home: &DataHome, e: &CatalogEntry) -> datasets::Result<()> {
         for r in ds.reports() {
             print_report(r, "bars");
         }
-        return Ok(());
+        return verify_funding(e);
     }
     let reports = verify_sources(e)?;
     println!(
@@ -225,6 +255,16 @@ fn verify_entry(home: &DataHome, e: &CatalogEntry) -> datasets::Result<()> {
     );
     for r in &reports {
         print_report(r, "bars");
+    }
+    verify_funding(e)
+}
+
+/// Reads (sha256 checked) and prints the recorded funding of every symbol that has some.
+fn verify_funding(e: &CatalogEntry) -> datasets::Result<()> {
+    for sym in &e.symbols {
+        if let Some(f) = datasets::funding::load_symbol(e, sym)? {
+            funding::print_funding(&f);
+        }
     }
     Ok(())
 }
@@ -271,6 +311,19 @@ fn fetch_cmd(home: &DataHome, name: &str, base_url: Option<String>) -> anyhow::R
             f.sha256
         );
     }
+    for f in &out.funding_files {
+        let how = if f.reused {
+            "already present"
+        } else {
+            "downloaded"
+        };
+        println!(
+            "{how}: {} (funding, {} bytes, sha256 {} verified)",
+            f.path.display(),
+            thousands(f.bytes),
+            f.sha256
+        );
+    }
     println!(
         "'{name}' is now real data: {} bars; catalog entry {}",
         thousands(out.dataset.total_bars() as u64),
@@ -278,6 +331,11 @@ fn fetch_cmd(home: &DataHome, name: &str, base_url: Option<String>) -> anyhow::R
     );
     for r in out.dataset.reports() {
         print_report(r, "bars");
+    }
+    for s in out.dataset.series() {
+        if let Some(f) = s.funding() {
+            funding::print_funding(f);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,119 @@
+//! The run's execution model: every rule the simulation ran under, in words, for
+//! `summary.json`'s `execution_model`, the console summary and the report. The exchange's
+//! own rules come from `SimConfig::rule_texts`; the funding source depends on the data as well
+//! (recorded files per symbol, or the constant rule), so it is put together here.
+//! Must never live here: behaviour; this only describes.
+
+use datasets::{BarSeries, FundingSeries};
+use exchange_sim::SimConfig;
+use reports::run_folder::ExecutionModel;
+
+use super::recorded_funding::uses_recorded;
+
+/// The execution model of a run of `series` under `cfg`.
+pub fn of(cfg: &SimConfig, series: &[&BarSeries]) -> ExecutionModel {
+    let rules = cfg.rule_texts();
+    ExecutionModel {
+        fill_price: rules.fill_price,
+        intrabar: rules.intrabar,
+        funding: funding_text(cfg, series, &rules.constant_funding),
+        mark_price: rules.mark_price,
+        fees: rules.fees,
+        slippage: rules.slippage,
+        latency: rules.latency,
+    }
+}
+
+/// Per symbol: recorded (files, range, intervals, missing settlements) or the constant rule.
+fn funding_text(cfg: &SimConfig, series: &[&BarSeries], constant: &str) -> String {
+    let recorded: Vec<&FundingSeries> = series.iter().filter_map(|s| s.funding()).collect();
+    if recorded.is_empty() || !cfg.funding.enabled {
+        return constant.to_string();
+    }
+    if !uses_recorded(&cfg.funding) {
+        return format!(
+            "{constant}; the dataset's recorded funding is not used (exchange.funding.recorded = false)"
+        );
+    }
+    let parts: Vec<String> = series
+        .iter()
+        .map(|s| match s.funding() {
+            Some(f) => recorded_text(f),
+            None => format!("{}: {constant}", s.symbol()),
+        })
+        .collect();
+    parts.join("; ")
+}
+
+fn recorded_text(f: &FundingSeries) -> String {
+    let files = match f.files.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, .., last] => format!("{first} .. {last} ({} files)", f.files.len()),
+    };
+    let Some((first, last)) = f.range() else {
+        return format!(
+            "{}: recorded ({files}) but no settlement inside the data",
+            f.symbol
+        );
+    };
+    let every: Vec<String> = f.intervals().iter().map(|h| format!("{h} h")).collect();
+    let missing = match f.missing() {
+        0 => String::new(),
+        1 => ", 1 settlement missing (`sim data verify` lists it)".to_string(),
+        n => format!(", {n} settlements missing (`sim data verify` lists them)"),
+    };
+    format!(
+        "{}: recorded, {files}, {} settlements {} to {} UTC every {}{missing}",
+        f.symbol,
+        f.records.len(),
+        first.to_minute_string(),
+        last.to_minute_string(),
+        every.join(" / ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datasets::funding::parse::{CSV_HEADER, parse_csv};
+    use pipeline::{Interval, Symbol, TimestampMs};
+
+    #[test]
+    fn funding_says_recorded_or_constant() {
+        let sym = Symbol::new("BTCUSDT").expect("symbol");
+        let start = TimestampMs::from_utc(2026, 1, 1, 0, 0, 0);
+        let bars = datasets::generate(&sym, Interval::M1, start, start.plus_ms(86_399_000), 1)
+            .expect("bars");
+        let cfg = SimConfig::default();
+        let plain = of(&cfg, &[&bars]);
+        assert_eq!(plain.funding, "constant 0.0001 every 8 h (00:00 UTC grid)");
+        // 00:00 and 16:00: 08:00 is missing.
+        let csv = format!(
+            "{CSV_HEADER}\n{},8,0.0001\n{},8,0.0001\n",
+            start.0,
+            start.0 + 16 * 3_600_000
+        );
+        let parsed = parse_csv(csv.as_bytes(), "f.csv").expect("csv");
+        let f = FundingSeries::merge(
+            sym,
+            vec!["BTCUSDT-fundingRate-2026-01.zip".into()],
+            parsed.records,
+        )
+        .expect("series");
+        let with = bars.clone().with_funding(f);
+        let m = of(&cfg, &[&with]);
+        assert_eq!(
+            m.funding,
+            "BTCUSDT: recorded, BTCUSDT-fundingRate-2026-01.zip, 2 settlements 2026-01-01 00:00 to 2026-01-01 16:00 UTC every 8 h, 1 settlement missing (`sim data verify` lists it)"
+        );
+        let mut off = cfg.clone();
+        off.funding.recorded = false;
+        assert!(
+            of(&off, &[&with])
+                .funding
+                .ends_with("(exchange.funding.recorded = false)")
+        );
+        assert!(m.rows().iter().all(|(_, v)| !v.is_empty()));
+    }
+}
