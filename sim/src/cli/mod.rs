@@ -15,6 +15,7 @@ mod serve;
 mod sweep;
 mod sweep_print;
 mod sweep_shard;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -67,6 +68,9 @@ pub enum Command {
     /// sweep.json and report.html. `plan`, `run --shard I/N` and `merge` split it across a
     /// cluster.
     Sweep(Box<sweep::SweepCmd>),
+    /// Watch the running deployment's Redis streams read-only: traffic, consumer groups, the
+    /// live funnel and alarms (F1, F3-F6) with their fixes.
+    Watch(watch::WatchArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -98,5 +102,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => replay::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(*args),
+        Command::Watch(args) => watch::run(args),
     }
 }
