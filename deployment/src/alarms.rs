@@ -112,7 +112,8 @@ fn written_by_nobody(wiring: &Wiring, infos: &[StreamInfo], snap: &Snapshot, out
             })
             .filter(|(_, w)| infos.iter().any(|x| &x.stream == *w && !x.never_written()))
             .map_or(String::new(), |(stage, w)| {
-                format!("the {stage} writes {w}: point the reader there, or ")
+                let reader = readers.first().copied().unwrap_or("reader");
+                format!("the {stage} writes {w}: point the {reader} there, or ")
             });
         let groups: Vec<_> = snap
             .groups
@@ -232,8 +233,8 @@ fn contract_mismatch(snap: &Snapshot) -> Option<Alarm> {
         stream.as_deref().unwrap_or("the intent stream")
     );
     a.fix = format!(
-        "{}, or make the bridge compute qty = position_usd x leverage / price",
-        Reason::InvalidQuantity.fix()
+        "make the bridge size entries from position_usd x leverage / price as well as from qty, as sim's bridge does (it drops only an entry with neither, as {}), or have the trader send qty and price",
+        Reason::InvalidQuantity.as_str()
     );
     a.count = usd_only;
     a.of = entry_intents;

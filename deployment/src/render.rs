@@ -15,6 +15,32 @@ use crate::snapshot::Snapshot;
 /// How many symbols the per-symbol table shows (the busiest).
 pub const SYMBOLS_SHOWN: usize = 8;
 
+/// The screen's width: alarms are wrapped to it at spaces.
+pub const WIDTH: usize = 158;
+
+/// `text` wrapped at spaces to [`WIDTH`], continuation lines starting with `indent`.
+fn wrap(text: &str, indent: &str) -> String {
+    let body = text.trim_start();
+    let mut out = String::new();
+    let mut line = text[..text.len() - body.len()].to_string();
+    let mut words_on_line = 0;
+    for word in body.split(' ') {
+        if words_on_line > 0 && line.len() + 1 + word.len() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_string();
+            words_on_line = 0;
+        } else if words_on_line > 0 {
+            line.push(' ');
+        }
+        line.push_str(word);
+        words_on_line += 1;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
 /// `3h`, `12m`, `40s`, `850ms`.
 pub fn duration_text(ms: i64) -> String {
     match ms {
@@ -150,7 +176,8 @@ pub fn render(snap: &Snapshot) -> String {
         let _ = writeln!(s, "none");
     }
     for a in &snap.alarms {
-        let _ = writeln!(s, "[{}] {}\n      fix: {}", a.failure, a.message, a.fix);
+        s.push_str(&wrap(&format!("[{}] {}", a.failure, a.message), "      "));
+        s.push_str(&wrap(&format!("      fix: {}", a.fix), "           "));
     }
     s
 }
@@ -207,5 +234,22 @@ fn symbols(s: &mut String, snap: &Snapshot) {
             ),
             reasons(&dropped)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alarms_wrap_at_spaces_within_the_width() {
+        let long = format!("[F4] {}", "stream ".repeat(60));
+        let text = wrap(&long, "      ");
+        assert!(text.lines().count() > 2);
+        assert!(text.lines().all(|l| l.len() <= WIDTH), "{text}");
+        assert!(text.lines().skip(1).all(|l| l.starts_with("      stream")));
+        assert!(wrap("      fix: x", "  ").starts_with("      fix: x"));
+        assert_eq!(duration_text(10_800_000), "3h");
+        assert_eq!(duration_text(90_000), "1m");
     }
 }
