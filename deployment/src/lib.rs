@@ -1,5 +1,5 @@
 //! `deployment`: the user's running trading deployment, read from its Redis streams without
-//! ever writing to them (`sim watch`).
+//! ever writing to them (`sim watch`, `sim record`).
 //!
 //! A map of the crate:
 //! - [`resp`]: a small RESP2 client whose only vocabulary is [`resp::ReadCommand`] (PING, TIME,
@@ -13,6 +13,7 @@
 //!   and one snapshot of everything.
 //! - [`alarms`]: F1, F3, F4, F5, F6 and consumer-group alarms with their fixes.
 //! - [`render`]: the terminal screen; [`watch`]: the refreshing loop with reconnection.
+//! - [`record`]: `sim record`, the messages copied into files a backtest replays.
 //!
 //! Architecture Invariant: nothing here writes to Redis; the command type cannot express it.
 //! Must never live here: the stages' decisions (this crate observes another system's), a CLI.
@@ -21,6 +22,7 @@ pub mod alarms;
 pub mod formats;
 pub mod funnel;
 pub mod reader;
+pub mod record;
 pub mod render;
 pub mod resp;
 pub mod snapshot;
@@ -42,4 +44,6 @@ pub enum DeploymentError {
     Server { command: String, message: String },
     #[error("Redis answered something unexpected: {0}")]
     Protocol(String),
+    #[error("cannot write {path}: {err}")]
+    Write { path: String, err: String },
 }

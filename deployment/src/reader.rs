@@ -154,9 +154,20 @@ pub fn scan_window(
     stream: &str,
     from_ms: i64,
     page: usize,
+    each: impl FnMut(Message),
+) -> Result<u64, DeploymentError> {
+    scan_window_from(conn, stream, &format!("{}-0", from_ms.max(0)), page, each)
+}
+
+/// [`scan_window`] from an `XRANGE` start id (`(id` for after that entry).
+pub fn scan_window_from(
+    conn: &mut Connection,
+    stream: &str,
+    start: &str,
+    page: usize,
     mut each: impl FnMut(Message),
 ) -> Result<u64, DeploymentError> {
-    let mut start = format!("{}-0", from_ms.max(0));
+    let mut start = start.to_string();
     let mut read = 0u64;
     loop {
         let reply = conn.query(&ReadCommand::XRange {

@@ -53,6 +53,14 @@ impl Wiring {
             .collect()
     }
 
+    /// The stream the stage producing `kind` writes.
+    pub fn output_stream(&self, kind: StreamKind) -> Option<&str> {
+        self.stages
+            .iter()
+            .find(|s| Wiring::output_kind(&s.stage) == Some(kind))
+            .and_then(|s| s.writes.as_deref())
+    }
+
     /// The stages that write `stream`.
     pub fn writers(&self, stream: &str) -> Vec<&str> {
         self.stages

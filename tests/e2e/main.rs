@@ -15,6 +15,7 @@ mod live_recovery;
 mod loop_paths;
 mod parity;
 mod real_data;
+mod record;
 mod redis_server;
 mod report;
 mod scenarios;

@@ -8,6 +8,7 @@ mod diff;
 mod exchange_info;
 mod explain;
 mod live;
+mod record;
 mod replay;
 mod report;
 mod run_inputs;
@@ -71,6 +72,9 @@ pub enum Command {
     /// Watch the running deployment's Redis streams read-only: traffic, consumer groups, the
     /// live funnel and alarms (F1, F3-F6) with their fixes.
     Watch(watch::WatchArgs),
+    /// Copy the deployment's signals and intents from Redis (read-only) into files that
+    /// `strategy.name = "signals_file"` and `sim backtest --intents` replay.
+    Record(record::RecordArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -103,5 +107,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(*args),
         Command::Watch(args) => watch::run(args),
+        Command::Record(args) => record::run(args),
     }
 }

@@ -48,7 +48,7 @@ pub struct WatchArgs {
 }
 
 /// `850ms`, `90s`, `30m`, `3h`, `1d`, or plain seconds.
-fn parse_duration(text: &str, flag: &str) -> anyhow::Result<Duration> {
+pub(super) fn parse_duration(text: &str, flag: &str) -> anyhow::Result<Duration> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = num
@@ -86,8 +86,16 @@ fn wiring(t: &Topology) -> Wiring {
     }
 }
 
-fn topology(args: &WatchArgs) -> anyhow::Result<Topology> {
-    Ok(match (&args.config, &args.env_dir) {
+/// The deployment's wiring from `--config`, `--env-dir` or the defaults.
+pub(super) fn load_wiring(
+    config: Option<&PathBuf>,
+    env_dir: Option<&PathBuf>,
+) -> anyhow::Result<Wiring> {
+    Ok(wiring(&topology(config, env_dir)?))
+}
+
+fn topology(config: Option<&PathBuf>, env_dir: Option<&PathBuf>) -> anyhow::Result<Topology> {
+    Ok(match (config, env_dir) {
         (Some(path), _) => config::load(Some(path), &[])?.topology,
         (None, Some(dir)) => {
             let imported = env_import::import_dir(dir)?;
@@ -102,7 +110,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let refresh = parse_duration(&args.refresh, "--refresh")?;
     let cfg = WatchConfig {
         url: RedisUrl::parse(&args.redis)?,
-        wiring: wiring(&topology(&args)?),
+        wiring: load_wiring(args.config.as_ref(), args.env_dir.as_ref())?,
         limits: ReadLimits {
             window_ms: i64::try_from(window.as_millis()).context("--window is too long")?,
             page: args.page.max(1),
