@@ -1,6 +1,6 @@
 //! `sim watch` against a real `redis-server` (see `redis_server.rs`): the incident reports'
 //! deployment played into Redis raises exactly the expected alarms, a healthy one none; watch
-//! sends no write command; it survives a Redis that goes away and comes back.
+//! and record send no write command; it survives a Redis that goes away and comes back.
 //! `one_million_entries` (ignored by default, run it by name) measures one snapshot of a
 //! stream with 1 M entries in the window.
 
@@ -432,7 +432,7 @@ fn a_healthy_deployment_raises_no_alarm() {
 }
 
 #[test]
-fn watch_sends_no_write_command() {
+fn watch_and_record_send_no_write_command() {
     let Some(server) = RedisServer::start_or_skip("watch read-only") else {
         return;
     };
@@ -466,6 +466,17 @@ fn watch_sends_no_write_command() {
         ])
         .ok();
     assert!(run.stdout.contains("STREAM TRAFFIC"), "{}", run.stdout);
+    // `sim record` uses the same read-only client.
+    sb.sim(&[
+        "record",
+        "--redis",
+        &url,
+        "--out",
+        "rec",
+        "--streams",
+        "signals,intents,plans,results",
+    ])
+    .ok();
     let stats = w.command_stats();
     let read_only = [
         "xinfo|stream",
