@@ -319,3 +319,72 @@ fn exits_blocked(snap: &Snapshot) -> Option<Alarm> {
         .map(|s| s.stream.clone());
     Some(a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::funnel::LiveFunnel;
+    use crate::reader::GroupInfo;
+
+    fn info(stream: &str, length: u64) -> StreamInfo {
+        StreamInfo {
+            stream: stream.into(),
+            exists: true,
+            length,
+            entries_added: Some(length),
+            last_generated_id: format!("{length}-0"),
+            last_entry_ms: Some(1),
+        }
+    }
+
+    fn snap(lag: u64, consumers: u64) -> Snapshot {
+        Snapshot {
+            redis: "r".into(),
+            server_time_ms: 0,
+            window_ms: 1,
+            traffic: Vec::new(),
+            groups: vec![GroupInfo {
+                stream: "s".into(),
+                group: "g".into(),
+                consumers,
+                pending: 0,
+                last_delivered_id: "1-0".into(),
+                entries_read: Some(1),
+                lag: Some(lag),
+                idle_ms: None,
+            }],
+            funnel: LiveFunnel::default(),
+            malformed_total: 0,
+            malformed: Vec::new(),
+            alarms: Vec::new(),
+            entries_read: 0,
+        }
+    }
+
+    fn kinds(now: &Snapshot, before: Option<&Snapshot>) -> Vec<&'static str> {
+        let wiring = Wiring { stages: Vec::new() };
+        raise(&wiring, &[info("s", 10)], now, before)
+            .iter()
+            .map(|a| a.kind)
+            .collect()
+    }
+
+    #[test]
+    fn a_group_lag_alarms_only_when_it_grew_since_the_last_refresh() {
+        assert_eq!(kinds(&snap(5, 1), None), Vec::<&str>::new());
+        assert_eq!(kinds(&snap(5, 1), Some(&snap(5, 1))), Vec::<&str>::new());
+        assert_eq!(
+            kinds(&snap(5, 1), Some(&snap(2, 1))),
+            vec!["group_lag_growing"]
+        );
+        assert_eq!(kinds(&snap(4, 1), Some(&snap(5, 1))), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_group_nobody_serves_on_a_written_stream() {
+        assert_eq!(kinds(&snap(7, 0), None), vec!["group_without_consumers"]);
+        let wiring = Wiring { stages: Vec::new() };
+        let a = raise(&wiring, &[info("s", 10)], &snap(7, 0), None);
+        assert_eq!((a[0].count, a[0].group.as_deref()), (7, Some("g")));
+    }
+}
