@@ -8,6 +8,7 @@ mod diff;
 mod exchange_info;
 mod explain;
 mod live;
+mod record;
 mod replay;
 mod report;
 mod run_inputs;
@@ -17,6 +18,7 @@ mod sweep_print;
 mod sweep_shard;
 mod walkforward;
 mod walkforward_print;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -74,6 +76,12 @@ pub enum Command {
     /// stitch the test windows into one out-of-sample curve; writes windows.csv,
     /// oos_equity.csv, walkforward.json and report.html.
     Walkforward(Box<walkforward::WalkForwardArgs>),
+    /// Watch the running deployment's Redis streams read-only: traffic, consumer groups, the
+    /// live funnel and alarms (F1, F3-F6) with their fixes.
+    Watch(watch::WatchArgs),
+    /// Copy the deployment's signals and intents from Redis (read-only) into files that
+    /// `strategy.name = "signals_file"` and `sim backtest --intents` replay.
+    Record(record::RecordArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -106,5 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(*args),
         Command::Walkforward(args) => walkforward::run(*args),
+        Command::Watch(args) => watch::run(args),
+        Command::Record(args) => record::run(args),
     }
 }

@@ -227,6 +227,7 @@ pub fn import_entries(entries: &[EnvEntry]) -> anyhow::Result<EnvImport> {
             format!("{} ({} line {})", e.key, e.file, e.line),
         );
     }
+    complete_topology(&mut table)?;
     let mut text =
         String::from("# Imported by `sim config import-env`. Where each value came from:\n");
     for (target, from) in &provenance {
@@ -248,6 +249,32 @@ pub fn import_entries(entries: &[EnvEntry]) -> anyhow::Result<EnvImport> {
         toml: text,
         ignored,
     })
+}
+
+/// An env file names one end of a stage (the executor's input stream, say); the other end
+/// keeps the original system's default. Written out in full because a `[topology.STAGE]`
+/// table replaces the whole stage: `reads` alone would leave the stage writing nothing.
+fn complete_topology(table: &mut toml::Table) -> anyhow::Result<()> {
+    let Some(topology) = table
+        .get_mut("topology")
+        .and_then(toml::Value::as_table_mut)
+    else {
+        return Ok(());
+    };
+    let defaults = toml::Table::try_from(super::Topology::default())
+        .context("cannot write the default topology as TOML")?;
+    for (stage, ends) in topology.iter_mut() {
+        let (Some(ends), Some(default)) = (
+            ends.as_table_mut(),
+            defaults.get(stage).and_then(toml::Value::as_table),
+        ) else {
+            continue;
+        };
+        for (end, stream) in default {
+            ends.entry(end.clone()).or_insert_with(|| stream.clone());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -274,6 +301,26 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "trader.env line 2: MAX_POSITIONS=ten is not a whole number; fix the value or remove the line"
+        );
+    }
+
+    #[test]
+    fn a_stage_named_by_one_end_keeps_its_other_end() {
+        let e = parse_env(
+            "INTENT_EXECUTOR_MANUAL_STREAM=quantum:stream:apply.plan.manual\n",
+            "intent-executor.env",
+        )
+        .expect("parse");
+        let imported = import_entries(&e).expect("import");
+        let spec = super::super::parse(&imported.toml, "imported").expect("config");
+        let executor = &spec.topology.executor;
+        assert_eq!(
+            executor.reads.as_deref(),
+            Some("quantum:stream:apply.plan.manual")
+        );
+        assert_eq!(
+            executor.writes.as_deref(),
+            Some(super::super::topology::RESULT_STREAM)
         );
     }
 }
