@@ -181,6 +181,11 @@ pub enum IntrabarPath {
     /// From the bar's direction: open -> low -> high -> close for an up bar (close >= open),
     /// open -> high -> low -> close for a down bar.
     BarDirection,
+    /// With the position: a long sees the high first (its take-profit before its stop), a
+    /// short the low first. Flat: as `bar_direction`. The bound opposite to `pessimistic`.
+    Optimistic,
+    /// The extreme nearer the open first (a tie: as `bar_direction`).
+    OpenNearest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

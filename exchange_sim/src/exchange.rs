@@ -146,6 +146,9 @@ pub struct SimExchange {
     pub(crate) scratch: Vec<Hit>,
     /// Number of non-flat cross-margin positions.
     pub(crate) cross_positions: usize,
+    /// Bars in which orders on both sides of the open were reached, so `config.intrabar`
+    /// decided which filled first.
+    pub(crate) intrabar_by_rule: u64,
     /// The wallet or a position changed: liquidation prices, order margins and every
     /// symbol's cached levels must be recomputed.
     pub(crate) dirty: bool,
@@ -228,6 +231,7 @@ impl SimExchange {
             latency_rng: SmallRng::seed_from_u64(config.seed ^ LATENCY_STREAM),
             scratch: Vec::new(),
             cross_positions: 0,
+            intrabar_by_rule: 0,
             dirty: false,
             orders_dirty: false,
             wallet_f64: crate::convert::level_f64(config.initial_balance),

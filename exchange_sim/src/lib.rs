@@ -83,7 +83,10 @@
 //!    reaches both a position's stop and its take-profit, the stop fills first (the
 //!    take-profit then finds no position and ends EXPIRED). `bar_direction`: open -> low ->
 //!    high -> close for an up bar (close >= open), open -> high -> low -> close for a down bar.
-//!    Flat accounts always use the bar direction.
+//!    `optimistic`: the opposite bound (a long sees the high first). `open_nearest`: the
+//!    extreme nearer the open first. Flat accounts use the bar direction under the first three.
+//!    A bar that reaches orders on both sides of its open is counted
+//!    ([`SimExchange::intrabar_bars_by_rule`]): the rule, not the data, decided its fills.
 //! 10. **Volume.** By default volume never limits a fill. With `max_participation = f`, the
 //!     resting LIMIT fills of a symbol take at most f x the bar's volume per bar (floored to the
 //!     step size, shared in path order); the rest stays PARTIALLY_FILLED for later bars. Taker

@@ -6,7 +6,8 @@
 //! extreme -> second extreme -> close; which extreme comes first is `config.intrabar`. An order
 //! is reached in the first path segment that gets to its level (segment 0: the open already
 //! is beyond it, a gap), and orders reached in the same segment fill in the order the price
-//! meets them, then in placement order.
+//! meets them, then in placement order. A bar that reaches orders on both sides of its open
+//! is counted: the rule, not the data, decided which filled first.
 //! Must never live here: prices and fees of a fill (`fills`), placement checks (`submit`).
 
 use pipeline::Bar;
@@ -92,12 +93,34 @@ impl SimExchange {
         let low_first = match self.cfg.intrabar {
             IntrabarPath::Pessimistic if amt > Decimal::ZERO => true,
             IntrabarPath::Pessimistic if amt < Decimal::ZERO => false,
+            IntrabarPath::Optimistic if amt > Decimal::ZERO => false,
+            IntrabarPath::Optimistic if amt < Decimal::ZERO => true,
+            IntrabarPath::OpenNearest if bar.open - bar.low != bar.high - bar.open => {
+                bar.open - bar.low < bar.high - bar.open
+            }
             _ => up_bar,
         };
         if low_first {
             [bar.open, bar.low, bar.high, bar.close]
         } else {
             [bar.open, bar.high, bar.low, bar.close]
+        }
+    }
+
+    /// Counts the bar when the rule chose the order of events: orders reached on both sides of
+    /// the open inside the bar (not at the open), so the other extreme first would have
+    /// filled them in the other order.
+    fn count_rule_decided(&mut self, i: usize, hits: &[Hit]) {
+        let (mut up, mut down) = (false, false);
+        for h in hits.iter().filter(|h| h.seg == 1 || h.seg == 2) {
+            match self.syms[i].open.get(h.seq as usize).map(OpenOrder::dir) {
+                Some(Dir::Up) => up = true,
+                Some(Dir::Down) => down = true,
+                None => {}
+            }
+        }
+        if up && down {
+            self.intrabar_by_rule += 1;
         }
     }
 
@@ -116,6 +139,7 @@ impl SimExchange {
                 hits.push(Hit { seg, dist, seq });
             }
         }
+        self.count_rule_decided(i, &hits);
         hits.sort_by(|a, b| {
             a.seg
                 .cmp(&b.seg)

@@ -165,6 +165,12 @@ impl SimExchange {
         }
     }
 
+    /// Bars so far in which orders on both sides of the open were reached: the intrabar rule
+    /// (`config.intrabar`), not the data, decided which of them filled first.
+    pub fn intrabar_bars_by_rule(&self) -> u64 {
+        self.intrabar_by_rule
+    }
+
     /// Every fill since the start, in venue order.
     pub fn fills(&self) -> &[Fill] {
         &self.fills

@@ -34,6 +34,8 @@ impl SimConfig {
             intrabar: match self.intrabar {
                 IntrabarPath::Pessimistic => "pessimistic: a long sees the bar's low before its high and a short the high before the low, so a bar that reaches both a stop-loss and a take-profit fills the stop-loss; flat accounts follow the bar's direction".into(),
                 IntrabarPath::BarDirection => "bar_direction: open -> low -> high -> close for an up bar (close >= open), open -> high -> low -> close for a down bar".into(),
+                IntrabarPath::Optimistic => "optimistic: a long sees the bar's high before its low and a short the low before the high, so a bar that reaches both a stop-loss and a take-profit fills the take-profit (the bound opposite to pessimistic); flat accounts follow the bar's direction".into(),
+                IntrabarPath::OpenNearest => "open_nearest: the extreme nearer the bar's open comes first (a tie follows the bar's direction)".into(),
             },
             mark_price: "the trade klines' close (no mark-price klines): margin, unrealised PnL, liquidation and triggers use the last close, funding the close of the bar that ends at the settlement".into(),
             fees: fees_text(&self.fees),

@@ -9,7 +9,7 @@ use exchange_sim::{IntrabarPath, LimitFill, MarginMode, MarketFill, SimConfig, S
 use pipeline::exchange_info::{MarketContext, check_order};
 use pipeline::order::{OrderRequest, OrderType, Side, TimeInForce};
 use pipeline::venue::{OrderRef, OrderStatus, Venue, VenueEvent};
-use pipeline::{Price, Symbol};
+use pipeline::{Bar, Price, Symbol};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -345,6 +345,13 @@ fn close_position_closes_everything_when_it_triggers() {
 }
 
 fn both_hit(rule: IntrabarPath) -> (Decimal, OrderStatus) {
+    let (exit, status, _) = both_hit_counted(rule, bar(1, 70_000.0, 71_500.0, 68_500.0, 68_800.0));
+    (exit, status)
+}
+
+/// A long with its stop at 69,000 and take-profit at 71,000, then `b`: the exit's price, the
+/// take-profit's status and the bars the intrabar rule decided.
+fn both_hit_counted(rule: IntrabarPath, bar_in: Bar) -> (Decimal, OrderStatus, u64) {
     let cfg = SimConfig {
         intrabar: rule,
         ..now_cfg()
@@ -365,15 +372,15 @@ fn both_hit(rule: IntrabarPath) -> (Decimal, OrderStatus) {
     .with_reduce_only(true);
     ex.submit(&sl).expect("sl");
     let tp = ex.submit(&tp).expect("tp");
-    // A down bar reaching both: 70,000 -> 71,500 / 68,500 -> 68,800.
-    ex.on_bar(b, &bar(1, 70_000.0, 71_500.0, 68_500.0, 68_800.0))
-        .expect("bar");
+    // Before: no bar reached orders on both sides.
+    assert_eq!(ex.intrabar_bars_by_rule(), 0);
+    ex.on_bar(b, &bar_in).expect("bar");
     let exit = ex.fills().last().expect("exit").price.get();
     let tp_status = ex
         .query("BTCUSDT", &OrderRef::Id(tp.order_id))
         .expect("tp")
         .status;
-    (exit, tp_status)
+    (exit, tp_status, ex.intrabar_bars_by_rule())
 }
 
 #[test]
@@ -388,6 +395,38 @@ fn stop_and_take_profit_in_one_bar() {
         both_hit(IntrabarPath::BarDirection),
         (dec!(71000), OrderStatus::Filled)
     );
+    // Optimistic: the long sees the high first whatever the bar's direction.
+    assert_eq!(
+        both_hit(IntrabarPath::Optimistic),
+        (dec!(71000), OrderStatus::Filled)
+    );
+    // Open nearest: the low (1,500 away) ties the high (1,500): the bar's direction (down:
+    // high first); a bar whose low is nearer the open sees the low first.
+    assert_eq!(
+        both_hit(IntrabarPath::OpenNearest),
+        (dec!(71000), OrderStatus::Filled)
+    );
+    let near_low = bar(1, 70_000.0, 71_500.0, 68_900.0, 71_200.0);
+    let (exit, tp, _) = both_hit_counted(IntrabarPath::OpenNearest, near_low);
+    assert_eq!((exit, tp), (dec!(69000), OrderStatus::Expired));
+    let (exit, tp, _) = both_hit_counted(IntrabarPath::Pessimistic, near_low);
+    assert_eq!((exit, tp), (dec!(69000), OrderStatus::Expired));
+    let (exit, _, _) = both_hit_counted(IntrabarPath::Optimistic, near_low);
+    assert_eq!(exit, dec!(71000));
+}
+
+#[test]
+fn a_bar_reaching_orders_on_both_sides_is_counted_as_decided_by_the_rule() {
+    for rule in [IntrabarPath::Pessimistic, IntrabarPath::Optimistic] {
+        let both = bar(1, 70_000.0, 71_500.0, 68_500.0, 68_800.0);
+        assert_eq!(both_hit_counted(rule, both).2, 1, "{rule:?}");
+        // Only the stop's side reached: the data decided, not the rule.
+        let one_side = bar(1, 70_000.0, 70_500.0, 68_500.0, 68_800.0);
+        assert_eq!(both_hit_counted(rule, one_side).2, 0, "{rule:?}");
+        // A gap through the stop at the open: decided at the open, not by the path.
+        let gap = bar(1, 68_700.0, 71_500.0, 68_500.0, 68_800.0);
+        assert_eq!(both_hit_counted(rule, gap).2, 0, "{rule:?}");
+    }
 }
 
 #[test]

@@ -40,8 +40,17 @@ fn a_session_behind_the_exchange_never_sends_a_plan_over_an_order_in_flight() {
     let base = server.base_url();
     let sb = Sandbox::new();
     std::fs::write(sb.path("live.toml"), TOML).expect("config");
+    // Flat bars up to the first pair, then the pairs, each two bars in one step, each followed
+    // by single steps (the last pair's entry fills and is read before the session stops).
     let pairs = 4;
-    let bars = (pairs * CYCLE as usize).to_string();
+    let first_pair = (CYCLE * 2 - 2 - WARMUP as i64).rem_euclid(CYCLE) as usize;
+    let mut steps = vec![1; first_pair];
+    for _ in 0..pairs {
+        steps.push(2);
+        steps.extend(std::iter::repeat_n(1, CYCLE as usize - 2));
+    }
+    let total: usize = steps.iter().sum();
+    let bars = total.to_string();
     let (mut child, rx) = start(&sb, &base, "behind", &["--bars", &bars]);
     let mut seen = String::new();
     assert!(wait_line(&rx, "start: ", &mut seen), "{seen}");
@@ -53,14 +62,7 @@ fn a_session_behind_the_exchange_never_sends_a_plan_over_an_order_in_flight() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Flat bars up to the first pair, then the pairs, each two bars in one step; after each
-    // step wait until the session has read both bars.
-    let first_pair = (CYCLE * 2 - 2 - WARMUP as i64).rem_euclid(CYCLE) as usize;
-    let mut steps = vec![1; first_pair];
-    for _ in 0..pairs {
-        steps.push(2);
-        steps.extend(std::iter::repeat_n(1, CYCLE as usize - 2));
-    }
+    // After each step, wait until the session has read its bars.
     let mut read = 0;
     for n in steps {
         let answer = post_json(&server, &format!("/sim/step?bars={n}"), "");
@@ -71,7 +73,7 @@ fn a_session_behind_the_exchange_never_sends_a_plan_over_an_order_in_flight() {
             .lines()
             .filter(|l| l.contains(" BTCUSDT close "))
             .count();
-        while got < target && got < pairs * CYCLE as usize {
+        while got < target {
             if !wait_line(&rx, "", &mut seen) {
                 break;
             }
@@ -81,7 +83,6 @@ fn a_session_behind_the_exchange_never_sends_a_plan_over_an_order_in_flight() {
                 .count();
         }
     }
-    post_json(&server, "/sim/step?bars=2", "");
     let finished = seen.contains("stopped: ") || wait_line(&rx, "stopped: ", &mut seen);
     let status = child.wait().expect("session ends");
     let stderr = std::fs::read_to_string(sb.path("behind.stderr")).unwrap_or_default();

@@ -13,6 +13,7 @@ mod exchange_info;
 mod fast_clock;
 mod funding;
 mod golden;
+mod intrabar;
 mod latency;
 mod live;
 mod live_recovery;

@@ -46,6 +46,11 @@ pub struct ExecutionModel {
     pub fill_price: String,
     /// Which of a bar's extremes comes first when one bar reaches several orders.
     pub intrabar: String,
+    /// Bars that reached orders on both sides of their open, where that rule decided which
+    /// filled first (0 in older run folders).
+    pub intrabar_bars_by_rule: u64,
+    /// The same in words, with what it rests on.
+    pub intrabar_decided: String,
     /// Recorded (files, range, interval) or constant (rate, interval), per symbol.
     pub funding: String,
     /// The price margin, liquidation, triggers and funding are marked at.
@@ -58,10 +63,11 @@ pub struct ExecutionModel {
 
 impl ExecutionModel {
     /// (label, rule) in display order.
-    pub fn rows(&self) -> [(&'static str, &str); 7] {
+    pub fn rows(&self) -> [(&'static str, &str); 8] {
         [
             ("fill price", &self.fill_price),
             ("intrabar order", &self.intrabar),
+            ("rule decided", &self.intrabar_decided),
             ("funding", &self.funding),
             ("mark price", &self.mark_price),
             ("fees", &self.fees),

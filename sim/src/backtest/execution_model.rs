@@ -10,17 +10,30 @@ use reports::run_folder::ExecutionModel;
 
 use super::recorded_funding::uses_recorded;
 
-/// The execution model of a run of `series` under `cfg`.
-pub fn of(cfg: &SimConfig, series: &[&BarSeries]) -> ExecutionModel {
+/// The execution model of a run of `series` under `cfg`, in which the intrabar rule decided
+/// the order of events in `by_rule` bars.
+pub fn of(cfg: &SimConfig, series: &[&BarSeries], by_rule: u64) -> ExecutionModel {
     let rules = cfg.rule_texts();
     ExecutionModel {
         fill_price: rules.fill_price,
         intrabar: rules.intrabar,
+        intrabar_bars_by_rule: by_rule,
+        intrabar_decided: decided_text(by_rule),
         funding: funding_text(cfg, series, &rules.constant_funding),
         mark_price: rules.mark_price,
         fees: rules.fees,
         slippage: rules.slippage,
         latency: rules.latency,
+    }
+}
+
+/// How much of the run rests on the intrabar rule.
+fn decided_text(by_rule: u64) -> String {
+    match by_rule {
+        0 => "no bar reached orders on both sides of its open: no fill rests on the rule".into(),
+        n => format!(
+            "{n} bar(s) reached orders on both sides of the open, so the rule chose which filled first (no finer data inside the bars; `exchange.intrabar = \"optimistic\"` gives the other bound)"
+        ),
     }
 }
 
@@ -86,7 +99,7 @@ mod tests {
         let bars = datasets::generate(&sym, Interval::M1, start, start.plus_ms(86_399_000), 1)
             .expect("bars");
         let cfg = SimConfig::default();
-        let plain = of(&cfg, &[&bars]);
+        let plain = of(&cfg, &[&bars], 0);
         assert_eq!(plain.funding, "constant 0.0001 every 8 h (00:00 UTC grid)");
         // 00:00 and 16:00: 08:00 is missing.
         let csv = format!(
@@ -102,7 +115,7 @@ mod tests {
         )
         .expect("series");
         let with = bars.clone().with_funding(f);
-        let m = of(&cfg, &[&with]);
+        let m = of(&cfg, &[&with], 3);
         assert_eq!(
             m.funding,
             "BTCUSDT: recorded, BTCUSDT-fundingRate-2026-01.zip, 2 settlements 2026-01-01 00:00 to 2026-01-01 16:00 UTC every 8 h, 1 settlement missing (`sim data verify` lists it)"
@@ -110,10 +123,16 @@ mod tests {
         let mut off = cfg.clone();
         off.funding.recorded = false;
         assert!(
-            of(&off, &[&with])
+            of(&off, &[&with], 0)
                 .funding
                 .ends_with("(exchange.funding.recorded = false)")
         );
         assert!(m.rows().iter().all(|(_, v)| !v.is_empty()));
+        assert!(
+            m.intrabar_decided.starts_with("3 bar(s)"),
+            "{}",
+            m.intrabar_decided
+        );
+        assert!(plain.intrabar_decided.starts_with("no bar"));
     }
 }

@@ -222,7 +222,11 @@ pub fn write_run_folder(
         strategy: serde_json::to_value(&inp.spec.strategy)?,
         exchange_info: inp.info_name.to_string(),
         config_source: inp.spec.source.clone(),
-        execution_model: super::execution_model::of(&inp.spec.exchange, inp.series),
+        execution_model: super::execution_model::of(
+            &inp.spec.exchange,
+            inp.series,
+            exchange.intrabar_bars_by_rule(),
+        ),
         metrics: m,
         account: exchange.account(),
         orders: funnel.orders(pipeline::stages::EvalType::Entry)
