@@ -129,11 +129,22 @@ pub fn duration(ms: f64) -> String {
 }
 
 fn heading(out: &mut String, id: &str) {
-    let title = SECTIONS
+    section_heading(out, &SECTIONS, id);
+}
+
+/// Opens the section `id` of a page whose sections are `sections` (id, heading), with its
+/// heading (the id itself if it is not listed).
+pub(crate) fn section_heading(out: &mut String, sections: &[(&str, &str)], id: &str) {
+    let title = sections
         .iter()
         .find(|(i, _)| *i == id)
         .map_or(id, |(_, t)| t);
     let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", esc(title));
+}
+
+/// A metric in a table cell: four decimals, or a dash when there is none.
+pub(crate) fn metric_value(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{x:.4}"))
 }
 
 /// A chart as an inline PNG figure.
@@ -160,7 +171,8 @@ pub(crate) fn figure(out: &mut String, c: &Chart, caption: &str) {
     );
 }
 
-fn chart<'a>(charts: &'a [Chart], file: &str) -> Option<&'a Chart> {
+/// The chart written to `file`, if it was drawn.
+pub(crate) fn chart<'a>(charts: &'a [Chart], file: &str) -> Option<&'a Chart> {
     charts.iter().find(|c| c.file == file)
 }
 

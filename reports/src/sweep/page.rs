@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::{Grid, Stability, SweepView, TOP};
 use crate::charts::Chart;
-use crate::html::{CSS, esc, figure, synthetic_banner};
+use crate::html::{CSS, esc, figure, metric_value, section_heading, synthetic_banner};
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
 pub const SECTIONS: [(&str, &str); 7] = [
@@ -22,15 +22,7 @@ pub const SECTIONS: [(&str, &str); 7] = [
 ];
 
 fn heading(out: &mut String, id: &str) {
-    let title = SECTIONS
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map_or(id, |(_, t)| t);
-    let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", esc(title));
-}
-
-fn value(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_string(), |x| format!("{x:.4}"))
+    section_heading(out, &SECTIONS, id);
 }
 
 /// The whole page.
@@ -153,7 +145,11 @@ fn top_table(out: &mut String, v: &SweepView) {
         for p in &v.params {
             let _ = write!(out, "<td>{}</td>", esc(&p.text[r]));
         }
-        let _ = write!(out, "<td class=\"n\"><b>{}</b></td>", value(v.values[r]));
+        let _ = write!(
+            out,
+            "<td class=\"n\"><b>{}</b></td>",
+            metric_value(v.values[r])
+        );
         for (_, col) in &v.columns {
             let _ = write!(out, "<td class=\"n\">{}</td>", esc(&col[r]));
         }
@@ -180,7 +176,7 @@ fn stability(out: &mut String, stab: &[Stability], charts: &[Chart]) {
             .line
             .iter()
             .map(|(l, v)| {
-                let text = format!("{}: {}", esc(l), value(*v));
+                let text = format!("{}: {}", esc(l), metric_value(*v));
                 if *l == s.best_level {
                     format!("<b>{text}</b>")
                 } else {

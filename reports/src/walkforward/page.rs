@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::{WalkForwardView, WindowRow};
 use crate::charts::Chart;
-use crate::html::{CSS, esc, figure, pct, synthetic_banner};
+use crate::html::{CSS, chart, esc, figure, metric_value, pct, section_heading, synthetic_banner};
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
 pub const SECTIONS: [(&str, &str); 6] = [
@@ -21,19 +21,7 @@ pub const SECTIONS: [(&str, &str); 6] = [
 ];
 
 fn heading(out: &mut String, id: &str) {
-    let title = SECTIONS
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map_or(id, |(_, t)| t);
-    let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", esc(title));
-}
-
-fn value(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_string(), |x| format!("{x:.4}"))
-}
-
-fn chart<'a>(charts: &'a [Chart], file: &str) -> Option<&'a Chart> {
-    charts.iter().find(|c| c.file == file)
+    section_heading(out, &SECTIONS, id);
 }
 
 /// A window boundary: the date alone at midnight, else date and minute (UTC).
@@ -187,8 +175,8 @@ fn row(out: &mut String, v: &WalkForwardView, w: &WindowRow) {
     let _ = writeln!(
         out,
         "<td class=\"n\">{}</td><td class=\"n\"><b>{}</b></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-        value(w.in_sample),
-        value(w.out_of_sample),
+        metric_value(w.in_sample),
+        metric_value(w.out_of_sample),
         signed(w.in_sample_return),
         signed(w.out_of_sample_return),
         w.out_of_sample_trades
