@@ -1,5 +1,5 @@
 //! The request pipeline every Binance endpoint goes through ([`Endpoint`], `answer`): faults,
-//! weight and order limits, authentication, the endpoint, then JSON with Binance's headers;
+//! weight and order limits, a parameter sent twice (-1101), authentication, the endpoint, then JSON with Binance's headers;
 //! and the drop-connection fault's kill switch ([`ConnKill`]).
 //! Must never live here: endpoint logic (the `routes_*` modules), the accept loop (`server`).
 
@@ -161,6 +161,9 @@ async fn pipeline(app: Arc<App>, e: Endpoint, req: Request) -> Response<Body> {
     }
     if let Some((reject, false)) = &fault {
         return error(reject, &headers);
+    }
+    if let Err(r) = params.refuse_duplicates() {
+        return error(&r, &headers);
     }
     let key = parts
         .headers

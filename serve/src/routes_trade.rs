@@ -185,8 +185,7 @@ fn user_trades(app: &App, p: &Params) -> Answer {
     m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
     let order_id: Option<i64> = p.parsed("orderId")?;
     let from_id: Option<i64> = p.parsed("fromId")?;
-    let start: Option<i64> = p.parsed("startTime")?;
-    let end: Option<i64> = p.parsed("endTime")?;
+    let (start, end) = super::routes_market::time_range(p)?;
     let limit = p.parsed::<usize>("limit")?.unwrap_or(500).clamp(1, 1000);
     // A triggered conditional order's fills carry its algo id in the simulator; Binance lists
     // them under the regular order the trigger created.
