@@ -17,7 +17,9 @@
 //! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
 //!   section 8; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
 //!   stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
-//!   `/sim/faults` (unauthenticated; loopback only).
+//!   `/sim/faults` (unauthenticated; loopback only); `catalog`: the one list of served routes
+//!   that builds the router and answers `GET /sim/endpoints`, unknown paths (404, -5000,
+//!   naming the nearest served endpoints) and wrong methods (405, -1000).
 //!
 //! Clocks: `/fapi/v1/time`, the `recvWindow` check and the rate-limit windows use the
 //! injected [`WallClock`] (plus the skew fault on the server time), because clients sign with
@@ -31,6 +33,7 @@
 
 mod admin;
 mod auth;
+mod catalog;
 mod clock;
 pub mod faults;
 mod http;

@@ -3,10 +3,6 @@
 //! last close, at Binance's depth limits only).
 //! Must never live here: signed endpoints, fill rules.
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::routing::get;
 use binance::{Depth, KlineRow, Params, PremiumIndex, ServerTime, TickerPrice};
 use pipeline::Kline;
 use pipeline::exchange_info::Reject;
@@ -14,39 +10,28 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::App;
-use super::http::{Answer, Endpoint, ep};
+use super::catalog::Routes;
+use super::http::{Answer, Endpoint};
 use super::market::Market;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
-    r.route(
-        "/fapi/v1/ping",
-        get(ep(Endpoint::public(|_| 1, |_, _| Ok(json!({}))))),
-    )
-    .route("/fapi/v1/time", get(ep(Endpoint::public(|_| 1, time))))
-    .route(
-        "/fapi/v1/exchangeInfo",
-        get(ep(Endpoint::public(|_| 1, exchange_info))),
-    )
-    .route(
-        "/fapi/v1/klines",
-        get(ep(Endpoint::public(klines_weight, klines))),
-    )
-    .route(
-        "/fapi/v1/premiumIndex",
-        get(ep(Endpoint::public(by_symbol(1, 10), premium_index))),
-    )
-    .route(
-        "/fapi/v1/ticker/price",
-        get(ep(Endpoint::public(by_symbol(1, 2), ticker))),
-    )
-    .route(
-        "/fapi/v2/ticker/price",
-        get(ep(Endpoint::public(by_symbol(1, 2), ticker))),
-    )
-    .route(
-        "/fapi/v1/depth",
-        get(ep(Endpoint::public(depth_weight, depth))),
-    )
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.get("/fapi/v1/ping", Endpoint::public(|_| 1, |_, _| Ok(json!({}))))
+        .get("/fapi/v1/time", Endpoint::public(|_| 1, time))
+        .get("/fapi/v1/exchangeInfo", Endpoint::public(|_| 1, exchange_info))
+        .get("/fapi/v1/klines", Endpoint::public(klines_weight, klines))
+        .get(
+            "/fapi/v1/premiumIndex",
+            Endpoint::public(by_symbol(1, 10), premium_index),
+        )
+        .get(
+            "/fapi/v1/ticker/price",
+            Endpoint::public(by_symbol(1, 2), ticker),
+        )
+        .get(
+            "/fapi/v2/ticker/price",
+            Endpoint::public(by_symbol(1, 2), ticker),
+        )
+        .get("/fapi/v1/depth", Endpoint::public(depth_weight, depth))
 }
 
 /// A weight that depends on whether `symbol` was given.

@@ -4,50 +4,35 @@
 //! `SimExchange::submit`, which answers with Binance's codes.
 //! Must never live here: fill rules or filter checks (the simulator and `check_order` own them).
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::routing::{get, post};
 use binance::{AlgoCancelAnswer, Params, WireAlgoOrder, WireOrder, WireTrade, order_request};
 use pipeline::exchange_info::Reject;
 use pipeline::venue::{OrderRef, OrderState};
 use serde_json::{Value, json};
 
 use super::App;
-use super::http::{Answer, Endpoint, ep};
+use super::catalog::Routes;
+use super::http::{Answer, Endpoint};
 use super::market::Market;
 use super::routes_market::by_symbol;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub(crate) fn routes(r: Routes) -> Routes {
     let one = |_: &Params| 1;
-    r.route(
-        "/fapi/v1/order",
-        post(ep(Endpoint::order(new_order)))
-            .get(ep(Endpoint::signed(one, query_order)))
-            .delete(ep(Endpoint::signed(one, cancel_order))),
-    )
-    .route(
-        "/fapi/v1/openOrders",
-        get(ep(Endpoint::signed(by_symbol(1, 40), open_orders))),
-    )
-    .route(
-        "/fapi/v1/allOpenOrders",
-        axum::routing::delete(ep(Endpoint::signed(one, cancel_all))),
-    )
-    .route(
-        "/fapi/v1/algoOrder",
-        post(ep(Endpoint::order(new_algo_order)))
-            .get(ep(Endpoint::signed(one, query_algo_order)))
-            .delete(ep(Endpoint::signed(one, cancel_algo_order))),
-    )
-    .route(
-        "/fapi/v1/userTrades",
-        get(ep(Endpoint::signed(|_| 5, user_trades))),
-    )
-    .route(
-        "/fapi/v1/openAlgoOrders",
-        get(ep(Endpoint::signed(by_symbol(1, 40), open_algo_orders))),
-    )
+    r.post("/fapi/v1/order", Endpoint::order(new_order))
+        .get("/fapi/v1/order", Endpoint::signed(one, query_order))
+        .delete("/fapi/v1/order", Endpoint::signed(one, cancel_order))
+        .get(
+            "/fapi/v1/openOrders",
+            Endpoint::signed(by_symbol(1, 40), open_orders),
+        )
+        .delete("/fapi/v1/allOpenOrders", Endpoint::signed(one, cancel_all))
+        .post("/fapi/v1/algoOrder", Endpoint::order(new_algo_order))
+        .get("/fapi/v1/algoOrder", Endpoint::signed(one, query_algo_order))
+        .delete("/fapi/v1/algoOrder", Endpoint::signed(one, cancel_algo_order))
+        .get("/fapi/v1/userTrades", Endpoint::signed(|_| 5, user_trades))
+        .get(
+            "/fapi/v1/openAlgoOrders",
+            Endpoint::signed(by_symbol(1, 40), open_algo_orders),
+        )
 }
 
 fn to_json(v: impl serde::Serialize) -> Answer {

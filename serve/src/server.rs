@@ -11,12 +11,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Response;
-use binance::ErrorBody;
 use hyper_util::rt::TokioIo;
-use pipeline::exchange_info::Reject;
 use tokio::sync::{Notify, oneshot};
 
-use super::http::{ConnKill, json};
+use super::http::ConnKill;
 use super::limits::Limits;
 use super::market::Market;
 use super::{App, ServeConfig, ServeError, clock};
@@ -127,22 +125,13 @@ impl Server {
 }
 
 fn router(app: Arc<App>) -> Router {
-    let r = Router::new();
+    let r = super::catalog::Routes::new();
     let r = super::routes_market::routes(r);
     let r = super::routes_trade::routes(r);
     let r = super::routes_account::routes(r);
     let r = super::admin::routes(r);
     let r = super::ws::routes(r);
-    r.fallback(|| async {
-        let r = Reject {
-            code: -5000,
-            msg:
-                "Path not found. sim serve implements the endpoints of binance-facts.md section 8."
-                    .to_string(),
-        };
-        json(404, &ErrorBody::from(&r), &[])
-    })
-    .with_state(app)
+    r.finish().with_state(app)
 }
 
 fn run(
