@@ -12,7 +12,8 @@
 //! - `server`: the accept loop (hyper, one task per connection, so a fault can drop exactly
 //!   one connection); `http`: the request pipeline: faults, weights and order limits, API key,
 //!   `timestamp`/`recvWindow`, signature, then the endpoint; every answer JSON with
-//!   `X-MBX-USED-WEIGHT-1M`.
+//!   `X-MBX-USED-WEIGHT-1M`; `parse_errors`: the same JSON on the 431/414 hyper answers
+//!   itself (an oversized request never reaches the router).
 //! - `auth`, `limits`, [`faults`]: the checks and counters the pipeline applies.
 //! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
 //!   section 8; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
@@ -40,6 +41,7 @@ mod http;
 mod income;
 mod limits;
 mod market;
+mod parse_errors;
 mod routes_account;
 mod routes_market;
 mod routes_trade;

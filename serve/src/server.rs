@@ -1,7 +1,9 @@
 //! Starting and stopping: [`Server::start`] validates the config, feeds the warm-up, binds
 //! 127.0.0.1 and runs a tokio runtime on a thread of its own; the accept loop gives each
 //! connection its own hyper task with a kill switch ([`ConnKill`]), so the drop-connection
-//! fault closes exactly the connection that placed the order. [`ServerHandle`] stops it.
+//! fault closes exactly the connection that placed the order; its socket is wrapped in
+//! `parse_errors::JsonErrors`, so hyper's own 431/414 answers carry Binance JSON too.
+//! [`ServerHandle`] stops it.
 //! Must never live here: the request pipeline (`http`) or endpoints.
 
 use std::convert::Infallible;
@@ -16,6 +18,7 @@ use tokio::sync::{Notify, oneshot};
 
 use super::http::ConnKill;
 use super::limits::Limits;
+use super::parse_errors::JsonErrors;
 use super::market::Market;
 use super::{App, ServeConfig, ServeError, clock};
 
@@ -189,7 +192,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
             }
         });
     let conn = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(JsonErrors::new(stream)), service)
         .with_upgrades();
     tokio::select! {
         biased;
