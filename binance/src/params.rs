@@ -79,7 +79,9 @@ fn first_repeated(pairs: &[(String, String)]) -> Option<String> {
 pub fn duplicate_param(name: &str) -> Reject {
     Reject {
         code: -1101,
-        msg: format!("Duplicate values for a parameter detected. ('{name}' was sent more than once)"),
+        msg: format!(
+            "Duplicate values for a parameter detected. ('{name}' was sent more than once)"
+        ),
     }
 }
 

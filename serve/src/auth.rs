@@ -144,19 +144,37 @@ mod tests {
         let code = |r: Result<(), Reject>| r.err().map(|r| r.code);
         let too_wide = signed("timestamp=100000&recvWindow=60001");
         assert_eq!(
-            code(check(Security::Signed, &keys(), Some("k1"), &too_wide, 100_500)),
+            code(check(
+                Security::Signed,
+                &keys(),
+                Some("k1"),
+                &too_wide,
+                100_500
+            )),
             Some(-1131)
         );
         // The case: an hour-old timestamp behind a huge window.
         let stale = signed("timestamp=100000&recvWindow=999999999");
         let an_hour_later = 100_000 + 3_600_000;
         assert_eq!(
-            code(check(Security::Signed, &keys(), Some("k1"), &stale, an_hour_later)),
+            code(check(
+                Security::Signed,
+                &keys(),
+                Some("k1"),
+                &stale,
+                an_hour_later
+            )),
             Some(-1131)
         );
         let stale_default = signed("timestamp=100000");
         assert_eq!(
-            code(check(Security::Signed, &keys(), Some("k1"), &stale_default, an_hour_later)),
+            code(check(
+                Security::Signed,
+                &keys(),
+                Some("k1"),
+                &stale_default,
+                an_hour_later
+            )),
             Some(-1021)
         );
     }

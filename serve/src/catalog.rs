@@ -138,7 +138,9 @@ fn segments(path: &str) -> Vec<&str> {
 
 /// A version segment such as `v1`.
 fn is_version(segment: &str) -> bool {
-    segment.len() >= 2 && segment.starts_with('v') && segment[1..].bytes().all(|b| b.is_ascii_digit())
+    segment.len() >= 2
+        && segment.starts_with('v')
+        && segment[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The served routes nearest `path`: the same path under another API version
@@ -229,15 +231,17 @@ mod tests {
             route("GET", "/fapi/v3/positionRisk"),
             route("GET", "/fapi/v1/ping"),
         ];
-        let paths = |p: &str| nearest(&served, p).iter().map(|s| s.path).collect::<Vec<_>>();
+        let paths = |p: &str| {
+            nearest(&served, p)
+                .iter()
+                .map(|s| s.path)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             paths("/fapi/v1/positionRisk"),
             ["/fapi/v2/positionRisk", "/fapi/v3/positionRisk"]
         );
-        assert_eq!(
-            paths("/fapi/v1/ticker/24hr"),
-            ["/fapi/v1/ticker/price"]
-        );
+        assert_eq!(paths("/fapi/v1/ticker/24hr"), ["/fapi/v1/ticker/price"]);
         assert!(paths("/fapi/v1/nothing").is_empty());
         assert!(paths("/").is_empty());
     }

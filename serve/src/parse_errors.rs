@@ -119,7 +119,10 @@ mod tests {
     #[test]
     fn only_hypers_431_and_414_are_replaced_and_keep_their_status() {
         for (head, status) in [
-            (&b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n"[..], "431"),
+            (
+                &b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n"[..],
+                "431",
+            ),
             (&b"HTTP/1.1 414 URI Too Long\r\n\r\n"[..], "414"),
         ] {
             let text = String::from_utf8(replacement(head).expect("replaced")).expect("utf8");

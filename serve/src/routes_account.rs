@@ -27,15 +27,30 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let five = |_: &Params| 5;
     r.post("/fapi/v1/leverage", Endpoint::signed(one, leverage))
         .post("/fapi/v1/marginType", Endpoint::signed(one, margin_type))
-        .post("/fapi/v1/positionSide/dual", Endpoint::signed(one, set_dual))
+        .post(
+            "/fapi/v1/positionSide/dual",
+            Endpoint::signed(one, set_dual),
+        )
         .get(
             "/fapi/v1/positionSide/dual",
             Endpoint::signed(|_| 30, |_, _| Ok(json!({"dualSidePosition": false}))),
         )
-        .get("/fapi/v1/symbolConfig", Endpoint::signed(five, symbol_config))
-        .get("/fapi/v1/accountConfig", Endpoint::signed(five, account_config))
-        .get("/fapi/v2/positionRisk", Endpoint::signed(five, position_risk_v2))
-        .get("/fapi/v3/positionRisk", Endpoint::signed(five, position_risk_v3))
+        .get(
+            "/fapi/v1/symbolConfig",
+            Endpoint::signed(five, symbol_config),
+        )
+        .get(
+            "/fapi/v1/accountConfig",
+            Endpoint::signed(five, account_config),
+        )
+        .get(
+            "/fapi/v2/positionRisk",
+            Endpoint::signed(five, position_risk_v2),
+        )
+        .get(
+            "/fapi/v3/positionRisk",
+            Endpoint::signed(five, position_risk_v3),
+        )
         .get("/fapi/v2/balance", Endpoint::signed(five, balance))
         .get(
             "/fapi/v1/income",
@@ -44,7 +59,10 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/fapi/v3/balance", Endpoint::signed(five, balance))
         .get("/fapi/v2/account", Endpoint::signed(five, account_v2))
         .get("/fapi/v3/account", Endpoint::signed(five, account_v3))
-        .get("/fapi/v1/commissionRate", Endpoint::signed(|_| 20, commission))
+        .get(
+            "/fapi/v1/commissionRate",
+            Endpoint::signed(|_| 20, commission),
+        )
         .get(
             "/fapi/v1/leverageBracket",
             Endpoint::signed(by_symbol(1, 1), leverage_bracket),

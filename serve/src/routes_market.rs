@@ -15,23 +15,29 @@ use super::http::{Answer, Endpoint};
 use super::market::Market;
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.get("/fapi/v1/ping", Endpoint::public(|_| 1, |_, _| Ok(json!({}))))
-        .get("/fapi/v1/time", Endpoint::public(|_| 1, time))
-        .get("/fapi/v1/exchangeInfo", Endpoint::public(|_| 1, exchange_info))
-        .get("/fapi/v1/klines", Endpoint::public(klines_weight, klines))
-        .get(
-            "/fapi/v1/premiumIndex",
-            Endpoint::public(by_symbol(1, 10), premium_index),
-        )
-        .get(
-            "/fapi/v1/ticker/price",
-            Endpoint::public(by_symbol(1, 2), ticker),
-        )
-        .get(
-            "/fapi/v2/ticker/price",
-            Endpoint::public(by_symbol(1, 2), ticker),
-        )
-        .get("/fapi/v1/depth", Endpoint::public(depth_weight, depth))
+    r.get(
+        "/fapi/v1/ping",
+        Endpoint::public(|_| 1, |_, _| Ok(json!({}))),
+    )
+    .get("/fapi/v1/time", Endpoint::public(|_| 1, time))
+    .get(
+        "/fapi/v1/exchangeInfo",
+        Endpoint::public(|_| 1, exchange_info),
+    )
+    .get("/fapi/v1/klines", Endpoint::public(klines_weight, klines))
+    .get(
+        "/fapi/v1/premiumIndex",
+        Endpoint::public(by_symbol(1, 10), premium_index),
+    )
+    .get(
+        "/fapi/v1/ticker/price",
+        Endpoint::public(by_symbol(1, 2), ticker),
+    )
+    .get(
+        "/fapi/v2/ticker/price",
+        Endpoint::public(by_symbol(1, 2), ticker),
+    )
+    .get("/fapi/v1/depth", Endpoint::public(depth_weight, depth))
 }
 
 /// A weight that depends on whether `symbol` was given.
@@ -215,7 +221,9 @@ fn depth_limit(p: &Params) -> Result<u32, Reject> {
     }
     Err(Reject {
         code: -4021,
-        msg: format!("'{limit}' is not valid depth limit. (valid limits: 5, 10, 20, 50, 100, 500, 1000)"),
+        msg: format!(
+            "'{limit}' is not valid depth limit. (valid limits: 5, 10, 20, 50, 100, 500, 1000)"
+        ),
     })
 }
 
@@ -240,14 +248,13 @@ fn depth(app: &App, p: &Params) -> Answer {
         .pop()
         .ok_or_else(|| Reject::unknown_error("the symbol has no price yet; advance the clock"))?;
     let id = m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
-    let tick = m
-        .ex
-        .schedule()
-        .info_at(m.sim_now())
-        .and_then(|info| info.get(symbol))
-        .map(|s| s.price_filter.tick_size)
-        .filter(|t| !t.is_zero())
-        .unwrap_or(Decimal::new(1, 2));
+    let tick =
+        m.ex.schedule()
+            .info_at(m.sim_now())
+            .and_then(|info| info.get(symbol))
+            .map(|s| s.price_filter.tick_size)
+            .filter(|t| !t.is_zero())
+            .unwrap_or(Decimal::new(1, 2));
     let volume = m.ex.last_bar(id).map_or(0.0, |b| b.volume).max(1.0);
     let (bids, asks) = book_levels(close, tick, limit, &volume.to_string());
     let (step, _) = m.progress();
@@ -298,7 +305,10 @@ mod tests {
             let p = Params::parse(&format!("limit={bad}"), "");
             let r = depth_limit(&p).expect_err("not a Binance depth limit");
             assert_eq!(r.code, -4021);
-            assert!(r.msg.starts_with(&format!("'{bad}' is not valid depth limit.")));
+            assert!(
+                r.msg
+                    .starts_with(&format!("'{bad}' is not valid depth limit."))
+            );
         }
     }
 
@@ -308,9 +318,15 @@ mod tests {
             let (bids, asks) = book_levels(close, dec!(0.1), 5, "1");
             let px = |l: &Levels, i: usize| l[i].0.parse::<Decimal>().expect("a price");
             assert!(px(&bids, 0) < px(&asks, 0), "close {close}");
-            assert!(px(&bids, 0) <= close && close <= px(&asks, 0), "close {close}");
+            assert!(
+                px(&bids, 0) <= close && close <= px(&asks, 0),
+                "close {close}"
+            );
             assert_eq!(asks.len(), 5);
-            assert!(bids.windows(2).all(|w| w[0].0.parse::<Decimal>().ok() > w[1].0.parse::<Decimal>().ok()));
+            assert!(
+                bids.windows(2)
+                    .all(|w| w[0].0.parse::<Decimal>().ok() > w[1].0.parse::<Decimal>().ok())
+            );
         }
         let (bids, _) = book_levels(dec!(0.15), dec!(0.1), 5, "1");
         assert_eq!(bids.len(), 1, "no bid at or below zero");

@@ -26,8 +26,14 @@ pub(crate) fn routes(r: Routes) -> Routes {
         )
         .delete("/fapi/v1/allOpenOrders", Endpoint::signed(one, cancel_all))
         .post("/fapi/v1/algoOrder", Endpoint::order(new_algo_order))
-        .get("/fapi/v1/algoOrder", Endpoint::signed(one, query_algo_order))
-        .delete("/fapi/v1/algoOrder", Endpoint::signed(one, cancel_algo_order))
+        .get(
+            "/fapi/v1/algoOrder",
+            Endpoint::signed(one, query_algo_order),
+        )
+        .delete(
+            "/fapi/v1/algoOrder",
+            Endpoint::signed(one, cancel_algo_order),
+        )
         .get("/fapi/v1/userTrades", Endpoint::signed(|_| 5, user_trades))
         .get(
             "/fapi/v1/openAlgoOrders",

@@ -18,8 +18,8 @@ use tokio::sync::{Notify, oneshot};
 
 use super::http::ConnKill;
 use super::limits::Limits;
-use super::parse_errors::JsonErrors;
 use super::market::Market;
+use super::parse_errors::JsonErrors;
 use super::{App, ServeConfig, ServeError, clock};
 
 /// The running server. Dropping it stops the server.

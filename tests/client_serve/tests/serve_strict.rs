@@ -61,14 +61,25 @@ fn a_parameter_sent_twice_is_refused_in_the_query_or_the_body() {
     let twice = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&quantity=0.02&price=60000";
     for in_body in [false, true] {
         let got = c
-            .signed_with("POST", "/fapi/v1/order", twice, (KEY, SECRET), now_ms(), in_body)
+            .signed_with(
+                "POST",
+                "/fapi/v1/order",
+                twice,
+                (KEY, SECRET),
+                now_ms(),
+                in_body,
+            )
             .expect("answer");
         assert_eq!((got.status, got.code()), (400, -1101), "{:?}", got.body);
         assert!(msg(&got).starts_with("Duplicate values for a parameter detected."));
         assert!(msg(&got).contains("'quantity'"), "{}", msg(&got));
     }
     assert_eq!(open_orders(&c), 0);
-    let public = c.public("GET", "/fapi/v1/klines", "symbol=BTCUSDT&interval=1m&limit=5&limit=6");
+    let public = c.public(
+        "GET",
+        "/fapi/v1/klines",
+        "symbol=BTCUSDT&interval=1m&limit=5&limit=6",
+    );
     assert_eq!((public.status, public.code()), (400, -1101));
 }
 
@@ -106,7 +117,12 @@ fn depth_takes_binance_limits_only_and_its_bid_is_below_its_ask() {
     let server = start(Faults::default());
     let c = Caller::new(&server);
     let seven = c.public("GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=7");
-    assert_eq!((seven.status, seven.code()), (400, -4021), "{:?}", seven.body);
+    assert_eq!(
+        (seven.status, seven.code()),
+        (400, -4021),
+        "{:?}",
+        seven.body
+    );
     assert!(msg(&seven).starts_with("'7' is not valid depth limit."));
     let five = c.public("GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=5");
     assert_eq!(five.status, 200, "{:?}", five.body);
@@ -120,7 +136,12 @@ fn depth_takes_binance_limits_only_and_its_bid_is_below_its_ask() {
     };
     let (bids, asks) = (side("bids"), side("asks"));
     assert_eq!((bids.len(), asks.len()), (5, 5));
-    assert!(bids[0] < asks[0], "best bid {} < best ask {}", bids[0], asks[0]);
+    assert!(
+        bids[0] < asks[0],
+        "best bid {} < best ask {}",
+        bids[0],
+        asks[0]
+    );
     assert!(bids.windows(2).all(|w| w[0] > w[1]));
     assert!(asks.windows(2).all(|w| w[0] < w[1]));
 }
@@ -176,10 +197,18 @@ fn an_oversized_request_answers_431_with_binance_json_and_serving_goes_on() {
     assert_eq!(status, 431, "{body}");
     assert_eq!(body["code"], -1101, "{body}");
     let (status, body) = raw_get(server.addr(), "/fapi/v1/ping", 1 << 20);
-    assert_eq!((status, body["code"].as_i64()), (431, Some(-1101)), "{body}");
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (431, Some(-1101)),
+        "{body}"
+    );
     let long_uri = format!("/fapi/v1/ping?pad={}", "x".repeat(70_000));
     let (status, body) = raw_get(server.addr(), &long_uri, 0);
-    assert_eq!((status, body["code"].as_i64()), (414, Some(-1101)), "{body}");
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (414, Some(-1101)),
+        "{body}"
+    );
     assert_eq!(c.public("GET", "/fapi/v1/ping", "").status, 200);
 }
 
@@ -193,9 +222,16 @@ fn an_unknown_path_names_what_is_served_and_no_document_of_ours() {
     let text = msg(&got);
     assert!(text.contains("GET /sim/endpoints"), "{text}");
     assert!(text.contains("GET /fapi/v1/ticker/price"), "{text}");
-    assert!(!text.contains(".md") && !text.contains("binance-facts"), "{text}");
+    assert!(
+        !text.contains(".md") && !text.contains("binance-facts"),
+        "{text}"
+    );
     let v1 = c.public("GET", "/fapi/v1/positionRisk", "");
-    assert!(msg(&v1).contains("GET /fapi/v2/positionRisk"), "{}", msg(&v1));
+    assert!(
+        msg(&v1).contains("GET /fapi/v2/positionRisk"),
+        "{}",
+        msg(&v1)
+    );
 }
 
 /// The REST endpoints issue 27 item 1 lists (python-binance, ccxt `binanceusdm`, Binance's
