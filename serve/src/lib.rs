@@ -16,7 +16,7 @@
 //!   itself (an oversized request never reaches the router).
 //! - `auth`, `limits`, [`faults`]: the checks and counters the pipeline applies.
 //! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
-//!   section 8; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
+//!   section 8; `tickers`: 24hr and bookTicker from the closed bars; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
 //!   stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
 //!   `/sim/faults` (unauthenticated; loopback only); `catalog`: the one list of served routes
 //!   that builds the router and answers `GET /sim/endpoints`, unknown paths (404, -5000,
@@ -46,6 +46,7 @@ mod routes_account;
 mod routes_market;
 mod routes_trade;
 mod server;
+mod tickers;
 mod user_stream;
 pub mod wall_clock;
 mod ws;
@@ -194,6 +195,7 @@ impl App {
     /// Drains the exchange's events into the user-data stream (dropped when nobody listens).
     pub fn publish(&self, m: &mut market::Market) {
         let events = m.ex.take_events();
+        m.remember_orders(&events);
         if events.is_empty() || self.user.receiver_count() == 0 {
             return;
         }

@@ -38,6 +38,14 @@ pub(crate) fn routes(r: Routes) -> Routes {
         Endpoint::public(by_symbol(1, 2), ticker),
     )
     .get("/fapi/v1/depth", Endpoint::public(depth_weight, depth))
+    .get(
+        "/fapi/v1/ticker/24hr",
+        Endpoint::public(by_symbol(1, 40), super::tickers::day_ticker),
+    )
+    .get(
+        "/fapi/v1/ticker/bookTicker",
+        Endpoint::public(by_symbol(2, 5), super::tickers::book_ticker),
+    )
 }
 
 /// A weight that depends on whether `symbol` was given.
@@ -47,6 +55,7 @@ pub(crate) fn by_symbol(with: u32, without: u32) -> fn(&Params) -> u32 {
         (1, 10) => |p| if p.contains("symbol") { 1 } else { 10 },
         (1, 2) => |p| if p.contains("symbol") { 1 } else { 2 },
         (1, 40) => |p| if p.contains("symbol") { 1 } else { 40 },
+        (2, 5) => |p| if p.contains("symbol") { 2 } else { 5 },
         _ => |_| 1,
     }
 }
@@ -114,7 +123,7 @@ fn klines_weight(p: &Params) -> u32 {
 }
 
 /// The listed symbol named by `symbol` (-1121 when the exchange does not list it).
-fn listed<'a>(m: &Market, p: &'a Params) -> Result<&'a str, Reject> {
+pub(crate) fn listed<'a>(m: &Market, p: &'a Params) -> Result<&'a str, Reject> {
     let symbol = p.required("symbol")?;
     m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
     Ok(symbol)
@@ -148,7 +157,7 @@ fn klines(app: &App, p: &Params) -> Answer {
 }
 
 /// Symbols to answer for: the one named, or every symbol with a price.
-fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
+pub(crate) fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
     let names: Vec<String> = match p.get("symbol") {
         Some(_) => vec![listed(m, p)?.to_string()],
         None => m.series.keys().cloned().collect(),
@@ -163,7 +172,7 @@ fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
         .collect())
 }
 
-fn one_or_all<T: serde::Serialize>(p: &Params, mut rows: Vec<T>) -> Answer {
+pub(crate) fn one_or_all<T: serde::Serialize>(p: &Params, mut rows: Vec<T>) -> Answer {
     let v = if p.contains("symbol") {
         rows.pop().map(|r| serde_json::to_value(r)).transpose()
     } else {
@@ -248,13 +257,7 @@ fn depth(app: &App, p: &Params) -> Answer {
         .pop()
         .ok_or_else(|| Reject::unknown_error("the symbol has no price yet; advance the clock"))?;
     let id = m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
-    let tick =
-        m.ex.schedule()
-            .info_at(m.sim_now())
-            .and_then(|info| info.get(symbol))
-            .map(|s| s.price_filter.tick_size)
-            .filter(|t| !t.is_zero())
-            .unwrap_or(Decimal::new(1, 2));
+    let tick = tick_size(&m, symbol);
     let volume = m.ex.last_bar(id).map_or(0.0, |b| b.volume).max(1.0);
     let (bids, asks) = book_levels(close, tick, limit, &volume.to_string());
     let (step, _) = m.progress();
@@ -269,11 +272,26 @@ fn depth(app: &App, p: &Params) -> Answer {
     Ok(serde_json::to_value(d).unwrap_or(Value::Null))
 }
 
-type Levels = Vec<(String, String)>;
+/// The symbol's tick size at the market's clock (0.01 when its filter has none).
+pub(crate) fn tick_size(m: &Market, symbol: &str) -> Decimal {
+    m.ex.schedule()
+        .info_at(m.sim_now())
+        .and_then(|info| info.get(symbol))
+        .map(|s| s.price_filter.tick_size)
+        .filter(|t| !t.is_zero())
+        .unwrap_or(Decimal::new(1, 2))
+}
+
+pub(crate) type Levels = Vec<(String, String)>;
 
 /// Bids downward from the close rounded down to `tick`, asks upward from the next tick above
 /// the best bid; `limit` levels a side, bids stopping above zero.
-fn book_levels(close: Decimal, tick: Decimal, limit: u32, qty: &str) -> (Levels, Levels) {
+pub(crate) fn book_levels(
+    close: Decimal,
+    tick: Decimal,
+    limit: u32,
+    qty: &str,
+) -> (Levels, Levels) {
     let best_bid = (close / tick).floor() * tick;
     let best_ask = best_bid + tick;
     let level = |price: Decimal| (price.normalize().to_string(), qty.to_string());

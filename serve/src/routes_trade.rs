@@ -1,5 +1,5 @@
 //! Order endpoints (signed): `/fapi/v1/order` POST/GET/DELETE, `/openOrders`,
-//! `/allOpenOrders`, `/userTrades`, and the Algo service for conditional orders: `/fapi/v1/algoOrder`
+//! `/allOpenOrders`, `/allOrders` (every order the exchange reported, read back), `/userTrades`, and the Algo service for conditional orders: `/fapi/v1/algoOrder`
 //! POST/GET/DELETE and `/openAlgoOrders`. Parameters become an `OrderRequest` (`binance::order_request`) and go to
 //! `SimExchange::submit`, which answers with Binance's codes.
 //! Must never live here: fill rules or filter checks (the simulator and `check_order` own them).
@@ -35,6 +35,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
             Endpoint::signed(one, cancel_algo_order),
         )
         .get("/fapi/v1/userTrades", Endpoint::signed(|_| 5, user_trades))
+        .get("/fapi/v1/allOrders", Endpoint::signed(|_| 5, all_orders))
         .get(
             "/fapi/v1/openAlgoOrders",
             Endpoint::signed(by_symbol(1, 40), open_algo_orders),
@@ -170,6 +171,39 @@ fn open_algo_orders(app: &App, p: &Params) -> Answer {
 
 /// `GET /fapi/v1/userTrades`: the account's fills of `symbol` (trade ids count from 1 across
 /// the account), filtered by `orderId`, `fromId`, `startTime`/`endTime`; oldest first.
+/// Every regular order of `symbol` (open, filled, canceled, expired), ascending by id: from
+/// `orderId` on when it is given, else the most recent `limit` (default 500, at most 1000),
+/// within `startTime`/`endTime` by the order's last update time (the simulator keeps no
+/// separate creation time).
+fn all_orders(app: &App, p: &Params) -> Answer {
+    let m = app.market();
+    let symbol = p.required("symbol")?;
+    m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
+    let from_id: Option<i64> = p.parsed("orderId")?;
+    let (start, end) = super::routes_market::time_range(p)?;
+    let limit = super::routes_market::limit_param(p, 500, 1000)? as usize;
+    let orders: Vec<OrderState> = m
+        .order_ids(symbol)
+        .filter(|id| from_id.is_none_or(|from| *id >= from))
+        .filter_map(|id| m.ex.query(symbol, &OrderRef::Id(id)).ok())
+        .filter(|o| {
+            let t = o.update_time.as_ms();
+            start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)
+        })
+        .collect();
+    let picked = if from_id.is_some() {
+        &orders[..orders.len().min(limit)]
+    } else {
+        &orders[orders.len().saturating_sub(limit)..]
+    };
+    to_json(
+        picked
+            .iter()
+            .map(|o| WireOrder::from_state(o, false))
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn user_trades(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let symbol = p.required("symbol")?;
