@@ -46,7 +46,23 @@ fn to_json(v: impl serde::Serialize) -> Answer {
     serde_json::to_value(v).map_err(|e| Reject::unknown_error(&e.to_string()))
 }
 
+/// Binance's rule for client ids, `^[\.A-Z\:/a-z0-9_-]{1,36}$`, as to characters (-4015;
+/// the length is `check_order`'s, with Binance's own message for it).
+fn client_id_chars(p: &Params, name: &str) -> Result<(), Reject> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
+    match p.get(name) {
+        Some(id) if !id.chars().all(allowed) => Err(Reject {
+            code: -4015,
+            msg: format!(
+                "Client order id is not valid. ({name} may hold only letters, digits and . : / _ -)"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn new_order(app: &App, p: &Params) -> Answer {
+    client_id_chars(p, "newClientOrderId")?;
     let req = order_request(p, false)?;
     let state = app.market().ex.submit(&req)?;
     to_json(WireOrder::from_state(&state, true))
@@ -108,6 +124,7 @@ fn cancel_all(app: &App, p: &Params) -> Answer {
 }
 
 fn new_algo_order(app: &App, p: &Params) -> Answer {
+    client_id_chars(p, "clientAlgoId")?;
     let req = order_request(p, true)?;
     let mut m = app.market();
     let state = m.ex.submit(&req)?;

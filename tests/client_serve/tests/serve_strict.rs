@@ -1,6 +1,7 @@
 //! `serve` refuses what Binance refuses, over raw HTTP, each rule with Binance's code: a
 //! recvWindow above 60000 (-1131), a parameter sent twice (-1101), a start after the end
-//! (-1023), a depth limit outside Binance's set (-4021), a wrong method (405) and an
+//! (-1023), a depth limit outside Binance's set (-4021), a client order id with characters
+//! Binance's rule does not allow (-4015), a wrong method (405) and an
 //! oversized request (431) with a `{code,msg}` body; and unknown paths answer 404 -5000
 //! with a message that names what is served (`GET /sim/endpoints`).
 
@@ -81,6 +82,28 @@ fn a_parameter_sent_twice_is_refused_in_the_query_or_the_body() {
         "symbol=BTCUSDT&interval=1m&limit=5&limit=6",
     );
     assert_eq!((public.status, public.code()), (400, -1101));
+}
+
+#[test]
+fn a_client_order_id_outside_binances_characters_is_refused() {
+    let server = start(Faults::default());
+    let c = Caller::new(&server);
+    let order = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=60000";
+    let spaced = c.signed(
+        "POST",
+        "/fapi/v1/order",
+        &format!("{order}&newClientOrderId=my%20order"),
+    );
+    assert_eq!((spaced.status, spaced.code()), (400, -4015), "{:?}", spaced.body);
+    assert!(msg(&spaced).starts_with("Client order id is not valid."));
+    assert_eq!(open_orders(&c), 0);
+    let fine = c.signed(
+        "POST",
+        "/fapi/v1/order",
+        &format!("{order}&newClientOrderId=plan-7.a%3Ab%2Fc_d"),
+    );
+    assert_eq!(fine.status, 200, "{:?}", fine.body);
+    assert_eq!(fine.body["clientOrderId"], "plan-7.a:b/c_d");
 }
 
 #[test]
