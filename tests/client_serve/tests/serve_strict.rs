@@ -94,7 +94,12 @@ fn a_client_order_id_outside_binances_characters_is_refused() {
         "/fapi/v1/order",
         &format!("{order}&newClientOrderId=my%20order"),
     );
-    assert_eq!((spaced.status, spaced.code()), (400, -4015), "{:?}", spaced.body);
+    assert_eq!(
+        (spaced.status, spaced.code()),
+        (400, -4015),
+        "{:?}",
+        spaced.body
+    );
     assert!(msg(&spaced).starts_with("Client order id is not valid."));
     assert_eq!(open_orders(&c), 0);
     let fine = c.signed(
