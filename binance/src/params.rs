@@ -4,7 +4,8 @@
 //! both), with the raw text kept so the signature is checked over exactly what the client
 //! signed: the raw query plus the raw body, minus the `signature` pair (binance-facts.md
 //! section 4). Typed getters answer a missing or malformed parameter with Binance's -1102
-//! naming it.
+//! naming it; a name sent twice in the query (or twice in the body) is kept for the server to
+//! refuse with -1101 ([`Params::duplicated`]), as Binance does.
 //! Must never live here: authentication decisions or any endpoint's logic.
 
 use std::collections::BTreeMap;
@@ -45,6 +46,8 @@ pub fn query_text<V: AsRef<str>>(pairs: &[(&str, V)]) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     values: BTreeMap<String, String>,
+    /// The first name sent more than once within the query or within the body.
+    duplicated: Option<String>,
     raw_query: String,
     raw_body: String,
 }
@@ -63,18 +66,39 @@ fn without_signature(raw: &str) -> String {
         .join("&")
 }
 
+/// The first name that appears twice in `pairs`.
+fn first_repeated(pairs: &[(String, String)]) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    pairs
+        .iter()
+        .find(|(k, _)| !seen.insert(k.as_str()))
+        .map(|(k, _)| k.clone())
+}
+
+/// -1101 TOO_MANY_PARAMETERS, Binance's answer to a parameter sent twice.
+pub fn duplicate_param(name: &str) -> Reject {
+    Reject {
+        code: -1101,
+        msg: format!(
+            "Duplicate values for a parameter detected. ('{name}' was sent more than once)"
+        ),
+    }
+}
+
 impl Params {
     /// Parameters of a request with query string `query` (without `?`) and form body `body`.
+    /// A name in both the query and the body is not a duplicate: the query's value wins.
     pub fn parse(query: &str, body: &str) -> Params {
+        let from_body = decode(body);
+        let from_query = decode(query);
+        let duplicated = first_repeated(&from_query).or_else(|| first_repeated(&from_body));
         let mut values = BTreeMap::new();
-        for (k, v) in decode(body) {
-            values.insert(k, v);
-        }
-        for (k, v) in decode(query) {
+        for (k, v) in from_body.into_iter().chain(from_query) {
             values.insert(k, v);
         }
         Params {
             values,
+            duplicated,
             raw_query: query.to_string(),
             raw_body: body.to_string(),
         }
@@ -85,6 +109,14 @@ impl Params {
         let query = without_signature(&self.raw_query);
         let body = without_signature(&self.raw_body);
         format!("{query}{body}")
+    }
+
+    /// -1101 naming the first parameter sent twice (in the query, or in the body).
+    pub fn refuse_duplicates(&self) -> Result<(), Reject> {
+        match &self.duplicated {
+            Some(name) => Err(duplicate_param(name)),
+            None => Ok(()),
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -157,6 +189,19 @@ mod tests {
         assert_eq!(p.get("newClientOrderId"), Some("a/b c"));
         assert_eq!(p.required("side"), Err(Reject::mandatory_param("side")));
         assert_eq!(p.decimal("price"), Ok(Some(Decimal::ONE)));
+    }
+
+    #[test]
+    fn a_name_sent_twice_is_refused_but_query_and_body_may_share_one() {
+        let twice = Params::parse("symbol=BTCUSDT&quantity=1&quantity=2", "");
+        let r = twice.refuse_duplicates().expect_err("quantity twice");
+        assert_eq!(r.code, -1101);
+        assert!(r.msg.contains("'quantity'"), "{}", r.msg);
+        let in_body = Params::parse("", "side=BUY&side=SELL");
+        assert_eq!(in_body.refuse_duplicates().map_err(|r| r.code), Err(-1101));
+        let shared = Params::parse("price=1", "price=2");
+        assert_eq!(shared.refuse_duplicates(), Ok(()));
+        assert_eq!(shared.get("price"), Some("1"));
     }
 
     #[test]

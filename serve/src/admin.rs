@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::Response;
@@ -14,14 +13,16 @@ use axum::routing::{get, post};
 use binance::Params;
 use serde_json::json;
 
+use super::catalog::Routes;
 use super::http::{error, json};
 use super::{App, Faults};
 use pipeline::exchange_info::Reject;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
-    r.route("/sim/step", post(step))
-        .route("/sim/state", get(state))
-        .route("/sim/faults", get(get_faults).post(set_faults))
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.other("POST", "/sim/step", "SIM", post(step))
+        .other("GET", "/sim/state", "SIM", get(state))
+        .other("GET", "/sim/faults", "SIM", get(get_faults))
+        .other("POST", "/sim/faults", "SIM", post(set_faults))
 }
 
 fn bad(msg: String) -> Response<Body> {

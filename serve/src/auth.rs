@@ -23,6 +23,17 @@ pub(crate) enum Security {
 
 /// recvWindow when the request gives none.
 const DEFAULT_RECV_WINDOW: i64 = 5000;
+/// The largest recvWindow Binance takes ("The max cannot go beyond 60,000").
+const MAX_RECV_WINDOW: i64 = 60_000;
+
+/// -1131 BAD_RECV_WINDOW, with the message of Binance's error-code list. (The USD-M list does
+/// not print -1131; the spot list does, and Binance's servers answer it on every API.)
+fn bad_recv_window() -> Reject {
+    Reject {
+        code: -1131,
+        msg: "recvWindow must be less than 60000.".to_string(),
+    }
+}
 
 /// Checks the request; `server_ms` is the server's time (wall clock plus skew).
 pub(crate) fn check(
@@ -45,6 +56,9 @@ pub(crate) fn check(
         .parsed("timestamp")?
         .ok_or_else(|| Reject::mandatory_param("timestamp"))?;
     let recv_window: i64 = params.parsed("recvWindow")?.unwrap_or(DEFAULT_RECV_WINDOW);
+    if recv_window > MAX_RECV_WINDOW {
+        return Err(bad_recv_window());
+    }
     if timestamp >= server_ms + 1000 {
         return Err(Reject::timestamp_ahead());
     }
@@ -122,6 +136,46 @@ mod tests {
         assert_eq!(
             check(Security::ApiKey, &keys(), Some("k1"), &Params::default(), 0),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_recv_window_above_60000_is_refused_even_when_the_timestamp_is_fresh() {
+        let code = |r: Result<(), Reject>| r.err().map(|r| r.code);
+        let too_wide = signed("timestamp=100000&recvWindow=60001");
+        assert_eq!(
+            code(check(
+                Security::Signed,
+                &keys(),
+                Some("k1"),
+                &too_wide,
+                100_500
+            )),
+            Some(-1131)
+        );
+        // The case: an hour-old timestamp behind a huge window.
+        let stale = signed("timestamp=100000&recvWindow=999999999");
+        let an_hour_later = 100_000 + 3_600_000;
+        assert_eq!(
+            code(check(
+                Security::Signed,
+                &keys(),
+                Some("k1"),
+                &stale,
+                an_hour_later
+            )),
+            Some(-1131)
+        );
+        let stale_default = signed("timestamp=100000");
+        assert_eq!(
+            code(check(
+                Security::Signed,
+                &keys(),
+                Some("k1"),
+                &stale_default,
+                an_hour_later
+            )),
+            Some(-1021)
         );
     }
 }

@@ -1,5 +1,5 @@
 //! The request pipeline every Binance endpoint goes through ([`Endpoint`], `answer`): faults,
-//! weight and order limits, authentication, the endpoint, then JSON with Binance's headers;
+//! weight and order limits, a parameter sent twice (-1101), authentication, the endpoint, then JSON with Binance's headers;
 //! and the drop-connection fault's kill switch ([`ConnKill`]).
 //! Must never live here: endpoint logic (the `routes_*` modules), the accept loop (`server`).
 
@@ -111,6 +111,18 @@ pub(crate) fn error(r: &Reject, headers: &[(&str, String)]) -> Response<Body> {
     json(http_status(r), &ErrorBody::from(r), headers)
 }
 
+/// 429/-1003 with the limit in Binance's words; without a limit (`--no-rate-limits`, where only
+/// the `force_429` fault answers 429) it says so instead of printing `u32::MAX`.
+fn too_many_requests(limit: u32) -> Reject {
+    if limit != u32::MAX {
+        return Reject::too_many_requests(limit);
+    }
+    Reject {
+        code: -1003,
+        msg: "Too many requests; sim serve's force_429 fault answered this one (it runs without rate limits). Please use the websocket for live updates to avoid polling the API.".to_string(),
+    }
+}
+
 /// 418: Binance's answer to a client that kept calling past 429s.
 fn banned(until: i64) -> Reject {
     Reject {
@@ -153,14 +165,17 @@ async fn pipeline(app: Arc<App>, e: Endpoint, req: Request) -> Response<Body> {
     let mut headers = vec![("X-MBX-USED-WEIGHT-1M", used.to_string())];
     match admission {
         Admission::Banned(until) => return error(&banned(until), &headers),
-        Admission::Limited => return error(&Reject::too_many_requests(limit), &headers),
+        Admission::Limited => return error(&too_many_requests(limit), &headers),
         Admission::Ok if force_429 => {
-            return error(&Reject::too_many_requests(limit), &headers);
+            return error(&too_many_requests(limit), &headers);
         }
         Admission::Ok => {}
     }
     if let Some((reject, false)) = &fault {
         return error(reject, &headers);
+    }
+    if let Err(r) = params.refuse_duplicates() {
+        return error(&r, &headers);
     }
     let key = parts
         .headers

@@ -16,8 +16,7 @@ const SEVEN_DAYS_MS: i64 = 7 * 24 * 3_600_000;
 
 pub(crate) fn income(app: &App, p: &Params) -> Answer {
     let limit = limit_param(p, 100, 1000)? as usize;
-    let start = p.parsed::<i64>("startTime")?;
-    let end = p.parsed::<i64>("endTime")?;
+    let (start, end) = super::routes_market::time_range(p)?;
     if p.get("incomeType").is_some_and(|t| t != FUNDING_FEE) {
         return Ok(serde_json::Value::Array(Vec::new()));
     }

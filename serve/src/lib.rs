@@ -12,12 +12,15 @@
 //! - `server`: the accept loop (hyper, one task per connection, so a fault can drop exactly
 //!   one connection); `http`: the request pipeline: faults, weights and order limits, API key,
 //!   `timestamp`/`recvWindow`, signature, then the endpoint; every answer JSON with
-//!   `X-MBX-USED-WEIGHT-1M`.
+//!   `X-MBX-USED-WEIGHT-1M`; `parse_errors`: the same JSON on the 431/414 hyper answers
+//!   itself (an oversized request never reaches the router).
 //! - `auth`, `limits`, [`faults`]: the checks and counters the pipeline applies.
 //! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
-//!   section 8; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
+//!   section 8; `tickers`: 24hr and bookTicker from the closed bars; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
 //!   stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
-//!   `/sim/faults` (unauthenticated; loopback only).
+//!   `/sim/faults` (unauthenticated; loopback only); `catalog`: the one list of served routes
+//!   that builds the router and answers `GET /sim/endpoints`, unknown paths (404, -5000,
+//!   naming the nearest served endpoints) and wrong methods (405, -1000).
 //!
 //! Clocks: `/fapi/v1/time`, the `recvWindow` check and the rate-limit windows use the
 //! injected [`WallClock`] (plus the skew fault on the server time), because clients sign with
@@ -31,16 +34,19 @@
 
 mod admin;
 mod auth;
+mod catalog;
 mod clock;
 pub mod faults;
 mod http;
 mod income;
 mod limits;
 mod market;
+mod parse_errors;
 mod routes_account;
 mod routes_market;
 mod routes_trade;
 mod server;
+mod tickers;
 mod user_stream;
 pub mod wall_clock;
 mod ws;
@@ -189,6 +195,7 @@ impl App {
     /// Drains the exchange's events into the user-data stream (dropped when nobody listens).
     pub fn publish(&self, m: &mut market::Market) {
         let events = m.ex.take_events();
+        m.remember_orders(&events);
         if events.is_empty() || self.user.receiver_count() == 0 {
             return;
         }

@@ -3,10 +3,12 @@
 //! bars the clock has closed). The exchange's events stay queued for `App::publish`.
 //! Must never live here: HTTP, wall-clock reads, fill rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use exchange_sim::orders::is_algo_id;
 use exchange_sim::{SimConfig, SimError, SimExchange, SymId};
 use pipeline::exchange_info::{ExchangeInfo, Reject};
+use pipeline::venue::VenueEvent;
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
 
 use super::ServeError;
@@ -43,6 +45,9 @@ pub(crate) struct Market {
     times: Vec<i64>,
     next_step: usize,
     pub listen_key: Option<String>,
+    /// The regular (not algo) order ids each symbol has had, from the exchange's order
+    /// updates: what `/fapi/v1/allOrders` reads back.
+    order_ids: BTreeMap<String, BTreeSet<i64>>,
 }
 
 impl Market {
@@ -93,6 +98,7 @@ impl Market {
             times,
             next_step: 0,
             listen_key: None,
+            order_ids: BTreeMap::new(),
         })
     }
 
@@ -139,6 +145,25 @@ impl Market {
 
     pub fn sim_now(&self) -> TimestampMs {
         self.ex.now()
+    }
+
+    /// Notes the regular orders `events` update (before they go to the user stream).
+    pub fn remember_orders(&mut self, events: &[VenueEvent]) {
+        for e in events {
+            if let VenueEvent::OrderUpdate(o) = e
+                && !is_algo_id(o.order_id)
+            {
+                self.order_ids
+                    .entry(o.symbol.to_string())
+                    .or_default()
+                    .insert(o.order_id);
+            }
+        }
+    }
+
+    /// The regular order ids `symbol` has had, ascending.
+    pub fn order_ids(&self, symbol: &str) -> impl Iterator<Item = i64> + '_ {
+        self.order_ids.get(symbol).into_iter().flatten().copied()
     }
 
     pub fn series(&self, symbol: &str) -> Option<&Series> {

@@ -3,10 +3,6 @@
 //! as `FUNDING_FEE` rows), commissionRate, leverageBracket (signed), and listenKey (key only).
 //! Must never live here: margin arithmetic (the simulator computes every number).
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::routing::{get, post};
 use binance::account::flat_position;
 use binance::error::invalid_listen_key;
 use binance::{
@@ -21,72 +17,59 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::App;
-use super::http::{Answer, Endpoint, ep};
+use super::catalog::Routes;
+use super::http::{Answer, Endpoint};
 use super::market::Market;
 use super::routes_market::by_symbol;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub(crate) fn routes(r: Routes) -> Routes {
     let one = |_: &Params| 1;
     let five = |_: &Params| 5;
-    r.route(
-        "/fapi/v1/leverage",
-        post(ep(Endpoint::signed(one, leverage))),
-    )
-    .route(
-        "/fapi/v1/marginType",
-        post(ep(Endpoint::signed(one, margin_type))),
-    )
-    .route(
-        "/fapi/v1/positionSide/dual",
-        post(ep(Endpoint::signed(one, set_dual))).get(ep(Endpoint::signed(
-            |_| 30,
-            |_, _| Ok(json!({"dualSidePosition": false})),
-        ))),
-    )
-    .route(
-        "/fapi/v1/symbolConfig",
-        get(ep(Endpoint::signed(five, symbol_config))),
-    )
-    .route(
-        "/fapi/v1/accountConfig",
-        get(ep(Endpoint::signed(five, account_config))),
-    )
-    .route(
-        "/fapi/v2/positionRisk",
-        get(ep(Endpoint::signed(five, position_risk_v2))),
-    )
-    .route(
-        "/fapi/v3/positionRisk",
-        get(ep(Endpoint::signed(five, position_risk_v3))),
-    )
-    .route("/fapi/v2/balance", get(ep(Endpoint::signed(five, balance))))
-    .route(
-        "/fapi/v1/income",
-        get(ep(Endpoint::signed(|_| 30, super::income::income))),
-    )
-    .route("/fapi/v3/balance", get(ep(Endpoint::signed(five, balance))))
-    .route(
-        "/fapi/v2/account",
-        get(ep(Endpoint::signed(five, account_v2))),
-    )
-    .route(
-        "/fapi/v3/account",
-        get(ep(Endpoint::signed(five, account_v3))),
-    )
-    .route(
-        "/fapi/v1/commissionRate",
-        get(ep(Endpoint::signed(|_| 20, commission))),
-    )
-    .route(
-        "/fapi/v1/leverageBracket",
-        get(ep(Endpoint::signed(by_symbol(1, 1), leverage_bracket))),
-    )
-    .route(
-        "/fapi/v1/listenKey",
-        post(ep(Endpoint::keyed(one, listen_key_new)))
-            .put(ep(Endpoint::keyed(one, listen_key_keep)))
-            .delete(ep(Endpoint::keyed(one, listen_key_close))),
-    )
+    r.post("/fapi/v1/leverage", Endpoint::signed(one, leverage))
+        .post("/fapi/v1/marginType", Endpoint::signed(one, margin_type))
+        .post(
+            "/fapi/v1/positionSide/dual",
+            Endpoint::signed(one, set_dual),
+        )
+        .get(
+            "/fapi/v1/positionSide/dual",
+            Endpoint::signed(|_| 30, |_, _| Ok(json!({"dualSidePosition": false}))),
+        )
+        .get(
+            "/fapi/v1/symbolConfig",
+            Endpoint::signed(five, symbol_config),
+        )
+        .get(
+            "/fapi/v1/accountConfig",
+            Endpoint::signed(five, account_config),
+        )
+        .get(
+            "/fapi/v2/positionRisk",
+            Endpoint::signed(five, position_risk_v2),
+        )
+        .get(
+            "/fapi/v3/positionRisk",
+            Endpoint::signed(five, position_risk_v3),
+        )
+        .get("/fapi/v2/balance", Endpoint::signed(five, balance))
+        .get(
+            "/fapi/v1/income",
+            Endpoint::signed(|_| 30, super::income::income),
+        )
+        .get("/fapi/v3/balance", Endpoint::signed(five, balance))
+        .get("/fapi/v2/account", Endpoint::signed(five, account_v2))
+        .get("/fapi/v3/account", Endpoint::signed(five, account_v3))
+        .get(
+            "/fapi/v1/commissionRate",
+            Endpoint::signed(|_| 20, commission),
+        )
+        .get(
+            "/fapi/v1/leverageBracket",
+            Endpoint::signed(by_symbol(1, 1), leverage_bracket),
+        )
+        .post("/fapi/v1/listenKey", Endpoint::keyed(one, listen_key_new))
+        .put("/fapi/v1/listenKey", Endpoint::keyed(one, listen_key_keep))
+        .delete("/fapi/v1/listenKey", Endpoint::keyed(one, listen_key_close))
 }
 
 fn to_json(v: impl serde::Serialize) -> Answer {

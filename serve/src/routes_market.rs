@@ -1,11 +1,8 @@
 //! Market-data endpoints (unsigned): ping, time, exchangeInfo, klines (closed bars only),
-//! premiumIndex, ticker/price v1 and v2, depth (one synthetic level at the last close).
+//! premiumIndex, ticker/price v1 and v2, depth (a synthetic book a tick either side of the
+//! last close, at Binance's depth limits only).
 //! Must never live here: signed endpoints, fill rules.
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::routing::get;
 use binance::{Depth, KlineRow, Params, PremiumIndex, ServerTime, TickerPrice};
 use pipeline::Kline;
 use pipeline::exchange_info::Reject;
@@ -13,38 +10,41 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::App;
-use super::http::{Answer, Endpoint, ep};
+use super::catalog::Routes;
+use super::http::{Answer, Endpoint};
 use super::market::Market;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
-    r.route(
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.get(
         "/fapi/v1/ping",
-        get(ep(Endpoint::public(|_| 1, |_, _| Ok(json!({}))))),
+        Endpoint::public(|_| 1, |_, _| Ok(json!({}))),
     )
-    .route("/fapi/v1/time", get(ep(Endpoint::public(|_| 1, time))))
-    .route(
+    .get("/fapi/v1/time", Endpoint::public(|_| 1, time))
+    .get(
         "/fapi/v1/exchangeInfo",
-        get(ep(Endpoint::public(|_| 1, exchange_info))),
+        Endpoint::public(|_| 1, exchange_info),
     )
-    .route(
-        "/fapi/v1/klines",
-        get(ep(Endpoint::public(klines_weight, klines))),
-    )
-    .route(
+    .get("/fapi/v1/klines", Endpoint::public(klines_weight, klines))
+    .get(
         "/fapi/v1/premiumIndex",
-        get(ep(Endpoint::public(by_symbol(1, 10), premium_index))),
+        Endpoint::public(by_symbol(1, 10), premium_index),
     )
-    .route(
+    .get(
         "/fapi/v1/ticker/price",
-        get(ep(Endpoint::public(by_symbol(1, 2), ticker))),
+        Endpoint::public(by_symbol(1, 2), ticker),
     )
-    .route(
+    .get(
         "/fapi/v2/ticker/price",
-        get(ep(Endpoint::public(by_symbol(1, 2), ticker))),
+        Endpoint::public(by_symbol(1, 2), ticker),
     )
-    .route(
-        "/fapi/v1/depth",
-        get(ep(Endpoint::public(depth_weight, depth))),
+    .get("/fapi/v1/depth", Endpoint::public(depth_weight, depth))
+    .get(
+        "/fapi/v1/ticker/24hr",
+        Endpoint::public(by_symbol(1, 40), super::tickers::day_ticker),
+    )
+    .get(
+        "/fapi/v1/ticker/bookTicker",
+        Endpoint::public(by_symbol(2, 5), super::tickers::book_ticker),
     )
 }
 
@@ -55,6 +55,7 @@ pub(crate) fn by_symbol(with: u32, without: u32) -> fn(&Params) -> u32 {
         (1, 10) => |p| if p.contains("symbol") { 1 } else { 10 },
         (1, 2) => |p| if p.contains("symbol") { 1 } else { 2 },
         (1, 40) => |p| if p.contains("symbol") { 1 } else { 40 },
+        (2, 5) => |p| if p.contains("symbol") { 2 } else { 5 },
         _ => |_| 1,
     }
 }
@@ -97,6 +98,21 @@ pub(crate) fn limit_param(p: &Params, default: u32, max: u32) -> Result<u32, Rej
     Ok(limit)
 }
 
+/// `startTime` and `endTime`, -1023 when the start is after the end (as Binance answers).
+pub(crate) fn time_range(p: &Params) -> Result<(Option<i64>, Option<i64>), Reject> {
+    let start: Option<i64> = p.parsed("startTime")?;
+    let end: Option<i64> = p.parsed("endTime")?;
+    if let (Some(s), Some(e)) = (start, end)
+        && s > e
+    {
+        return Err(Reject {
+            code: -1023,
+            msg: "Start time is greater than end time.".to_string(),
+        });
+    }
+    Ok((start, end))
+}
+
 fn klines_weight(p: &Params) -> u32 {
     match p.parsed::<u32>("limit").ok().flatten().unwrap_or(500) {
         0..100 => 1,
@@ -107,7 +123,7 @@ fn klines_weight(p: &Params) -> u32 {
 }
 
 /// The listed symbol named by `symbol` (-1121 when the exchange does not list it).
-fn listed<'a>(m: &Market, p: &'a Params) -> Result<&'a str, Reject> {
+pub(crate) fn listed<'a>(m: &Market, p: &'a Params) -> Result<&'a str, Reject> {
     let symbol = p.required("symbol")?;
     m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
     Ok(symbol)
@@ -119,8 +135,7 @@ fn klines(app: &App, p: &Params) -> Answer {
     let interval = p.required("interval")?;
     m.check_interval(interval)?;
     let limit = limit_param(p, 500, 1500)? as usize;
-    let start: Option<i64> = p.parsed("startTime")?;
-    let end: Option<i64> = p.parsed("endTime")?;
+    let (start, end) = time_range(p)?;
     let history = m.series(symbol).map_or(&[][..], |s| s.history());
     let from = start.map_or(0, |t| history.partition_point(|b| b.open_time.as_ms() < t));
     let to = end.map_or(history.len(), |t| {
@@ -142,7 +157,7 @@ fn klines(app: &App, p: &Params) -> Answer {
 }
 
 /// Symbols to answer for: the one named, or every symbol with a price.
-fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
+pub(crate) fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
     let names: Vec<String> = match p.get("symbol") {
         Some(_) => vec![listed(m, p)?.to_string()],
         None => m.series.keys().cloned().collect(),
@@ -157,7 +172,7 @@ fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
         .collect())
 }
 
-fn one_or_all<T: serde::Serialize>(p: &Params, mut rows: Vec<T>) -> Answer {
+pub(crate) fn one_or_all<T: serde::Serialize>(p: &Params, mut rows: Vec<T>) -> Answer {
     let v = if p.contains("symbol") {
         rows.pop().map(|r| serde_json::to_value(r)).transpose()
     } else {
@@ -204,6 +219,23 @@ fn ticker(app: &App, p: &Params) -> Answer {
     one_or_all(p, rows)
 }
 
+/// The depth limits Binance takes (any other is -4021).
+const DEPTH_LIMITS: [u32; 7] = [5, 10, 20, 50, 100, 500, 1000];
+
+/// `limit` (default 500) from [`DEPTH_LIMITS`].
+fn depth_limit(p: &Params) -> Result<u32, Reject> {
+    let limit = p.parsed::<u32>("limit")?.unwrap_or(500);
+    if DEPTH_LIMITS.contains(&limit) {
+        return Ok(limit);
+    }
+    Err(Reject {
+        code: -4021,
+        msg: format!(
+            "'{limit}' is not valid depth limit. (valid limits: 5, 10, 20, 50, 100, 500, 1000)"
+        ),
+    })
+}
+
 fn depth_weight(p: &Params) -> u32 {
     match p.parsed::<u32>("limit").ok().flatten().unwrap_or(500) {
         0..=50 => 2,
@@ -213,25 +245,108 @@ fn depth_weight(p: &Params) -> u32 {
     }
 }
 
-/// One level each side at the last close, sized at the last bar's volume (the simulator has
-/// no book: best bid = best ask = the last close).
+/// A synthetic book around the last close (the simulator has no book): `limit` levels a side,
+/// one tick apart, the best bid the close rounded down to the tick and the best ask one tick
+/// above it (or the close rounded up, when the close is off the tick), so bid < ask always;
+/// every level shows the last bar's volume.
 fn depth(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let symbol = listed(&m, p)?;
+    let limit = depth_limit(p)?;
     let (_, close) = priced(&m, p)?
         .pop()
         .ok_or_else(|| Reject::unknown_error("the symbol has no price yet; advance the clock"))?;
     let id = m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
+    let tick = tick_size(&m, symbol);
     let volume = m.ex.last_bar(id).map_or(0.0, |b| b.volume).max(1.0);
-    let level = vec![(close.to_string(), volume.to_string())];
+    let (bids, asks) = book_levels(close, tick, limit, &volume.to_string());
     let (step, _) = m.progress();
     let now = m.sim_now().as_ms();
     let d = Depth {
         last_update_id: i64::try_from(step).unwrap_or(i64::MAX),
         event_time: now,
         transaction_time: now,
-        bids: level.clone(),
-        asks: level,
+        bids,
+        asks,
     };
     Ok(serde_json::to_value(d).unwrap_or(Value::Null))
+}
+
+/// The symbol's tick size at the market's clock (0.01 when its filter has none).
+pub(crate) fn tick_size(m: &Market, symbol: &str) -> Decimal {
+    m.ex.schedule()
+        .info_at(m.sim_now())
+        .and_then(|info| info.get(symbol))
+        .map(|s| s.price_filter.tick_size)
+        .filter(|t| !t.is_zero())
+        .unwrap_or(Decimal::new(1, 2))
+}
+
+pub(crate) type Levels = Vec<(String, String)>;
+
+/// Bids downward from the close rounded down to `tick`, asks upward from the next tick above
+/// the best bid; `limit` levels a side, bids stopping above zero.
+pub(crate) fn book_levels(
+    close: Decimal,
+    tick: Decimal,
+    limit: u32,
+    qty: &str,
+) -> (Levels, Levels) {
+    let best_bid = (close / tick).floor() * tick;
+    let best_ask = best_bid + tick;
+    let level = |price: Decimal| (price.normalize().to_string(), qty.to_string());
+    let bids = (0..limit)
+        .map(|i| best_bid - tick * Decimal::from(i))
+        .take_while(|p| *p > Decimal::ZERO)
+        .map(level)
+        .collect();
+    let asks = (0..limit)
+        .map(|i| best_ask + tick * Decimal::from(i))
+        .map(level)
+        .collect();
+    (bids, asks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn only_binance_depth_limits_are_taken() {
+        for ok in DEPTH_LIMITS {
+            let p = Params::parse(&format!("symbol=BTCUSDT&limit={ok}"), "");
+            assert_eq!(depth_limit(&p), Ok(ok));
+        }
+        assert_eq!(depth_limit(&Params::parse("symbol=BTCUSDT", "")), Ok(500));
+        for bad in ["7", "0", "1001", "5000"] {
+            let p = Params::parse(&format!("limit={bad}"), "");
+            let r = depth_limit(&p).expect_err("not a Binance depth limit");
+            assert_eq!(r.code, -4021);
+            assert!(
+                r.msg
+                    .starts_with(&format!("'{bad}' is not valid depth limit."))
+            );
+        }
+    }
+
+    #[test]
+    fn the_synthetic_book_never_crosses_or_touches() {
+        for close in [dec!(70000), dec!(70000.05), dec!(0.15)] {
+            let (bids, asks) = book_levels(close, dec!(0.1), 5, "1");
+            let px = |l: &Levels, i: usize| l[i].0.parse::<Decimal>().expect("a price");
+            assert!(px(&bids, 0) < px(&asks, 0), "close {close}");
+            assert!(
+                px(&bids, 0) <= close && close <= px(&asks, 0),
+                "close {close}"
+            );
+            assert_eq!(asks.len(), 5);
+            assert!(
+                bids.windows(2)
+                    .all(|w| w[0].0.parse::<Decimal>().ok() > w[1].0.parse::<Decimal>().ok())
+            );
+        }
+        let (bids, _) = book_levels(dec!(0.15), dec!(0.1), 5, "1");
+        assert_eq!(bids.len(), 1, "no bid at or below zero");
+    }
 }

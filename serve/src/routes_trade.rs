@@ -1,60 +1,68 @@
 //! Order endpoints (signed): `/fapi/v1/order` POST/GET/DELETE, `/openOrders`,
-//! `/allOpenOrders`, `/userTrades`, and the Algo service for conditional orders: `/fapi/v1/algoOrder`
+//! `/allOpenOrders`, `/allOrders` (every order the exchange reported, read back), `/userTrades`, and the Algo service for conditional orders: `/fapi/v1/algoOrder`
 //! POST/GET/DELETE and `/openAlgoOrders`. Parameters become an `OrderRequest` (`binance::order_request`) and go to
 //! `SimExchange::submit`, which answers with Binance's codes.
 //! Must never live here: fill rules or filter checks (the simulator and `check_order` own them).
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::routing::{get, post};
 use binance::{AlgoCancelAnswer, Params, WireAlgoOrder, WireOrder, WireTrade, order_request};
 use pipeline::exchange_info::Reject;
 use pipeline::venue::{OrderRef, OrderState};
 use serde_json::{Value, json};
 
 use super::App;
-use super::http::{Answer, Endpoint, ep};
+use super::catalog::Routes;
+use super::http::{Answer, Endpoint};
 use super::market::Market;
 use super::routes_market::by_symbol;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub(crate) fn routes(r: Routes) -> Routes {
     let one = |_: &Params| 1;
-    r.route(
-        "/fapi/v1/order",
-        post(ep(Endpoint::order(new_order)))
-            .get(ep(Endpoint::signed(one, query_order)))
-            .delete(ep(Endpoint::signed(one, cancel_order))),
-    )
-    .route(
-        "/fapi/v1/openOrders",
-        get(ep(Endpoint::signed(by_symbol(1, 40), open_orders))),
-    )
-    .route(
-        "/fapi/v1/allOpenOrders",
-        axum::routing::delete(ep(Endpoint::signed(one, cancel_all))),
-    )
-    .route(
-        "/fapi/v1/algoOrder",
-        post(ep(Endpoint::order(new_algo_order)))
-            .get(ep(Endpoint::signed(one, query_algo_order)))
-            .delete(ep(Endpoint::signed(one, cancel_algo_order))),
-    )
-    .route(
-        "/fapi/v1/userTrades",
-        get(ep(Endpoint::signed(|_| 5, user_trades))),
-    )
-    .route(
-        "/fapi/v1/openAlgoOrders",
-        get(ep(Endpoint::signed(by_symbol(1, 40), open_algo_orders))),
-    )
+    r.post("/fapi/v1/order", Endpoint::order(new_order))
+        .get("/fapi/v1/order", Endpoint::signed(one, query_order))
+        .delete("/fapi/v1/order", Endpoint::signed(one, cancel_order))
+        .get(
+            "/fapi/v1/openOrders",
+            Endpoint::signed(by_symbol(1, 40), open_orders),
+        )
+        .delete("/fapi/v1/allOpenOrders", Endpoint::signed(one, cancel_all))
+        .post("/fapi/v1/algoOrder", Endpoint::order(new_algo_order))
+        .get(
+            "/fapi/v1/algoOrder",
+            Endpoint::signed(one, query_algo_order),
+        )
+        .delete(
+            "/fapi/v1/algoOrder",
+            Endpoint::signed(one, cancel_algo_order),
+        )
+        .get("/fapi/v1/userTrades", Endpoint::signed(|_| 5, user_trades))
+        .get("/fapi/v1/allOrders", Endpoint::signed(|_| 5, all_orders))
+        .get(
+            "/fapi/v1/openAlgoOrders",
+            Endpoint::signed(by_symbol(1, 40), open_algo_orders),
+        )
 }
 
 fn to_json(v: impl serde::Serialize) -> Answer {
     serde_json::to_value(v).map_err(|e| Reject::unknown_error(&e.to_string()))
 }
 
+/// Binance's rule for client ids, `^[\.A-Z\:/a-z0-9_-]{1,36}$`, as to characters (-4015;
+/// the length is `check_order`'s, with Binance's own message for it).
+fn client_id_chars(p: &Params, name: &str) -> Result<(), Reject> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
+    match p.get(name) {
+        Some(id) if !id.chars().all(allowed) => Err(Reject {
+            code: -4015,
+            msg: format!(
+                "Client order id is not valid. ({name} may hold only letters, digits and . : / _ -)"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn new_order(app: &App, p: &Params) -> Answer {
+    client_id_chars(p, "newClientOrderId")?;
     let req = order_request(p, false)?;
     let state = app.market().ex.submit(&req)?;
     to_json(WireOrder::from_state(&state, true))
@@ -116,6 +124,7 @@ fn cancel_all(app: &App, p: &Params) -> Answer {
 }
 
 fn new_algo_order(app: &App, p: &Params) -> Answer {
+    client_id_chars(p, "clientAlgoId")?;
     let req = order_request(p, true)?;
     let mut m = app.market();
     let state = m.ex.submit(&req)?;
@@ -179,14 +188,46 @@ fn open_algo_orders(app: &App, p: &Params) -> Answer {
 
 /// `GET /fapi/v1/userTrades`: the account's fills of `symbol` (trade ids count from 1 across
 /// the account), filtered by `orderId`, `fromId`, `startTime`/`endTime`; oldest first.
+/// Every regular order of `symbol` (open, filled, canceled, expired), ascending by id: from
+/// `orderId` on when it is given, else the most recent `limit` (default 500, at most 1000),
+/// within `startTime`/`endTime` by the order's last update time (the simulator keeps no
+/// separate creation time).
+fn all_orders(app: &App, p: &Params) -> Answer {
+    let m = app.market();
+    let symbol = p.required("symbol")?;
+    m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
+    let from_id: Option<i64> = p.parsed("orderId")?;
+    let (start, end) = super::routes_market::time_range(p)?;
+    let limit = super::routes_market::limit_param(p, 500, 1000)? as usize;
+    let orders: Vec<OrderState> = m
+        .order_ids(symbol)
+        .filter(|id| from_id.is_none_or(|from| *id >= from))
+        .filter_map(|id| m.ex.query(symbol, &OrderRef::Id(id)).ok())
+        .filter(|o| {
+            let t = o.update_time.as_ms();
+            start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)
+        })
+        .collect();
+    let picked = if from_id.is_some() {
+        &orders[..orders.len().min(limit)]
+    } else {
+        &orders[orders.len().saturating_sub(limit)..]
+    };
+    to_json(
+        picked
+            .iter()
+            .map(|o| WireOrder::from_state(o, false))
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn user_trades(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let symbol = p.required("symbol")?;
     m.ex.symbol_id(symbol).ok_or_else(Reject::invalid_symbol)?;
     let order_id: Option<i64> = p.parsed("orderId")?;
     let from_id: Option<i64> = p.parsed("fromId")?;
-    let start: Option<i64> = p.parsed("startTime")?;
-    let end: Option<i64> = p.parsed("endTime")?;
+    let (start, end) = super::routes_market::time_range(p)?;
     let limit = p.parsed::<usize>("limit")?.unwrap_or(500).clamp(1, 1000);
     // A triggered conditional order's fills carry its algo id in the simulator; Binance lists
     // them under the regular order the trigger created.

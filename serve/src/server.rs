@@ -1,7 +1,9 @@
 //! Starting and stopping: [`Server::start`] validates the config, feeds the warm-up, binds
 //! 127.0.0.1 and runs a tokio runtime on a thread of its own; the accept loop gives each
 //! connection its own hyper task with a kill switch ([`ConnKill`]), so the drop-connection
-//! fault closes exactly the connection that placed the order. [`ServerHandle`] stops it.
+//! fault closes exactly the connection that placed the order; its socket is wrapped in
+//! `parse_errors::JsonErrors`, so hyper's own 431/414 answers carry Binance JSON too.
+//! [`ServerHandle`] stops it.
 //! Must never live here: the request pipeline (`http`) or endpoints.
 
 use std::convert::Infallible;
@@ -11,14 +13,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Response;
-use binance::ErrorBody;
 use hyper_util::rt::TokioIo;
-use pipeline::exchange_info::Reject;
 use tokio::sync::{Notify, oneshot};
 
-use super::http::{ConnKill, json};
+use super::http::ConnKill;
 use super::limits::Limits;
 use super::market::Market;
+use super::parse_errors::JsonErrors;
 use super::{App, ServeConfig, ServeError, clock};
 
 /// The running server. Dropping it stops the server.
@@ -127,22 +128,13 @@ impl Server {
 }
 
 fn router(app: Arc<App>) -> Router {
-    let r = Router::new();
+    let r = super::catalog::Routes::new();
     let r = super::routes_market::routes(r);
     let r = super::routes_trade::routes(r);
     let r = super::routes_account::routes(r);
     let r = super::admin::routes(r);
     let r = super::ws::routes(r);
-    r.fallback(|| async {
-        let r = Reject {
-            code: -5000,
-            msg:
-                "Path not found. sim serve implements the endpoints of binance-facts.md section 8."
-                    .to_string(),
-        };
-        json(404, &ErrorBody::from(&r), &[])
-    })
-    .with_state(app)
+    r.finish().with_state(app)
 }
 
 fn run(
@@ -200,7 +192,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
             }
         });
     let conn = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(JsonErrors::new(stream)), service)
         .with_upgrades();
     tokio::select! {
         biased;

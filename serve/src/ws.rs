@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
@@ -22,15 +21,16 @@ use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::App;
+use super::catalog::Routes;
 use super::http::error;
 use super::market::ClosedBar;
 
-pub(crate) fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
-    r.route("/ws/{stream}", get(single))
-        .route("/market/ws/{stream}", get(single))
-        .route("/private/ws/{stream}", get(single))
-        .route("/stream", get(combined))
-        .route("/market/stream", get(combined))
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.other("GET", "/ws/{stream}", "WEBSOCKET", get(single))
+        .other("GET", "/market/ws/{stream}", "WEBSOCKET", get(single))
+        .other("GET", "/private/ws/{stream}", "WEBSOCKET", get(single))
+        .other("GET", "/stream", "WEBSOCKET", get(combined))
+        .other("GET", "/market/stream", "WEBSOCKET", get(combined))
 }
 
 /// One subscribed stream: its name as the client wrote it and the symbol it follows.

@@ -93,7 +93,8 @@ def main(base_url, key, secret):
     check(client.leverage_brackets(symbol="BTCUSDT")["brackets"][0]["bracket"] == 1, "brackets")
     check(float(client.ticker_price("BTCUSDT")["price"]) > 0, "ticker")
     book = client.depth("BTCUSDT", limit=5)
-    check(len(book["bids"]) == 1 and len(book["asks"]) == 1, f"depth {book}")
+    check(len(book["bids"]) == 5 and len(book["asks"]) == 5, f"depth {book}")
+    check(float(book["bids"][0][0]) < float(book["asks"][0][0]), f"bid below ask {book}")
 
     # Conditional orders: the connector has no algo methods; its generic signed call works.
     stop_price = round(float(pos["markPrice"]) * 1.05, 1)

@@ -13,14 +13,30 @@ use super::transport::{Client, Request};
 /// Binance's largest `limit` for klines.
 pub const MAX_KLINES: u32 = 1500;
 
+/// The `REQUEST_WEIGHT` limit per one minute among exchangeInfo's `rateLimits`.
+fn request_weight_per_minute(rate_limits: &[serde_json::Value]) -> Option<u64> {
+    rate_limits
+        .iter()
+        .find(|l| {
+            l["rateLimitType"] == "REQUEST_WEIGHT"
+                && l["interval"] == "MINUTE"
+                && l["intervalNum"] == 1
+        })
+        .and_then(|l| l["limit"].as_u64())
+}
+
 impl Client {
     /// `GET /fapi/v1/exchangeInfo`, validated into the same specs the simulator uses.
     pub fn exchange_info(&self) -> Result<ExchangeInfo, VenueError> {
         let body = self.call_raw(&Request::public("/fapi/v1/exchangeInfo"))?;
         let source = format!("{} exchangeInfo", self.base_url());
-        ExchangeInfo::from_json(&body, &source).map_err(|e| {
+        let info = ExchangeInfo::from_json(&body, &source).map_err(|e| {
             VenueError::Unavailable(format!("the venue's exchangeInfo is not usable: {e}"))
-        })
+        })?;
+        if let Some(limit) = request_weight_per_minute(&info.raw().rate_limits) {
+            self.set_weight_limit(limit);
+        }
+        Ok(info)
     }
 
     /// `GET /fapi/v1/klines`: up to `limit` klines (ascending) opening in `[start, end]`. The
@@ -55,5 +71,27 @@ impl Client {
         })?;
         Price::new(d)
             .map_err(|_| VenueError::Unknown(format!("the venue's mark price for {symbol} is {d}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_weight_per_minute;
+    use crate::client::transport::weight_above_warning_level;
+    use serde_json::json;
+
+    #[test]
+    fn the_weight_warning_uses_the_venues_own_limit_and_none_without_one() {
+        let limits = [
+            json!({"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200}),
+            json!({"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":4294967295u64}),
+        ];
+        let unlimited = request_weight_per_minute(&limits).expect("named");
+        assert_eq!(unlimited, u64::from(u32::MAX));
+        assert!(!weight_above_warning_level(1_000_000, u32::MAX));
+        assert!(weight_above_warning_level(1921, 2400));
+        assert!(!weight_above_warning_level(1920, 2400));
+        assert!(weight_above_warning_level(81, 100));
+        assert_eq!(request_weight_per_minute(&limits[..1]), None);
     }
 }

@@ -26,8 +26,16 @@ use tracing::{debug, warn};
 use super::config::{ClientConfig, Credentials, Environment};
 use super::outcome::{Attempt, ErrorBody, classify, transport_error};
 
-/// Binance's REQUEST_WEIGHT limit per minute on mainnet; above 80% of it the client warns.
+/// Binance's REQUEST_WEIGHT limit per minute on mainnet: the limit the client warns against
+/// (above 80% of it) until the venue's exchangeInfo names its own.
 const WEIGHT_LIMIT_1M: u32 = 2400;
+/// A limit this large is no limit (`sim serve --no-rate-limits` advertises `u32::MAX`).
+const NO_WEIGHT_LIMIT: u32 = u32::MAX;
+
+/// Whether `used` weight is above 80% of a real `limit` (never against no limit).
+pub(crate) fn weight_above_warning_level(used: u32, limit: u32) -> bool {
+    limit != NO_WEIGHT_LIMIT && u64::from(used) * 5 > u64::from(limit) * 4
+}
 
 /// One REST call.
 #[derive(Debug, Clone)]
@@ -84,6 +92,8 @@ pub struct Client {
     /// Server time minus local time (ms).
     offset_ms: AtomicI64,
     used_weight: AtomicU32,
+    /// The venue's REQUEST_WEIGHT per minute ([`NO_WEIGHT_LIMIT`] when it has none).
+    weight_limit: AtomicU32,
     /// No request before this instant (429 backoff).
     backoff_until: Mutex<Option<Instant>>,
     /// After a 418: no request before this instant.
@@ -127,6 +137,7 @@ impl Client {
             max_backoff: cfg.max_backoff,
             offset_ms: AtomicI64::new(0),
             used_weight: AtomicU32::new(0),
+            weight_limit: AtomicU32::new(WEIGHT_LIMIT_1M),
             backoff_until: Mutex::new(None),
             banned_until: Mutex::new(None),
         })
@@ -145,6 +156,16 @@ impl Client {
     /// The last `X-MBX-USED-WEIGHT-1M` the server reported.
     pub fn used_weight(&self) -> u32 {
         self.used_weight.load(Ordering::Relaxed)
+    }
+    /// The REQUEST_WEIGHT limit per minute the client warns against: Binance's 2400 until the
+    /// venue's exchangeInfo names its own; `None` when the venue has no limit.
+    pub fn weight_limit(&self) -> Option<u32> {
+        Some(self.weight_limit.load(Ordering::Relaxed)).filter(|l| *l != NO_WEIGHT_LIMIT)
+    }
+    /// Takes the venue's limit (from its exchangeInfo); `u32::MAX` or more means none.
+    pub(crate) fn set_weight_limit(&self, limit: u64) {
+        let limit = u32::try_from(limit).unwrap_or(NO_WEIGHT_LIMIT);
+        self.weight_limit.store(limit, Ordering::Relaxed);
     }
     /// Server time minus local time (ms), as last measured.
     pub fn clock_offset_ms(&self) -> i64 {
@@ -312,8 +333,12 @@ impl Client {
         };
         if let Some(w) = header("x-mbx-used-weight-1m").and_then(|v| v.trim().parse().ok()) {
             self.used_weight.store(w, Ordering::Relaxed);
-            if w > WEIGHT_LIMIT_1M * 4 / 5 {
-                warn!(used_weight_1m = w, "request weight above 80% of the limit");
+            let limit = self.weight_limit.load(Ordering::Relaxed);
+            if weight_above_warning_level(w, limit) {
+                warn!(
+                    used_weight_1m = w,
+                    limit, "request weight above 80% of the limit"
+                );
             }
         }
         let retry_after = header("retry-after")

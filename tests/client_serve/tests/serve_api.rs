@@ -306,3 +306,81 @@ fn weight_is_reported_and_the_limit_answers_429() {
             .starts_with("Way too many requests")
     );
 }
+
+#[test]
+fn tickers_come_from_the_closed_bars_in_binance_shapes() {
+    let server = start(Faults::default());
+    let c = Caller::new(&server);
+    // Five warm-up bars are closed: bar 0 opens at 70,000, bar 4 closes at 70,045.
+    let day = c.public("GET", "/fapi/v1/ticker/24hr", "symbol=BTCUSDT");
+    assert_eq!(day.status, 200, "{:?}", day.body);
+    let b = &day.body;
+    assert_eq!(b["symbol"], "BTCUSDT");
+    assert_eq!(b["openPrice"], "70000");
+    assert_eq!(b["lastPrice"], "70045");
+    assert_eq!(b["priceChange"], "45");
+    assert_eq!(b["priceChangePercent"], "0.064");
+    assert_eq!(
+        (b["highPrice"].as_str(), b["lowPrice"].as_str()),
+        (Some("70070"), Some("69970"))
+    );
+    assert_eq!(b["volume"], "200");
+    assert_eq!(b["openTime"], bar(0).open_time.as_ms());
+    assert_eq!(b["count"], 0);
+    let last = c
+        .public("GET", "/fapi/v1/ticker/price", "symbol=BTCUSDT")
+        .body;
+    assert_eq!(b["lastPrice"], last["price"]);
+    let all = c.public("GET", "/fapi/v1/ticker/24hr", "");
+    assert_eq!(all.body.as_array().map(Vec::len), Some(1));
+    let book = c
+        .public("GET", "/fapi/v1/ticker/bookTicker", "symbol=BTCUSDT")
+        .body;
+    let px = |k: &str| {
+        book[k]
+            .as_str()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert_eq!(book["bidPrice"], "70045");
+    assert!(px("bidPrice") < px("askPrice"), "{book}");
+    assert!(px("bidQty") > 0.0);
+    let unknown = c.public("GET", "/fapi/v1/ticker/24hr", "symbol=NOPEUSDT");
+    assert_eq!((unknown.status, unknown.code()), (400, -1121));
+}
+
+#[test]
+fn all_orders_reads_back_open_and_finished_orders() {
+    let server = start(Faults::default());
+    let c = Caller::new(&server);
+    let limit = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=60000";
+    let first = c.signed("POST", "/fapi/v1/order", limit);
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let first_id = first.body["orderId"].as_i64().expect("id");
+    let cancel = c.signed(
+        "DELETE",
+        "/fapi/v1/order",
+        &format!("symbol=BTCUSDT&orderId={first_id}"),
+    );
+    assert_eq!(cancel.status, 200, "{:?}", cancel.body);
+    let second = c.signed("POST", "/fapi/v1/order", limit);
+    let second_id = second.body["orderId"].as_i64().expect("id");
+    let all = c.signed("GET", "/fapi/v1/allOrders", "symbol=BTCUSDT");
+    assert_eq!(all.status, 200, "{:?}", all.body);
+    let rows = all.body.as_array().expect("rows");
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r["orderId"].as_i64()).collect();
+    assert_eq!(ids, [first_id, second_id]);
+    assert_eq!(rows[0]["status"], "CANCELED");
+    assert_eq!(rows[1]["status"], "NEW");
+    assert!(rows[1]["time"].is_i64() && rows[1]["origQty"] == "0.01");
+    let from_second = c.signed(
+        "GET",
+        "/fapi/v1/allOrders",
+        &format!("symbol=BTCUSDT&orderId={second_id}"),
+    );
+    assert_eq!(from_second.body.as_array().map(Vec::len), Some(1));
+    let latest = c.signed("GET", "/fapi/v1/allOrders", "symbol=BTCUSDT&limit=1");
+    assert_eq!(latest.body[0]["orderId"], second_id);
+    let missing = c.signed("GET", "/fapi/v1/allOrders", "");
+    assert_eq!((missing.status, missing.code()), (400, -1102));
+}
