@@ -1,5 +1,6 @@
 //! `deployment`: the user's running trading deployment, read from its Redis streams without
-//! ever writing to them (`sim watch`, `sim record`).
+//! ever writing to them (`sim watch`, `sim record`), and a run mirrored into Redis under a
+//! prefix of its own (`sim backtest --mirror-redis`).
 //!
 //! A map of the crate:
 //! - [`resp`]: a small RESP2 client whose only vocabulary is [`resp::ReadCommand`] (PING, TIME,
