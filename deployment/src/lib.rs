@@ -53,4 +53,8 @@ pub enum DeploymentError {
     Protocol(String),
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: String },
+    #[error(
+        "the mirror's prefix is empty: it would write into the deployment's own streams; pass e.g. --mirror-prefix sim:"
+    )]
+    EmptyPrefix,
 }

@@ -33,9 +33,7 @@ impl MirrorWriter {
     /// Connects (AUTH and SELECT as the URL says), checks the server answers `PING`.
     pub fn open(url: &RedisUrl, prefix: &str, maxlen: u64) -> Result<Self, DeploymentError> {
         if prefix.is_empty() {
-            return Err(DeploymentError::Protocol(
-                "the mirror's prefix is empty: it would write into the deployment's own streams; pass e.g. --mirror-prefix sim:".into(),
-            ));
+            return Err(DeploymentError::EmptyPrefix);
         }
         let mut conn = Connection::open(url)?;
         conn.query(&ReadCommand::Ping)?;
