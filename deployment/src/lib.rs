@@ -1,5 +1,6 @@
 //! `deployment`: the user's running trading deployment, read from its Redis streams without
-//! ever writing to them (`sim watch`, `sim record`).
+//! ever writing to them (`sim watch`, `sim record`), and a run mirrored into Redis under a
+//! prefix of its own (`sim backtest --mirror-redis`).
 //!
 //! A map of the crate:
 //! - [`resp`]: a small RESP2 client whose only vocabulary is [`resp::ReadCommand`] (PING, TIME,
@@ -14,13 +15,19 @@
 //! - [`alarms`]: F1, F3, F4, F5, F6 and consumer-group alarms with their fixes.
 //! - [`render`]: the terminal screen; [`watch`]: the refreshing loop with reconnection.
 //! - [`record`]: `sim record`, the messages copied into files a backtest replays.
+//! - [`mirror`]: `sim backtest --mirror-redis`, a run's stage outputs published as the
+//!   original messages under a prefix (`sim:`): a journal sink and [`mirror::writer`], the one
+//!   type that writes (`XADD` under its prefix, nothing else).
 //!
-//! Architecture Invariant: nothing here writes to Redis; the command type cannot express it.
+//! Architecture Invariant: the reader (`resp::Connection`, used by watch and record) never
+//! writes to Redis; its command type cannot express it. Only `mirror::writer::MirrorWriter`
+//! writes, only `XADD`, only to keys under a non-empty prefix.
 //! Must never live here: the stages' decisions (this crate observes another system's), a CLI.
 
 pub mod alarms;
 pub mod formats;
 pub mod funnel;
+pub mod mirror;
 pub mod reader;
 pub mod record;
 pub mod render;
@@ -46,4 +53,8 @@ pub enum DeploymentError {
     Protocol(String),
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: String },
+    #[error(
+        "the mirror's prefix is empty: it would write into the deployment's own streams; pass e.g. --mirror-prefix sim:"
+    )]
+    EmptyPrefix,
 }

@@ -256,13 +256,7 @@ impl Connection {
     /// Sends one command and reads its reply; a Redis error reply is an `Err`.
     pub fn query(&mut self, cmd: &ReadCommand<'_>) -> Result<Reply, DeploymentError> {
         let mut buf = Vec::new();
-        let words = cmd.words();
-        buf.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
-        for w in &words {
-            buf.extend_from_slice(format!("${}\r\n", w.len()).as_bytes());
-            buf.extend_from_slice(w.as_bytes());
-            buf.extend_from_slice(b"\r\n");
-        }
+        encode(&cmd.words(), &mut buf);
         let address = self.address.clone();
         let io = |e: std::io::Error| DeploymentError::Io {
             address: address.clone(),
@@ -276,6 +270,25 @@ impl Connection {
             }),
             reply => Ok(reply),
         }
+    }
+}
+
+impl Connection {
+    /// The open socket and its address, for the mirror's writer (`crate::mirror::writer`), a
+    /// type of its own: this `Connection` itself never sends anything but a [`ReadCommand`].
+    pub(crate) fn into_socket(self) -> (BufReader<TcpStream>, String) {
+        (self.reader, self.address)
+    }
+}
+
+/// Appends one command, as a RESP array of bulk strings, to `buf`.
+pub(crate) fn encode<W: AsRef<[u8]>>(words: &[W], buf: &mut Vec<u8>) {
+    buf.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
+    for w in words {
+        let w = w.as_ref();
+        buf.extend_from_slice(format!("${}\r\n", w.len()).as_bytes());
+        buf.extend_from_slice(w);
+        buf.extend_from_slice(b"\r\n");
     }
 }
 

@@ -18,6 +18,7 @@ mod latency;
 mod live;
 mod live_recovery;
 mod loop_paths;
+mod mirror;
 mod parity;
 mod real_data;
 mod record;

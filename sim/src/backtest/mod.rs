@@ -12,6 +12,7 @@ mod csv_text;
 pub mod execution_model;
 pub mod journal_files;
 pub mod journal_thread;
+pub mod mirror_sink;
 mod partials;
 pub mod price_candles;
 pub mod recorded_funding;
@@ -39,6 +40,8 @@ use strategies::StrategyFactory;
 
 use crate::config::RunSpec;
 use journal_thread::BackgroundJournal;
+pub use mirror_sink::JournalSinks;
+use mirror_sink::MirroredJournal;
 use recorded_intents::RecordedIntents;
 use run_loop::{Lane, LoopPath, event_loop};
 use summary::{RunInputs, Summary};
@@ -53,6 +56,8 @@ pub struct BacktestOutcome {
     /// Hidden partial folders of killed runs (`.NAME.partial-<pid>` of a process that is
     /// gone) removed from the run folder's parent at start.
     pub removed_partials: Vec<PathBuf>,
+    /// What the Redis mirror wrote (`--mirror-redis`), if the run had one.
+    pub mirror: Option<deployment::mirror::MirrorReport>,
 }
 
 /// Whether a run writes its journals (`orders.jsonl`, `results.jsonl`): `sim backtest
@@ -99,7 +104,14 @@ pub fn run_with_journal(
 ) -> anyhow::Result<BacktestOutcome> {
     let finish = &mut |_: &Path| Ok(());
     run_finishing(
-        spec, dataset, info, info_name, journal, out, progress, finish,
+        spec,
+        dataset,
+        info,
+        info_name,
+        journal.into(),
+        out,
+        progress,
+        finish,
     )
 }
 
@@ -124,7 +136,7 @@ pub fn run_finishing(
     dataset: &Dataset,
     info: ExchangeInfo,
     info_name: &str,
-    journal: JournalMode,
+    journal: JournalSinks,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
     finish: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
@@ -147,7 +159,13 @@ pub fn run_series(
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<BacktestOutcome> {
-    run_series_finishing(run, JournalMode::Full, out, progress, &mut |_| Ok(()))
+    run_series_finishing(
+        run,
+        JournalMode::Full.into(),
+        out,
+        progress,
+        &mut |_| Ok(()),
+    )
 }
 
 /// [`run_series`] with the journals on or off, and `finish` called on the finished temporary
@@ -155,7 +173,7 @@ pub fn run_series(
 /// folder is published and the error returned (the caller says what to retry).
 pub fn run_series_finishing(
     run: SeriesRun<'_>,
-    journal: JournalMode,
+    journal: JournalSinks,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
     finish: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
@@ -165,14 +183,15 @@ pub fn run_series_finishing(
         bail!("{}: topology: {}", run.spec.source, p.message);
     }
     let (tmp, removed_partials) = temp_dir_for(out)?;
-    let (summary, funnel_table, explanation) = match fill_run_folder(&tmp, run, journal, progress) {
-        Ok(done) => done,
-        Err(e) => {
-            // Nothing half-written is left behind.
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
+    let (summary, funnel_table, explanation, mirror) =
+        match fill_run_folder(&tmp, run, journal, progress) {
+            Ok(done) => done,
+            Err(e) => {
+                // Nothing half-written is left behind.
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        };
     let finished = finish(&tmp);
     publish(&tmp, out)?;
     finished?;
@@ -182,17 +201,18 @@ pub fn run_series_finishing(
         funnel_table,
         explanation,
         removed_partials,
+        mirror,
     })
 }
 
 /// Runs the backtest with its journals in `tmp` and writes the rest of the run folder there;
-/// returns the summary, the funnel table and its explanation.
+/// returns the summary, the funnel table, its explanation and what the mirror wrote.
 fn fill_run_folder(
     tmp: &Path,
     run: SeriesRun<'_>,
-    journal: JournalMode,
+    journal: JournalSinks,
     progress: &mut dyn FnMut(u64, u64),
-) -> anyhow::Result<(summary::Summary, String, Vec<String>)> {
+) -> anyhow::Result<FilledFolder> {
     let SeriesRun {
         spec,
         label,
@@ -202,14 +222,17 @@ fn fill_run_folder(
         info_name,
     } = run;
     let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
-    let (sim, journal_lines, elapsed) = match journal {
+    let JournalSinks { mode, mirror } = journal;
+    let (sim, journal_lines, elapsed, mirror) = match mode {
         JournalMode::Full => {
             let journal = BackgroundJournal::create(tmp)
                 .with_context(|| format!("cannot create journals in {}", tmp.display()))?;
+            let journal = MirroredJournal { journal, mirror };
             let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
             // The run's time includes waiting for the last journal lines to be written.
             let finishing = Instant::now();
-            let (sim, journal) = sim.take_journal();
+            let (sim, MirroredJournal { journal, mirror }) = sim.take_journal();
+            let mirror = mirror.map(|m| m.finish());
             let journal_lines = journal.finish().with_context(|| {
                 format!(
                     "cannot write the journals (orders.jsonl, results.jsonl) in {}",
@@ -217,13 +240,19 @@ fn fill_run_folder(
                 )
             })?;
             let elapsed = sim.elapsed + finishing.elapsed();
-            (sim, journal_lines, elapsed)
+            (sim, journal_lines, elapsed, mirror)
         }
         JournalMode::Off => {
-            let sim = simulate_from(spec, series, info, NullJournal, trade_from, progress)?;
-            let (sim, NullJournal) = sim.take_journal();
-            let elapsed = sim.elapsed;
-            (sim, 0, elapsed)
+            let journal = MirroredJournal {
+                journal: NullJournal,
+                mirror,
+            };
+            let sim = simulate_from(spec, series, info, journal, trade_from, progress)?;
+            let finishing = Instant::now();
+            let (sim, MirroredJournal { mirror, .. }) = sim.take_journal();
+            let mirror = mirror.map(|m| m.finish());
+            let elapsed = sim.elapsed + finishing.elapsed();
+            (sim, 0, elapsed, mirror)
         }
     };
     let inputs = RunInputs {
@@ -242,8 +271,17 @@ fn fill_run_folder(
     let explanation = pipeline::funnel::explain::explain(&sim.funnel);
     std::fs::write(tmp.join("funnel.txt"), &funnel_table)
         .with_context(|| format!("cannot write {}", tmp.join("funnel.txt").display()))?;
-    Ok((summary, funnel_table, explanation))
+    Ok((summary, funnel_table, explanation, mirror))
 }
+
+/// What [`fill_run_folder`] hands back: the summary, the funnel table, its explanation and
+/// what the mirror wrote.
+type FilledFolder = (
+    summary::Summary,
+    String,
+    Vec<String>,
+    Option<deployment::mirror::MirrorReport>,
+);
 
 #[derive(Debug)]
 pub struct Simulation<J> {

@@ -53,7 +53,7 @@ fn kind(name: &str) -> anyhow::Result<StreamKind> {
 }
 
 pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
-    let wiring = load_wiring(args.config.as_ref(), args.env_dir.as_ref())?;
+    let wiring = load_wiring(args.config.as_ref(), args.env_dir.as_ref(), "")?;
     let mut streams = Vec::new();
     for name in &args.streams {
         let k = kind(name)?;

@@ -1,4 +1,4 @@
-//! `sim watch --redis URL [--config FILE | --env-dir DIR] [--window 3h] [--once] [--json]`:
+//! `sim watch --redis URL [--config FILE | --env-dir DIR] [--prefix P] [--window 3h] [--once] [--json]`:
 //! the running deployment's streams, groups, live funnel and alarms, read-only. The logic is
 //! the `deployment` crate's; this file turns arguments into its [`WatchConfig`] and prints.
 //! Exit codes: 0 no alarm, 1 an alarm was raised (`--once`), 2 an error.
@@ -27,6 +27,10 @@ pub struct WatchArgs {
     /// The services' env files (e.g. a copy of /etc/quantum), read as `sim config import-env`.
     #[arg(long)]
     pub env_dir: Option<PathBuf>,
+    /// Put before every stream name: `--prefix sim:` watches what `sim backtest
+    /// --mirror-redis` published (default: none, the deployment's own streams).
+    #[arg(long, default_value = "")]
+    pub prefix: String,
     /// How far back the traffic and funnel look: 90s, 30m, 3h, 1d.
     #[arg(long, default_value = "3h")]
     pub window: String,
@@ -68,12 +72,13 @@ pub(super) fn parse_duration(text: &str, flag: &str) -> anyhow::Result<Duration>
     Ok(Duration::from_millis(ms))
 }
 
-/// The stream names of the topology, as the watch's wiring.
-fn wiring(t: &Topology) -> Wiring {
+/// The stream names of the topology, each after `prefix`, as the watch's wiring.
+fn wiring(t: &Topology, prefix: &str) -> Wiring {
+    let named = |s: &Option<String>| s.as_ref().map(|s| format!("{prefix}{s}"));
     let stage = |name: &str, s: &config::topology::StageStreams| StageWiring {
         stage: name.to_string(),
-        reads: s.reads.clone(),
-        writes: s.writes.clone(),
+        reads: named(&s.reads),
+        writes: named(&s.writes),
     };
     Wiring {
         stages: vec![
@@ -86,12 +91,13 @@ fn wiring(t: &Topology) -> Wiring {
     }
 }
 
-/// The deployment's wiring from `--config`, `--env-dir` or the defaults.
+/// The deployment's wiring from `--config`, `--env-dir` or the defaults, under `prefix`.
 pub(super) fn load_wiring(
     config: Option<&PathBuf>,
     env_dir: Option<&PathBuf>,
+    prefix: &str,
 ) -> anyhow::Result<Wiring> {
-    Ok(wiring(&topology(config, env_dir)?))
+    Ok(wiring(&topology(config, env_dir)?, prefix))
 }
 
 fn topology(config: Option<&PathBuf>, env_dir: Option<&PathBuf>) -> anyhow::Result<Topology> {
@@ -110,7 +116,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let refresh = parse_duration(&args.refresh, "--refresh")?;
     let cfg = WatchConfig {
         url: RedisUrl::parse(&args.redis)?,
-        wiring: load_wiring(args.config.as_ref(), args.env_dir.as_ref())?,
+        wiring: load_wiring(args.config.as_ref(), args.env_dir.as_ref(), &args.prefix)?,
         limits: ReadLimits {
             window_ms: i64::try_from(window.as_millis()).context("--window is too long")?,
             page: args.page.max(1),
@@ -187,8 +193,17 @@ mod tests {
 
     #[test]
     fn the_default_topology_is_the_original_wiring() {
-        let w = wiring(&Topology::default());
+        let w = wiring(&Topology::default(), "");
         assert_eq!(w.streams()[0], "quantum:stream:ai.signal_generated");
         assert_eq!(w.writers("quantum:stream:apply.plan"), vec!["bridge"]);
+        let mirrored = wiring(&Topology::default(), "sim:");
+        assert_eq!(
+            mirrored.streams()[0],
+            "sim:quantum:stream:ai.signal_generated"
+        );
+        assert_eq!(
+            mirrored.writers("sim:quantum:stream:apply.plan"),
+            vec!["bridge"]
+        );
     }
 }
