@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use reports::sweep::{Param, SweepView};
 use sim::sweep::PointResult;
-use sim::sweep::folder::{Partial, SweepRecord};
+use sim::sweep::folder::{DatasetStamp, Partial, SweepRecord};
 use sim::sweep::overfitting::{Overfitting, Statistic};
-use sim::sweep::plan::Axis;
+use sim::sweep::plan::{Axis, Draw};
 use sim::sweep::point::{Outcome, Row};
 use sim::sweep::results;
 
@@ -147,32 +147,15 @@ fn view(record: &SweepRecord, axes: &[Axis], res: &[PointResult]) -> SweepView {
     let columns: Vec<(String, Vec<String>)> =
         columns.into_iter().filter(|(n, _)| n != metric).collect();
     let d = &record.dataset;
-    let mut provenance = vec![
-        ("sim version".to_string(), record.sim_version.clone()),
-        (
-            "dataset".to_string(),
-            format!(
-                "{} ({}, {} {} bars)",
-                d.name,
-                d.symbols.join(","),
-                d.bars,
-                d.interval
-            ),
-        ),
-        ("data sha256".to_string(), d.data_sha256.clone()),
-        ("exchange info".to_string(), record.exchange_info.clone()),
-        ("base config".to_string(), record.config_source.clone()),
-        ("draw".to_string(), format!("{:?}", record.draw)),
-    ];
-    for s in &record.sets {
-        provenance.push(("--set".to_string(), s.clone()));
-    }
-    for a in axes {
-        provenance.push((
-            "grid".to_string(),
-            format!("{} = {}", a.key, a.values.join(", ")),
-        ));
-    }
+    let provenance = provenance_rows(&Provenance {
+        sim_version: &record.sim_version,
+        dataset: d,
+        exchange_info: &record.exchange_info,
+        config_source: &record.config_source,
+        draw: &record.draw,
+        sets: &record.sets,
+        axes,
+    });
     SweepView {
         dataset: d.name.clone(),
         synthetic: d.synthetic,
@@ -195,6 +178,49 @@ fn view(record: &SweepRecord, axes: &[Axis], res: &[PointResult]) -> SweepView {
         overfitting: overfitting_lines(&record.overfitting),
         provenance,
     }
+}
+
+/// Where a sweep's or a walk-forward's numbers come from, for its report.
+pub struct Provenance<'a> {
+    pub sim_version: &'a str,
+    pub dataset: &'a DatasetStamp,
+    pub exchange_info: &'a str,
+    pub config_source: &'a str,
+    pub draw: &'a Draw,
+    pub sets: &'a [String],
+    pub axes: &'a [Axis],
+}
+
+/// The report's provenance table: version, data, rules, base config, draw, `--set`s, grid.
+pub fn provenance_rows(p: &Provenance<'_>) -> Vec<(String, String)> {
+    let d = p.dataset;
+    let mut rows = vec![
+        ("sim version".to_string(), p.sim_version.to_string()),
+        (
+            "dataset".to_string(),
+            format!(
+                "{} ({}, {} {} bars)",
+                d.name,
+                d.symbols.join(","),
+                d.bars,
+                d.interval
+            ),
+        ),
+        ("data sha256".to_string(), d.data_sha256.clone()),
+        ("exchange info".to_string(), p.exchange_info.to_string()),
+        ("base config".to_string(), p.config_source.to_string()),
+        ("draw".to_string(), format!("{:?}", p.draw)),
+    ];
+    for set in p.sets {
+        rows.push(("--set".to_string(), set.clone()));
+    }
+    for a in p.axes {
+        rows.push((
+            "grid".to_string(),
+            format!("{} = {}", a.key, a.values.join(", ")),
+        ));
+    }
+    rows
 }
 
 /// The overfitting statistics in words, for the report.

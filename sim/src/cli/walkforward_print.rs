@@ -12,6 +12,8 @@ use sim::walkforward::WalkForward;
 use sim::walkforward::folder::{WalkForwardRecord, WindowRecord};
 use sim::walkforward::stitch;
 
+use super::sweep_print::{Provenance, provenance_rows};
+
 fn minute(ms: i64) -> String {
     TimestampMs(ms).to_minute_string()
 }
@@ -191,32 +193,15 @@ fn view(r: &WalkForwardRecord, wf: &WalkForward) -> WalkForwardView {
         ),
     ];
     let d = &r.dataset;
-    let mut provenance = vec![
-        ("sim version".to_string(), r.sim_version.clone()),
-        (
-            "dataset".to_string(),
-            format!(
-                "{} ({}, {} {} bars)",
-                d.name,
-                d.symbols.join(","),
-                d.bars,
-                d.interval
-            ),
-        ),
-        ("data sha256".to_string(), d.data_sha256.clone()),
-        ("exchange info".to_string(), r.exchange_info.clone()),
-        ("base config".to_string(), r.config_source.clone()),
-        ("draw".to_string(), format!("{:?}", r.draw)),
-    ];
-    for set in &r.sets {
-        provenance.push(("--set".to_string(), set.clone()));
-    }
-    for a in &r.grid {
-        provenance.push((
-            "grid".to_string(),
-            format!("{} = {}", a.key, a.values.join(", ")),
-        ));
-    }
+    let provenance = provenance_rows(&Provenance {
+        sim_version: &r.sim_version,
+        dataset: d,
+        exchange_info: &r.exchange_info,
+        config_source: &r.config_source,
+        draw: &r.draw,
+        sets: &r.sets,
+        axes: &r.grid,
+    });
     WalkForwardView {
         dataset: d.name.clone(),
         synthetic: d.synthetic,
