@@ -83,6 +83,28 @@ pub struct SourceFile {
     pub sha256: Option<String>,
 }
 
+impl SourceFile {
+    /// The local file's path and bytes, checked against the recorded sha256 (`None`: not
+    /// downloaded, or no sha256 recorded). A mismatch is an error whose fix is `fix()`.
+    pub fn read_checked(&self, fix: impl FnOnce() -> String) -> Result<Option<(&Path, Vec<u8>)>> {
+        let (Some(path), Some(want)) = (self.path.as_deref(), self.sha256.as_deref()) else {
+            return Ok(None);
+        };
+        let path = Path::new(path);
+        let bytes = std::fs::read(path).map_err(|e| DatasetError::io("read", path, e))?;
+        let got = crate::cache::sha256_hex(&bytes);
+        if !got.eq_ignore_ascii_case(want) {
+            return Err(DatasetError::ChecksumMismatch {
+                file: path.display().to_string(),
+                expected: want.to_string(),
+                actual: got,
+                fix: fix(),
+            });
+        }
+        Ok(Some((path, bytes)))
+    }
+}
+
 /// Where an entry came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {

@@ -7,11 +7,11 @@
 //!
 //! Must never live here: parsing (see `crate::file`), the generator (see `crate::synth`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pipeline::Symbol;
 
-use crate::cache::{cache_path, file_key, sha256_hex, sources_key, synth_key};
+use crate::cache::{cache_path, file_key, sources_key, synth_key};
 use crate::catalog::{Catalog, CatalogEntry, DataKind};
 use crate::error::{DatasetError, Result};
 use crate::file::read_validated;
@@ -261,23 +261,15 @@ pub fn verify_sources(entry: &CatalogEntry) -> Result<Vec<Report>> {
 fn read_sources(entry: &CatalogEntry, sym: &Symbol) -> Result<Columns> {
     let mut out = Columns::default();
     for src in entry.sources_of(sym) {
-        let (Some(path), Some(want)) = (src.path.as_deref(), src.sha256.as_deref()) else {
+        let Some((path, bytes)) = src.read_checked(|| {
+            format!(
+                "the file changed since dataset '{}' was registered; fetch or import it again",
+                entry.name
+            )
+        })?
+        else {
             continue;
         };
-        let path = Path::new(path);
-        let bytes = std::fs::read(path).map_err(|e| DatasetError::io("read", path, e))?;
-        let got = sha256_hex(&bytes);
-        if !got.eq_ignore_ascii_case(want) {
-            return Err(DatasetError::ChecksumMismatch {
-                file: path.display().to_string(),
-                expected: want.to_string(),
-                actual: got,
-                fix: format!(
-                    "the file changed since dataset '{}' was registered; fetch or import it again",
-                    entry.name
-                ),
-            });
-        }
         let (series, _) = read_validated(path, &bytes, sym.clone(), Some(entry.interval))?;
         out.extend(series.columns());
     }

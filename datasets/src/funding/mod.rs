@@ -18,12 +18,9 @@
 pub mod import;
 pub mod parse;
 
-use std::path::Path;
-
 use pipeline::{Symbol, TimestampMs};
 use rust_decimal::Decimal;
 
-use crate::cache::sha256_hex;
 use crate::catalog::{CatalogEntry, SourceFile};
 use crate::error::{DatasetError, Result};
 use crate::validate::Gap;
@@ -155,22 +152,14 @@ pub fn file_name(path_or_url: &str) -> String {
 
 /// Reads one listed funding file, checking its sha256 against the catalog's.
 pub fn read_listed(entry_name: &str, src: &SourceFile) -> Result<Option<parse::ParsedFunding>> {
-    let (Some(path), Some(want)) = (src.path.as_deref(), src.sha256.as_deref()) else {
+    let Some((path, bytes)) = src.read_checked(|| {
+        format!(
+            "the funding file changed since it was added to dataset '{entry_name}'; fetch or import it again"
+        )
+    })?
+    else {
         return Ok(None);
     };
-    let path = Path::new(path);
-    let bytes = std::fs::read(path).map_err(|e| DatasetError::io("read", path, e))?;
-    let got = sha256_hex(&bytes);
-    if !got.eq_ignore_ascii_case(want) {
-        return Err(DatasetError::ChecksumMismatch {
-            file: path.display().to_string(),
-            expected: want.to_string(),
-            actual: got,
-            fix: format!(
-                "the funding file changed since it was added to dataset '{entry_name}'; fetch or import it again"
-            ),
-        });
-    }
     parse::parse_funding(path, &bytes).map(Some)
 }
 
