@@ -142,6 +142,20 @@ pub(crate) fn section_heading(out: &mut String, sections: &[(&str, &str)], id: &
     let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", esc(title));
 }
 
+/// A two-column table of (name, value) rows, values as code (a page's provenance).
+pub(crate) fn code_table(out: &mut String, rows: &[(String, String)]) {
+    out.push_str("<table>\n");
+    for (k, val) in rows {
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            esc(k),
+            esc(val)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
 /// A metric in a table cell: four decimals, or a dash when there is none.
 pub(crate) fn metric_value(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:.4}"))

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::{Grid, Stability, SweepView, TOP};
 use crate::charts::Chart;
-use crate::html::{CSS, esc, figure, metric_value, section_heading, synthetic_banner};
+use crate::html::{CSS, code_table, esc, figure, metric_value, section_heading, synthetic_banner};
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
 pub const SECTIONS: [(&str, &str); 7] = [
@@ -84,16 +84,8 @@ pub fn page(v: &SweepView, grid: Option<&Grid>, stab: &[Stability], charts: &[Ch
     overfitting(&mut out, v);
     skipped(&mut out, v);
     heading(&mut out, "provenance");
-    out.push_str("<table>\n");
-    for (k, val) in &v.provenance {
-        let _ = writeln!(
-            out,
-            "<tr><th>{}</th><td><code>{}</code></td></tr>",
-            esc(k),
-            esc(val)
-        );
-    }
-    out.push_str("</table>\n</section>\n</main>\n</body>\n</html>\n");
+    code_table(&mut out, &v.provenance);
+    out.push_str("</section>\n</main>\n</body>\n</html>\n");
     out
 }
 

@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use super::{WalkForwardView, WindowRow};
 use crate::charts::Chart;
-use crate::html::{CSS, chart, esc, figure, metric_value, pct, section_heading, synthetic_banner};
+use crate::html::{
+    CSS, chart, code_table, esc, figure, metric_value, pct, section_heading, synthetic_banner,
+};
 
 /// The sections of the page, in order: (id, heading). Tests check each is present.
 pub const SECTIONS: [(&str, &str); 6] = [
@@ -112,16 +114,8 @@ pub fn page(v: &WalkForwardView, charts: &[Chart]) -> String {
     }
     out.push_str("</table>\n</section>\n");
     heading(&mut out, "provenance");
-    out.push_str("<table>\n");
-    for (k, val) in &v.provenance {
-        let _ = writeln!(
-            out,
-            "<tr><th>{}</th><td><code>{}</code></td></tr>",
-            esc(k),
-            esc(val)
-        );
-    }
-    out.push_str("</table>\n</section>\n</main>\n</body>\n</html>\n");
+    code_table(&mut out, &v.provenance);
+    out.push_str("</section>\n</main>\n</body>\n</html>\n");
     out
 }
 
