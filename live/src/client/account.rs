@@ -1,6 +1,6 @@
 //! Account calls: positions (`/fapi/v2/positionRisk`, which carries leverage and margin type),
 //! the USDT balance (`/fapi/v2/balance`), funding payments (`/fapi/v1/income`), leverage and
-//! margin type.
+//! margin type, and the leverage brackets (`/fapi/v1/leverageBracket`).
 //! Must never live here: orders.
 
 use binance::income::FUNDING_FEE;
@@ -57,6 +57,18 @@ impl Client {
             .param("startTime", start_ms)
             .param("limit", 1000);
         self.call(&req)
+    }
+
+    /// `GET /fapi/v1/leverageBracket` for every symbol (signed; weight 1), the body as the
+    /// venue sent it, checked to be a JSON list.
+    pub fn leverage_brackets_body(&self) -> Result<String, VenueError> {
+        let body = self.call_raw(&Request::signed(Method::GET, "/fapi/v1/leverageBracket"))?;
+        match serde_json::from_str::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Array(_)) => Ok(body),
+            _ => Err(VenueError::Unknown(
+                "GET /fapi/v1/leverageBracket: the answer is not a JSON list of symbols".into(),
+            )),
+        }
     }
 
     /// `POST /fapi/v1/leverage`.

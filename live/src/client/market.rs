@@ -28,6 +28,12 @@ fn request_weight_per_minute(rate_limits: &[serde_json::Value]) -> Option<u64> {
 impl Client {
     /// `GET /fapi/v1/exchangeInfo`, validated into the same specs the simulator uses.
     pub fn exchange_info(&self) -> Result<ExchangeInfo, VenueError> {
+        self.exchange_info_with_body().map(|(info, _)| info)
+    }
+
+    /// `GET /fapi/v1/exchangeInfo` validated as [`Client::exchange_info`] does, with the body
+    /// as the venue sent it (for a dated snapshot kept as Binance wrote it).
+    pub fn exchange_info_with_body(&self) -> Result<(ExchangeInfo, String), VenueError> {
         let body = self.call_raw(&Request::public("/fapi/v1/exchangeInfo"))?;
         let source = format!("{} exchangeInfo", self.base_url());
         let info = ExchangeInfo::from_json(&body, &source).map_err(|e| {
@@ -36,7 +42,7 @@ impl Client {
         if let Some(limit) = request_weight_per_minute(&info.raw().rate_limits) {
             self.set_weight_limit(limit);
         }
-        Ok(info)
+        Ok((info, body))
     }
 
     /// `GET /fapi/v1/klines`: up to `limit` klines (ascending) opening in `[start, end]`. The

@@ -124,12 +124,14 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     }
     // Before the data is loaded: an unreachable Redis is reported at once.
     let mirror = args.mirror.start(&spec.topology)?;
-    let info = run_inputs::exchange_info(&spec)?;
+    let resolved = run_inputs::exchange_info(&spec)?;
+    run_inputs::say_exchange_info(&resolved);
+    let (info, info_name) = (resolved.info, resolved.name);
     let ds = run_inputs::dataset(&spec)?;
     let findings = check::check(
         &spec,
         &info,
-        &spec.run.exchange_info,
+        &info_name,
         &run_inputs::price_ranges(&spec, &ds),
     );
     if !findings.is_empty() {
@@ -139,7 +141,6 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("the preflight check found errors (above); fix them and run again");
     }
     let out = args.out.unwrap_or_else(|| backtest::default_out_dir(&spec));
-    let info_name = spec.run.exchange_info.clone();
     let bar = progress_bar();
     // The report is written into the run folder before it is published under its name, so a
     // run killed while reporting leaves only a hidden partial folder (removed by the next run).

@@ -18,13 +18,14 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let spec = args.config.load(Vec::new())?;
-    let info = run_inputs::exchange_info(&spec)?;
+    let resolved = run_inputs::exchange_info(&spec)?;
+    println!("{}", resolved.describe(super::exchange_info::wall_ms()));
     let prices = if args.no_data {
         Vec::new()
     } else {
         run_inputs::price_ranges(&spec, &run_inputs::dataset(&spec)?)
     };
-    let findings = check::check(&spec, &info, &spec.run.exchange_info, &prices);
+    let findings = check::check(&spec, &resolved.info, &resolved.name, &prices);
     print!("{}", check::render(&findings));
     Ok(if findings.iter().any(|f| f.severity == Severity::Error) {
         ExitCode::from(1)

@@ -1,11 +1,11 @@
-//! `sim exchange-info show | import`.
+//! `sim exchange-info show | import | fetch | history`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 use pipeline::exchange_info::{ExchangeInfo, SymbolSpec, SymbolStatus};
-use sim::exchange_info_store;
+use sim::exchange_info_store::{self, fetch, history};
 
 #[derive(Debug, Subcommand)]
 pub enum ExchangeInfoCommand {
@@ -17,6 +17,22 @@ pub enum ExchangeInfoCommand {
         /// Only this symbol, with every field.
         #[arg(long)]
         symbol: Option<String>,
+    },
+    /// Save a venue's exchange info (GET /fapi/v1/exchangeInfo, and its leverage brackets
+    /// when BINANCE_API_KEY/BINANCE_API_SECRET are set) as a dated snapshot that runs,
+    /// `sim check` and `sim serve` then use for that venue's name.
+    Fetch {
+        /// `testnet`, `demo` or `mainnet` (read-only public data; nothing is traded).
+        #[arg(default_value = "testnet")]
+        environment: String,
+        /// Read from this REST base instead of the venue's (e.g. a local server).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// List the dated snapshots kept for a venue, oldest first.
+    History {
+        #[arg(default_value = "testnet")]
+        environment: String,
     },
     /// Validate a file saved from GET /fapi/v1/exchangeInfo and keep it under a name.
     Import {
@@ -30,10 +46,40 @@ pub enum ExchangeInfoCommand {
 pub fn run(cmd: ExchangeInfoCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ExchangeInfoCommand::Show { source, symbol } => {
-            let info = exchange_info_store::load(&source)?;
+            let resolved = exchange_info_store::resolve(&source)?;
+            let info = &resolved.info;
             match symbol {
-                Some(s) => show_symbol(&info, &source, &s)?,
-                None => print!("{}", table(&info, &source)),
+                Some(s) => show_symbol(info, &source, &s)?,
+                None => {
+                    println!("{}", resolved.describe(wall_ms()));
+                    print!("{}", table(info, &resolved.name));
+                }
+            }
+        }
+        ExchangeInfoCommand::Fetch {
+            environment,
+            base_url,
+        } => print_fetched(&fetch::fetch(&environment, base_url.as_deref())?)?,
+        ExchangeInfoCommand::History { environment } => {
+            fetch::environment(&environment)?;
+            let all = history::list(&exchange_info_store::store_dir(), &environment)?;
+            if all.is_empty() {
+                println!(
+                    "no {environment} snapshots yet; `sim exchange-info fetch {environment}` saves one"
+                );
+            }
+            for s in all {
+                println!(
+                    "{environment}@{}  {:>4} symbols  brackets: {:<3}  from {}",
+                    s.stamp,
+                    s.meta.symbols,
+                    if s.meta.leverage_brackets {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                    s.meta.source_url
+                );
             }
         }
         ExchangeInfoCommand::Import { file, name } => {
@@ -52,6 +98,49 @@ pub fn run(cmd: ExchangeInfoCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The wall clock in ms (for a snapshot's age only).
+pub fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn print_fetched(f: &fetch::Fetched) -> anyhow::Result<()> {
+    let env = &f.snapshot.meta.environment;
+    println!(
+        "saved {env}@{}: {} symbols from {} ({})",
+        f.snapshot.stamp,
+        f.info.len(),
+        f.snapshot.meta.source_url,
+        f.snapshot.path.display()
+    );
+    match &f.brackets_skipped {
+        None => println!("leverage brackets saved beside it"),
+        Some(why) => println!("leverage brackets not saved: {why}"),
+    }
+    match &f.since_previous {
+        None => println!("the first {env} snapshot kept"),
+        Some((stamp, c)) if c.is_empty() => println!("no change since {env}@{stamp}"),
+        Some((stamp, c)) => {
+            println!("since {env}@{stamp}:");
+            for (what, list) in [
+                ("listed", &c.listed),
+                ("delisted", &c.delisted),
+                ("filters changed", &c.changed),
+            ] {
+                if !list.is_empty() {
+                    println!("  {what} ({}): {}", list.len(), list.join(", "));
+                }
+            }
+        }
+    }
+    println!(
+        "runs with exchange_info = \"{env}\" now use it (or pin it: exchange_info = \"{env}@{}\")",
+        f.snapshot.stamp
+    );
+    Ok(())
 }
 
 fn show_symbol(info: &ExchangeInfo, source: &str, symbol: &str) -> anyhow::Result<()> {

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use datasets::Dataset;
-use pipeline::exchange_info::ExchangeInfo;
 use sim::check::PriceRange;
 use sim::config::{self, RunSpec};
-use sim::exchange_info_store;
+use sim::exchange_info_store::{self, Resolved};
 
 /// Options shared by commands that resolve a run config.
 #[derive(Debug, Args)]
@@ -29,9 +28,15 @@ impl ConfigArgs {
     }
 }
 
-pub fn exchange_info(spec: &RunSpec) -> anyhow::Result<ExchangeInfo> {
-    exchange_info_store::load(&spec.run.exchange_info)
+/// The run's exchange info (`run.exchange_info`), with the name that pins it and its line.
+pub fn exchange_info(spec: &RunSpec) -> anyhow::Result<Resolved> {
+    exchange_info_store::resolve(&spec.run.exchange_info)
         .with_context(|| format!("run.exchange_info = \"{}\"", spec.run.exchange_info))
+}
+
+/// Prints which exchange info a command uses, its date and whether it is an estimate.
+pub fn say_exchange_info(resolved: &Resolved) {
+    eprintln!("{}", resolved.describe(super::exchange_info::wall_ms()));
 }
 
 pub fn dataset(spec: &RunSpec) -> anyhow::Result<Dataset> {

@@ -62,7 +62,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         extra.push(format!("run.dataset={}", toml::Value::String(d.clone())));
     }
     let spec = args.config.load(extra)?;
-    let info = run_inputs::exchange_info(&spec)?;
+    let resolved = run_inputs::exchange_info(&spec)?;
+    run_inputs::say_exchange_info(&resolved);
+    let info = resolved.info;
     let ds = run_inputs::dataset(&spec)?;
     let series: Vec<_> = ds
         .series()

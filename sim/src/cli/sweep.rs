@@ -152,6 +152,8 @@ pub struct Loaded {
     pub base: toml::Table,
     pub spec: RunSpec,
     pub info: ExchangeInfo,
+    /// The name that pins `info` (a fetched snapshot's dated name).
+    pub info_name: String,
     pub ds: Dataset,
     pub prices: Vec<PriceRange>,
 }
@@ -161,7 +163,8 @@ impl Loaded {
         let base = plan.base_table()?;
         let spec = sim::config::load_table(base.clone(), plan.source.clone(), &plan.sets, None)
             .context("the sweep's base config (before any grid value) is not valid")?;
-        let info = run_inputs::exchange_info(&spec)?;
+        let resolved = run_inputs::exchange_info(&spec)?;
+        run_inputs::say_exchange_info(&resolved);
         let ds = run_inputs::dataset(&spec)?;
         let mut all_symbols = spec.clone();
         all_symbols.run.symbols.clear();
@@ -169,7 +172,8 @@ impl Loaded {
         Ok(Loaded {
             base,
             spec,
-            info,
+            info: resolved.info,
+            info_name: resolved.name,
             ds,
             prices,
         })
@@ -182,7 +186,7 @@ impl Loaded {
             sets: &plan.sets,
             dataset: &self.ds,
             info: &self.info,
-            info_name: &self.spec.run.exchange_info,
+            info_name: &self.info_name,
             prices: &self.prices,
             window: None,
         }

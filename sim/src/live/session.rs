@@ -28,6 +28,7 @@ use exchange_sim::SimExchange;
 use live::client::MarginType;
 use live::stream::{Backoff, KlineFeed, KlineSocket, stream_url};
 use live::{Client, ClientConfig, LiveVenue, LiveVenueConfig};
+use pipeline::exchange_info::ExchangeInfo;
 use pipeline::signal::{Signal, SignalSource};
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::stages::recovery::{Recovery, Unprotected};
@@ -177,11 +178,12 @@ fn drive<V: Venue>(
     } = *session;
     let started = Instant::now();
     // The exchange info this session trades against, for `sim replay` (same rules, same checks).
-    let info = client.exchange_info()?;
+    let (info, body) = client.exchange_info_with_body()?;
     write_atomic(
         &dir.join("exchange_info.json"),
         info.to_json_pretty().as_bytes(),
     )?;
+    keep_in_history(client, &body, &info);
     let mut venue = Recording::new(venue);
     let venue = &mut venue;
     let factory = StrategyFactory::new(&plan.spec.strategy, plan.interval.as_ms())?;
@@ -357,4 +359,27 @@ fn warmup_bars(
     // n + 1 were asked for in case the newest is still open; keep the last n closed ones.
     let skip = closed.len().saturating_sub(n as usize);
     Ok(closed[skip..].to_vec())
+}
+
+/// Keeps the exchange info a session against Binance itself traded against in the dated
+/// history (`sim exchange-info history`), so later backtests can use what the venue really
+/// listed. Sessions against another base URL (a `sim serve`) are not the venue's history.
+fn keep_in_history(client: &Client, body: &str, info: &ExchangeInfo) {
+    let env = client.environment();
+    if client.base_url() != env.rest_url() {
+        return;
+    }
+    match crate::exchange_info_store::fetch::keep(
+        env.as_str(),
+        client.base_url(),
+        body,
+        info.clone(),
+        None,
+        Some("not read by sim live".into()),
+    ) {
+        Ok(kept) => {
+            tracing::info!(stamp = %kept.snapshot.stamp, "exchange info kept in the history")
+        }
+        Err(e) => tracing::warn!("could not keep the exchange info in the history: {e:#}"),
+    }
 }
