@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::brackets::BracketConfig;
 use crate::error::SimError;
+use crate::fees::{FeeRates, FeeTier, bnb_discounted};
 
 /// The simulated exchange's configuration. Every field has a default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,21 +119,60 @@ impl LatencyConfig {
     }
 }
 
-/// Commission rates as fractions of the trade notional.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Commission rates as fractions of the trade notional (see `fees`): `maker`/`taker`, or a
+/// published `tier` instead of them; `bnb_discount` on top; `symbols` replaces both for the
+/// symbols it names, e.g. `[exchange.fees.symbols.BTCUSDT] maker = 0 taker = 0.0004`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeeConfig {
     /// Default 0.0002 (0.02 %). May be negative (a rebate).
     pub maker: Decimal,
     /// Default 0.0005 (0.05 %).
     pub taker: Decimal,
+    /// Binance's published rates of this tier (`regular`, `vip1` ... `vip9`) instead of
+    /// `maker`/`taker`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<FeeTier>,
+    /// Fees paid in BNB: 10 % off every positive rate (the BNB balance is assumed enough).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bnb_discount: bool,
+    /// Per-symbol rates replacing the tier or `maker`/`taker` (the BNB discount still applies).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub symbols: BTreeMap<String, FeeRates>,
 }
 
 impl Default for FeeConfig {
     fn default() -> Self {
+        let regular = FeeTier::Regular.rates();
         FeeConfig {
-            maker: Decimal::new(2, 4),
-            taker: Decimal::new(5, 4),
+            maker: regular.maker,
+            taker: regular.taker,
+            tier: None,
+            bnb_discount: false,
+            symbols: BTreeMap::new(),
+        }
+    }
+}
+
+impl FeeConfig {
+    /// The rates `symbol` pays: its own entry, else the tier's, else `maker`/`taker`; then
+    /// the BNB discount.
+    pub fn rates(&self, symbol: &str) -> FeeRates {
+        let base = match (self.symbols.get(symbol), self.tier) {
+            (Some(own), _) => *own,
+            (None, Some(tier)) => tier.rates(),
+            (None, None) => FeeRates {
+                maker: self.maker,
+                taker: self.taker,
+            },
+        };
+        if self.bnb_discount {
+            FeeRates {
+                maker: bnb_discounted(base.maker),
+                taker: bnb_discounted(base.taker),
+            }
+        } else {
+            base
         }
     }
 }
@@ -235,12 +275,36 @@ impl SimConfig {
             ));
         }
         let limit = Decimal::new(1, 2);
-        for (name, v) in [("maker", self.fees.maker), ("taker", self.fees.taker)] {
+        let own = self.fees.symbols.iter().flat_map(|(s, r)| {
+            [
+                (format!("symbols.{s}.maker"), r.maker),
+                (format!("symbols.{s}.taker"), r.taker),
+            ]
+        });
+        for (name, v) in [
+            ("maker".to_string(), self.fees.maker),
+            ("taker".to_string(), self.fees.taker),
+        ]
+        .into_iter()
+        .chain(own)
+        {
             if v.abs() >= limit {
                 return err(format!(
                     "fees.{name} is a fraction of notional and must be within (-0.01, 0.01), got {v} (0.0005 means 0.05 %)"
                 ));
             }
+        }
+        let default = FeeConfig::default();
+        if let Some(tier) = self.fees.tier
+            && (self.fees.maker != default.maker || self.fees.taker != default.taker)
+        {
+            return err(format!(
+                "fees.tier = \"{}\" sets the maker and taker rates; remove fees.maker and fees.taker, or the tier (per-symbol rates go under fees.symbols.SYMBOL)",
+                serde_json::to_value(tier)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            ));
         }
         match self.slippage {
             SlippageModel::FixedBps { bps } if bps < Decimal::ZERO || bps > Decimal::from(1000) => {

@@ -20,6 +20,7 @@ use crate::brackets::BracketTable;
 use crate::config::{MarginMode, SimConfig};
 use crate::convert::bar_decimal;
 use crate::error::SimError;
+use crate::fees::FeeRates;
 use crate::funding::FundingState;
 use crate::liquidation_rough::RoughTiers;
 use crate::matching::Hit;
@@ -106,6 +107,8 @@ pub(crate) struct SymState {
     pub leverage: u32,
     pub mode: MarginMode,
     pub brackets: BracketTable,
+    /// The commission rates this symbol pays (tier, overrides and BNB discount applied).
+    pub fees: FeeRates,
     /// `brackets` in `f64`, for the rough liquidation price.
     pub rough_tiers: RoughTiers,
     pub funding: FundingState,
@@ -174,6 +177,7 @@ impl SimExchange {
             .leverage
             .keys()
             .chain(config.leverage_brackets.keys())
+            .chain(config.fees.symbols.keys())
         {
             if schedule.symbol_id(name).is_none() {
                 return Err(SimError::Config(format!(
@@ -208,6 +212,7 @@ impl SimExchange {
                 mode: config.margin_mode,
                 rough_tiers: RoughTiers::of(&brackets),
                 brackets,
+                fees: config.fees.rates(symbol.as_str()),
                 funding: FundingState::default(),
                 liq_price: Some(None),
                 orders_dirty: false,

@@ -167,11 +167,7 @@ impl SimExchange {
         let effect = s.position.apply_fill(side, e.qty, e.price, isolated);
         s.position.update_time = e.time;
         let notional = e.qty * e.price;
-        let rate = if e.maker {
-            self.cfg.fees.maker
-        } else {
-            self.cfg.fees.taker
-        };
+        let rate = if e.maker { s.fees.maker } else { s.fees.taker };
         let fee = e.fee.unwrap_or_else(|| round_usdt(notional * rate));
         self.wallet.book_trade(effect.realized, fee);
         debug_assert!(self.wallet.is_conserved());

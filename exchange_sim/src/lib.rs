@@ -137,6 +137,7 @@ pub mod brackets;
 pub mod config;
 pub mod error;
 pub mod exchange;
+pub mod fees;
 pub mod funding;
 pub mod margin;
 pub mod orders;

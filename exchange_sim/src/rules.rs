@@ -110,16 +110,33 @@ impl SimConfig {
 }
 
 fn fees_text(f: &FeeConfig) -> String {
-    let tier = if *f == FeeConfig::default() {
-        "Binance's regular (VIP 0) USD-M rates, no BNB discount"
-    } else {
-        "configured"
+    let source = match f.tier {
+        Some(t) => format!("Binance's {} USD-M rates", t.label()),
+        None if f.maker == FeeConfig::default().maker && f.taker == FeeConfig::default().taker => {
+            "Binance's regular (VIP 0) USD-M rates".into()
+        }
+        None => "configured".into(),
     };
-    format!(
-        "maker {}, taker {} of the fill notional ({tier})",
-        percent(f.maker),
-        percent(f.taker)
-    )
+    let bnb = if f.bnb_discount {
+        "10 % BNB discount taken"
+    } else {
+        "no BNB discount"
+    };
+    let any = f.rates("");
+    let mut text = format!(
+        "maker {}, taker {} of the fill notional ({source}, {bnb})",
+        percent(any.maker),
+        percent(any.taker)
+    );
+    for symbol in f.symbols.keys() {
+        let r = f.rates(symbol);
+        text.push_str(&format!(
+            "; {symbol}: maker {}, taker {}",
+            percent(r.maker),
+            percent(r.taker)
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -158,9 +175,26 @@ mod tests {
         );
         assert_eq!(r.slippage, "2 bps against the trader on taker fills");
         assert!(
-            r.fees.contains("taker 0.04 %") && r.fees.ends_with("(configured)"),
+            r.fees.contains("taker 0.04 %") && r.fees.ends_with("(configured, no BNB discount)"),
             "{}",
             r.fees
+        );
+        c.fees = FeeConfig {
+            tier: Some(crate::fees::FeeTier::Vip3),
+            bnb_discount: true,
+            ..FeeConfig::default()
+        };
+        c.fees.symbols.insert(
+            "ETHUSDT".into(),
+            crate::fees::FeeRates {
+                maker: Decimal::ZERO,
+                taker: Decimal::new(4, 4),
+            },
+        );
+        assert_eq!(
+            c.rule_texts().fees,
+            "maker 0.0108 %, taker 0.0288 % of the fill notional (Binance's VIP 3 USD-M rates, \
+             10 % BNB discount taken); ETHUSDT: maker 0 %, taker 0.036 %"
         );
         assert!(
             r.constant_funding.starts_with("none"),

@@ -304,11 +304,11 @@ fn commission(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let symbol = p.required("symbol")?;
     sym(&m, symbol)?;
-    let fees = m.ex.config().fees;
+    let fees = m.ex.config().fees.rates(symbol);
     Ok(json!({
         "symbol": symbol,
-        "makerCommissionRate": fees.maker.to_string(),
-        "takerCommissionRate": fees.taker.to_string(),
+        "makerCommissionRate": fees.maker.normalize().to_string(),
+        "takerCommissionRate": fees.taker.normalize().to_string(),
         "rpiCommissionRate": "0",
     }))
 }
