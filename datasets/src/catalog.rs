@@ -23,6 +23,8 @@
 //! [[funding]]                  # recorded funding beside the klines (optional, same fields;
 //! symbol = "BTCUSDT"           # see `crate::funding`)
 //! url = "https://data.binance.vision/data/futures/um/monthly/fundingRate/..."
+//! [[agg_trades]]               # recorded trades inside the bars (optional, same fields;
+//! symbol = "BTCUSDT"           # see `crate::agg_trades`)
 //! ```
 //! Must never live here: loading bars (see `crate::dataset`).
 
@@ -131,6 +133,8 @@ struct RawEntry {
     sources: Vec<SourceFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     funding: Vec<SourceFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    agg_trades: Vec<SourceFile>,
 }
 
 /// A validated catalog entry.
@@ -151,6 +155,8 @@ pub struct CatalogEntry {
     pub sources: Vec<SourceFile>,
     /// Recorded funding files (`[[funding]]`), read by `crate::funding`.
     pub funding: Vec<SourceFile>,
+    /// Recorded trades (`[[agg_trades]]`), read by `crate::agg_trades`.
+    pub agg_trades: Vec<SourceFile>,
     pub scope: Scope,
 }
 
@@ -202,6 +208,7 @@ impl CatalogEntry {
             .iter()
             .map(|s| ("source", s))
             .chain(raw.funding.iter().map(|s| ("funding file", s)))
+            .chain(raw.agg_trades.iter().map(|s| ("aggTrades file", s)))
         {
             if !raw.symbols.contains(&s.symbol) {
                 return Err(bad(format!(
@@ -249,6 +256,7 @@ impl CatalogEntry {
             synthetic: raw.synthetic,
             sources: raw.sources,
             funding: raw.funding,
+            agg_trades: raw.agg_trades,
             scope,
         })
     }
@@ -267,6 +275,7 @@ impl CatalogEntry {
             synthetic: self.synthetic.clone(),
             sources: self.sources.clone(),
             funding: self.funding.clone(),
+            agg_trades: self.agg_trades.clone(),
         };
         toml::to_string(&raw).map_err(|e| DatasetError::Catalog {
             origin: self.name.clone(),

@@ -116,6 +116,13 @@ pub fn load_entry(home: &DataHome, entry: &CatalogEntry, opts: &LoadOptions) -> 
             }
             None => s,
         };
+        let s = match crate::agg_trades::load_symbol(entry, sym)? {
+            Some(t) => {
+                tracing::info!(dataset = %entry.name, symbol = %sym, trades = t.len(), "recorded trades loaded");
+                s.with_trades(t)
+            }
+            None => s,
+        };
         series.push(s);
         reports.push(r);
     }

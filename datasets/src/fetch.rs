@@ -4,7 +4,10 @@
 //! and Parquet cache) and registers a user entry of the same name marked real, which from then
 //! on replaces the shipped synthetic stand-in. Beside each month of monthly UM klines it
 //! fetches the symbol's funding file of that month (`futures/um/monthly/fundingRate/...`, see
-//! `crate::funding`) with the same checks, listed under the entry's `[[funding]]`.
+//! `crate::funding`) with the same checks, listed under the entry's `[[funding]]`; with
+//! `FetchOptions::agg_trades` also its aggTrades file of that month
+//! (`futures/um/monthly/aggTrades/...`, see `crate::agg_trades`; large, so asked for),
+//! listed under `[[agg_trades]]`.
 //!
 //! Downloads stream into a temporary file that is renamed into place only after its sha256
 //! matched, so a failed or corrupt download leaves nothing behind. A file already present with
@@ -31,6 +34,8 @@ pub const BINANCE_DATA_URL: &str = "https://data.binance.vision";
 pub struct FetchOptions {
     /// Replaces the scheme and host of every source URL (e.g. a mirror, or a test server).
     pub base_url: Option<String>,
+    /// Also fetch each month's aggTrades (`sim data fetch --agg-trades`).
+    pub agg_trades: bool,
 }
 
 /// One verified archive.
@@ -50,6 +55,8 @@ pub struct FetchOutcome {
     pub files: Vec<FetchedFile>,
     /// The funding files fetched beside the klines.
     pub funding_files: Vec<FetchedFile>,
+    /// The aggTrades files fetched beside the klines (with `FetchOptions::agg_trades`).
+    pub agg_trades_files: Vec<FetchedFile>,
     /// The user catalog entry now describing the real data.
     pub entry_path: PathBuf,
     /// The dataset as loaded from the fetched files.
@@ -222,7 +229,19 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
         });
         files.push(f);
     }
-    let (funding, funding_files) = fetch_funding(home, &agent, &entry, opts)?;
+    let fetch_extra = |derive: fn(&str) -> Option<String>, listed: &[SourceFile]| {
+        fetch_beside(home, &agent, &entry.sources, derive, listed, opts)
+    };
+    let (funding, funding_files) =
+        fetch_extra(crate::funding::funding_url_for_klines, &entry.funding)?;
+    let (agg_trades, agg_trades_files) = if opts.agg_trades {
+        fetch_extra(
+            crate::agg_trades::agg_trades_url_for_klines,
+            &entry.agg_trades,
+        )?
+    } else {
+        (entry.agg_trades.clone(), Vec::new())
+    };
     let from = opts.base_url.as_deref().unwrap_or(BINANCE_DATA_URL);
     let mut real = CatalogEntry {
         description: format!("{} (real data fetched from {from})", entry.description),
@@ -231,6 +250,7 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
         sources,
         bars: None,
         funding,
+        agg_trades,
         scope: Scope::Shipped,
         ..entry
     };
@@ -249,40 +269,37 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
     Ok(FetchOutcome {
         files,
         funding_files,
+        agg_trades_files,
         entry_path,
         dataset,
     })
 }
 
-/// Downloads the funding file of every month of the entry's monthly UM kline sources (and any
-/// `[[funding]]` URL it lists); returns the entry's new funding list (files a user imported
-/// are kept) and the files fetched.
-fn fetch_funding(
+/// Downloads the file `derive` names beside every monthly UM kline source (funding, aggTrades)
+/// and any URL `listed` holds; returns the new list (files a user imported are kept) and the
+/// files fetched.
+fn fetch_beside(
     home: &DataHome,
     agent: &ureq::Agent,
-    entry: &CatalogEntry,
+    sources: &[SourceFile],
+    derive: fn(&str) -> Option<String>,
+    listed: &[SourceFile],
     opts: &FetchOptions,
 ) -> Result<(Vec<SourceFile>, Vec<FetchedFile>)> {
     let mut wanted: Vec<(pipeline::Symbol, String)> = Vec::new();
-    let derived = entry.sources.iter().filter_map(|s| {
-        let url = crate::funding::funding_url_for_klines(s.url.as_deref()?)?;
+    let derived = sources.iter().filter_map(|s| {
+        let url = derive(s.url.as_deref()?)?;
         Some((s.symbol.clone(), url))
     });
-    let listed = entry
-        .funding
+    let listed_urls = listed
         .iter()
         .filter_map(|s| Some((s.symbol.clone(), s.url.clone()?)));
-    for (symbol, url) in derived.chain(listed) {
+    for (symbol, url) in derived.chain(listed_urls) {
         if !wanted.iter().any(|(_, u)| u == &url) {
             wanted.push((symbol, url));
         }
     }
-    let mut list: Vec<SourceFile> = entry
-        .funding
-        .iter()
-        .filter(|s| s.url.is_none())
-        .cloned()
-        .collect();
+    let mut list: Vec<SourceFile> = listed.iter().filter(|s| s.url.is_none()).cloned().collect();
     let mut files = Vec::new();
     for (symbol, url) in wanted {
         let f = fetch_one(home, agent, &url, opts.base_url.as_deref())?;

@@ -18,6 +18,8 @@
 //! - [`fetch`](mod@fetch): download and verify Binance public-data archives.
 //! - [`funding`]: recorded funding beside the klines (Binance's fundingRate CSV/zip or the
 //!   JSON of `/fapi/v1/fundingRate`), its gaps, and `sim data import-funding`.
+//! - [`agg_trades`]: recorded trades (Binance's aggTrades) beside the klines, which decide the
+//!   order of events inside a bar that reaches two orders.
 //! - [`sidecar`]: a `.CHECKSUM` beside a file, checked by `sim data verify` and `import`.
 //! - [`user`]: user datasets: import a file, synthesise any symbols and range.
 //! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
@@ -27,6 +29,7 @@
 //! [`fetch`](mod@fetch) touches the network; synthetic data is always labelled synthetic.
 //! Must never live here: trading logic, the order path, plotting.
 
+pub mod agg_trades;
 pub mod cache;
 pub mod catalog;
 pub mod dataset;
@@ -45,6 +48,8 @@ pub mod text;
 pub mod user;
 pub mod validate;
 
+pub use agg_trades::TradeTape;
+pub use agg_trades::import::{AggTradesImport, import_agg_trades};
 pub use cache::{Sha256Stream, sha256_file, sha256_hex};
 pub use catalog::{Catalog, CatalogEntry, DataKind, SourceFile, register};
 pub use dataset::{

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use pipeline::{Bar, BarColumns, Interval, Symbol, TimestampMs};
 
+use crate::agg_trades::TradeTape;
 use crate::funding::FundingSeries;
 
 /// Raw, unvalidated columns as a loader produced them.
@@ -104,6 +105,8 @@ pub struct BarSeries {
     filled: Vec<u64>,
     /// The symbol's recorded funding, when its dataset has some (shared, never copied).
     funding: Option<Arc<FundingSeries>>,
+    /// The symbol's recorded trades, when its dataset has some (shared, never copied).
+    trades: Option<Arc<TradeTape>>,
 }
 
 impl BarSeries {
@@ -120,6 +123,7 @@ impl BarSeries {
             cols,
             filled,
             funding: None,
+            trades: None,
         }
     }
 
@@ -127,6 +131,18 @@ impl BarSeries {
     pub fn with_funding(mut self, funding: FundingSeries) -> Self {
         self.funding = Some(Arc::new(funding));
         self
+    }
+
+    /// The series with the symbol's recorded trades attached (see `crate::agg_trades`).
+    pub fn with_trades(mut self, trades: TradeTape) -> Self {
+        self.trades = Some(Arc::new(trades));
+        self
+    }
+
+    /// The symbol's recorded trades, if its dataset has any (shared: cloning the handle
+    /// copies no trade).
+    pub fn trades(&self) -> Option<&Arc<TradeTape>> {
+        self.trades.as_ref()
     }
 
     /// The symbol's recorded funding, if its dataset has any.

@@ -54,6 +54,7 @@ pub fn import_file(home: &DataHome, req: &ImportRequest<'_>) -> Result<(CatalogE
             sha256: loaded.sha256.clone(),
         }],
         funding: Vec::new(),
+        agg_trades: Vec::new(),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;
@@ -136,6 +137,7 @@ pub fn synth_dataset(home: &DataHome, req: &SynthRequest) -> Result<Dataset> {
         synthetic: Some(SynthSpec::new(req.seed)),
         sources: Vec::new(),
         funding: Vec::new(),
+        agg_trades: Vec::new(),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;

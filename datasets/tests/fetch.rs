@@ -20,6 +20,7 @@ use pipeline::{Interval, Symbol, TimestampMs};
 
 const DIR: &str = "/data/futures/um/monthly/klines/BTCUSDT/1m";
 const FUNDING_DIR: &str = "/data/futures/um/monthly/fundingRate/BTCUSDT";
+const TRADES_DIR: &str = "/data/futures/um/monthly/aggTrades/BTCUSDT";
 
 /// A tiny HTTP/1.1 server: GET of a known path gives 200 and the bytes, anything else 404.
 struct Server {
@@ -139,6 +140,104 @@ fn add_funding(
     files.insert(format!("{FUNDING_DIR}/{name}.zip"), zip);
 }
 
+/// Adds the month's aggTrades zip in Binance's layout (with its header line), one trade at
+/// 00:00:30 of every day at 87,000 + the day, and its `.CHECKSUM` of `checksum_of` (the zip
+/// itself when `None`).
+fn add_agg_trades(files: &mut BTreeMap<String, Vec<u8>>, m: u32, checksum_of: Option<&[u8]>) {
+    let (start, end) = month(m);
+    let mut csv = String::from(datasets::agg_trades::parse::CSV_HEADER);
+    csv.push('\n');
+    let (mut t, mut id) = (start.0 + 30_000, 1);
+    while t <= end.0 {
+        csv.push_str(&format!(
+            "{id},{}.5,0.010,{id},{id},{t},true\n",
+            87_000 + id
+        ));
+        (t, id) = (t + 86_400_000, id + 1);
+    }
+    let name = format!("BTCUSDT-aggTrades-2026-{m:02}");
+    let zip = zip_bytes(&format!("{name}.csv"), csv.as_bytes());
+    let sum = format!("{}  {name}.zip\n", sha256_hex(checksum_of.unwrap_or(&zip)));
+    files.insert(
+        format!("{TRADES_DIR}/{name}.zip.CHECKSUM"),
+        sum.into_bytes(),
+    );
+    files.insert(format!("{TRADES_DIR}/{name}.zip"), zip);
+}
+
+/// The three months of btc_2026q1's klines and funding, and aggTrades whose February
+/// checksum is `feb_checksum_of` when given.
+fn quarter_with_trades(feb_checksum_of: Option<&[u8]>) -> BTreeMap<String, Vec<u8>> {
+    let sym = Symbol::new("BTCUSDT").expect("sym");
+    let mut files = BTreeMap::new();
+    for m in 1..=3 {
+        let (start, end) = month(m);
+        let s = generate(&sym, Interval::M1, start, end, 900 + u64::from(m)).expect("fixture");
+        let name = format!("BTCUSDT-1m-2026-{m:02}");
+        let zip = zip_bytes(
+            &format!("{name}.csv"),
+            write_binance_csv(&s, true, false).as_bytes(),
+        );
+        add_zip(&mut files, &format!("{name}.zip"), zip.clone(), &zip);
+        add_funding(&mut files, m, None, None);
+        add_agg_trades(&mut files, m, feb_checksum_of.filter(|_| m == 2));
+    }
+    files
+}
+
+#[test]
+fn agg_trades_are_fetched_when_asked_checksummed_and_loaded_beside_the_klines() {
+    let server = Server::start(quarter_with_trades(None));
+    let (_tmp, home) = temp_home();
+    let mut opts = FetchOptions {
+        base_url: Some(server.base_url()),
+        agg_trades: false,
+    };
+    // Not asked: no aggTrades request at all.
+    let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
+    assert!(out.agg_trades_files.is_empty());
+    assert!(out.dataset.series()[0].trades().is_none());
+    assert!(!server.hits().iter().any(|h| h.contains("aggTrades")));
+    opts.agg_trades = true;
+    let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
+    assert_eq!(out.agg_trades_files.len(), 3);
+    assert!(out.agg_trades_files[1].path.ends_with(
+        "downloads/data/futures/um/monthly/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2026-02.zip"
+    ));
+    let tape = out.dataset.series()[0].trades().expect("trades").clone();
+    assert_eq!(tape.len(), 31 + 28 + 31, "one trade a day");
+    let feb1 = TimestampMs::from_utc(2026, 2, 1, 0, 0, 30).0;
+    assert_eq!(tape.between(feb1, feb1), &[87_001.5]);
+    let loaded = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
+    assert_eq!(loaded.entry().agg_trades.len(), 3);
+    assert_eq!(loaded.series()[0].trades(), Some(&tape));
+}
+
+#[test]
+fn an_agg_trades_file_whose_checksum_differs_is_refused_and_nothing_registered() {
+    let server = Server::start(quarter_with_trades(Some(b"what Binance published")));
+    let (_tmp, home) = temp_home();
+    let opts = FetchOptions {
+        base_url: Some(server.base_url()),
+        agg_trades: true,
+    };
+    let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
+    let text = e.to_string();
+    assert!(matches!(e, DatasetError::ChecksumMismatch { .. }), "{text}");
+    assert!(
+        text.starts_with("BTCUSDT-aggTrades-2026-02.zip: sha256 is "),
+        "{text}"
+    );
+    let feb = home.downloads_dir().join(format!(
+        "{}/BTCUSDT-aggTrades-2026-02.zip",
+        &TRADES_DIR[1..]
+    ));
+    assert!(!feb.exists());
+    assert!(no_partial_files(home.root()));
+    let still = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("stand-in");
+    assert!(still.is_synthetic() && still.entry().agg_trades.is_empty());
+}
+
 fn month(m: u32) -> (TimestampMs, TimestampMs) {
     let start = TimestampMs::from_utc(2026, m, 1, 0, 0, 0);
     let end = TimestampMs::from_utc(2026, m + 1, 1, 0, 0, 0).plus_ms(-60_000);
@@ -184,6 +283,7 @@ fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
     let (_tmp, home) = temp_home();
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
+        agg_trades: false,
     };
 
     let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
@@ -256,6 +356,7 @@ fn checksum_mismatch_names_file_and_hashes_and_keeps_nothing() {
     let (_tmp, home) = temp_home();
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
+        agg_trades: false,
     };
 
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
@@ -306,6 +407,7 @@ fn a_funding_file_whose_checksum_differs_is_refused_and_nothing_registered() {
     let (_tmp, home) = temp_home();
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
+        agg_trades: false,
     };
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
     let text = e.to_string();
@@ -334,6 +436,7 @@ fn a_missing_month_is_a_clear_error() {
     let (_tmp, home) = temp_home();
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
+        agg_trades: false,
     };
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("404");
     assert!(e.to_string().contains("404"), "{e}");

@@ -22,6 +22,7 @@ use crate::convert::bar_decimal;
 use crate::error::SimError;
 use crate::fees::FeeRates;
 use crate::funding::FundingState;
+use crate::intrabar::TradeTape;
 use crate::liquidation_rough::RoughTiers;
 use crate::matching::Hit;
 use crate::orders::{OpenOrder, OrderStore};
@@ -112,6 +113,8 @@ pub(crate) struct SymState {
     /// `brackets` in `f64`, for the rough liquidation price.
     pub rough_tiers: RoughTiers,
     pub funding: FundingState,
+    /// The symbol's recorded trades, when the run has them (see `intrabar`).
+    pub trades: Option<TradeTape>,
     /// The position's exact liquidation price (`Some(None)`: it has none), once worked out
     /// since the position or the wallet last changed; `None` until then, while the hot levels
     /// `liq_down`/`liq_up` bracket it.
@@ -152,6 +155,9 @@ pub struct SimExchange {
     /// Bars in which orders on both sides of the open were reached, so `config.intrabar`
     /// decided which filled first.
     pub(crate) intrabar_by_rule: u64,
+    /// Bars in which orders on both sides of the open were reached and the symbol's recorded
+    /// trades decided which filled first.
+    pub(crate) intrabar_by_data: u64,
     /// The wallet or a position changed: liquidation prices, order margins and every
     /// symbol's cached levels must be recomputed.
     pub(crate) dirty: bool,
@@ -214,6 +220,7 @@ impl SimExchange {
                 brackets,
                 fees: config.fees.rates(symbol.as_str()),
                 funding: FundingState::default(),
+                trades: None,
                 liq_price: Some(None),
                 orders_dirty: false,
             });
@@ -237,6 +244,7 @@ impl SimExchange {
             scratch: Vec::new(),
             cross_positions: 0,
             intrabar_by_rule: 0,
+            intrabar_by_data: 0,
             dirty: false,
             orders_dirty: false,
             wallet_f64: crate::convert::level_f64(config.initial_balance),

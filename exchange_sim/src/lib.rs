@@ -86,7 +86,10 @@
 //!    `optimistic`: the opposite bound (a long sees the high first). `open_nearest`: the
 //!    extreme nearer the open first. Flat accounts use the bar direction under the first three.
 //!    A bar that reaches orders on both sides of its open is counted
-//!    ([`SimExchange::intrabar_bars_by_rule`]): the rule, not the data, decided its fills.
+//!    ([`SimExchange::intrabar_bars_by_rule`]): the rule, not the data, decided its fills;
+//!    unless the symbol has recorded trades ([`SimExchange::set_trades`], Binance's
+//!    aggTrades): then the bar's path is its open and every trade price inside it, and the bar
+//!    counts as decided by data ([`SimExchange::intrabar_bars_by_data`]). See [`intrabar`].
 //! 10. **Volume.** By default volume never limits a fill. With `max_participation = f`, the
 //!     resting LIMIT fills of a symbol take at most f x the bar's volume per bar (floored to the
 //!     step size, shared in path order); the rest stays PARTIALLY_FILLED for later bars. Taker
@@ -139,6 +142,7 @@ pub mod error;
 pub mod exchange;
 pub mod fees;
 pub mod funding;
+pub mod intrabar;
 pub mod margin;
 pub mod orders;
 pub mod rules;
@@ -164,6 +168,7 @@ pub use config::{
 pub use error::SimError;
 pub use exchange::SimExchange;
 pub use funding::FundingRate;
+pub use intrabar::{TradePrices, TradeTape};
 pub use margin::liquidation_price;
 pub use quiet::QuietAccount;
 pub use read::AccountSnapshot;

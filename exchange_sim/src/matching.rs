@@ -7,7 +7,8 @@
 //! is reached in the first path segment that gets to its level (segment 0: the open already
 //! is beyond it, a gap), and orders reached in the same segment fill in the order the price
 //! meets them, then in placement order. A bar that reaches orders on both sides of its open
-//! is counted: the rule, not the data, decided which filled first.
+//! is counted: the rule, not the data, decided which filled first; unless the symbol has
+//! recorded trades, whose prices then make the path (`intrabar`).
 //! Must never live here: prices and fees of a fill (`fills`), placement checks (`submit`).
 
 use pipeline::Bar;
@@ -23,25 +24,28 @@ use crate::orders::{Dir, OpenOrder, OrderRecord};
 /// An order reached during a bar: path segment, distance into it, index in the open list.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hit {
-    seg: u8,
+    seg: u32,
     dist: f64,
     seq: u32,
 }
 
 /// The first segment of `path` that reaches `level`, and how far into it the level lies.
-fn first_hit(path: &[f64; 4], level: f64, dir: Dir, strict: bool) -> Option<(u8, f64)> {
+fn first_hit(path: &[f64], level: f64, dir: Dir, strict: bool) -> Option<(u32, f64)> {
     let beyond = |p: f64| match (dir, strict) {
         (Dir::Down, true) => p < level,
         (Dir::Down, false) => p <= level,
         (Dir::Up, true) => p > level,
         (Dir::Up, false) => p >= level,
     };
-    if beyond(path[0]) {
+    if beyond(*path.first()?) {
         return Some((0, 0.0));
     }
-    (1..4)
-        .find(|&k| beyond(path[k]))
-        .map(|k| (k as u8, (level - path[k - 1]).abs()))
+    (1..path.len()).find(|&k| beyond(path[k])).map(|k| {
+        (
+            u32::try_from(k).unwrap_or(u32::MAX),
+            (level - path[k - 1]).abs(),
+        )
+    })
 }
 
 impl SimExchange {
@@ -107,10 +111,10 @@ impl SimExchange {
         }
     }
 
-    /// Counts the bar when the rule chose the order of events: orders reached on both sides of
-    /// the open inside the bar (not at the open), so the other extreme first would have
-    /// filled them in the other order.
-    fn count_rule_decided(&mut self, i: usize, hits: &[Hit]) {
+    /// Whether the bar's order of events is a choice: orders reached on both sides of the
+    /// open inside the bar (not at the open), so the other extreme first would have filled
+    /// them in the other order.
+    fn two_sided(&self, i: usize, hits: &[Hit]) -> bool {
         let (mut up, mut down) = (false, false);
         for h in hits.iter().filter(|h| h.seg == 1 || h.seg == 2) {
             match self.syms[i].open.get(h.seq as usize).map(OpenOrder::dir) {
@@ -119,27 +123,64 @@ impl SimExchange {
                 None => {}
             }
         }
-        if up && down {
-            self.intrabar_by_rule += 1;
-        }
+        up && down
     }
 
-    fn match_resting(&mut self, i: usize, bar: &Bar, ctx: &mut BarCtx, open_t: i64, close_t: i64) {
-        let path = self.path(i, bar);
+    /// The orders of symbol `i` that `path` reaches, in `hits` (cleared first).
+    fn collect_hits(&self, i: usize, path: &[f64], hits: &mut Vec<Hit>) {
         let strict_limits = self.cfg.limit_fill == LimitFill::TradeThrough;
-        let mut hits = std::mem::take(&mut self.scratch);
         hits.clear();
         for (seq, o) in self.syms[i].open.iter().enumerate() {
             if o.done || o.order_type == OrderType::Market || o.arrive_at.is_some() {
                 continue;
             }
             let strict = strict_limits && o.order_type == OrderType::Limit;
-            if let Some((seg, dist)) = first_hit(&path, o.level, o.dir(), strict) {
+            if let Some((seg, dist)) = first_hit(path, o.level, o.dir(), strict) {
                 let seq = u32::try_from(seq).unwrap_or(u32::MAX);
                 hits.push(Hit { seg, dist, seq });
             }
         }
-        self.count_rule_decided(i, &hits);
+    }
+
+    /// The hits along the bar's recorded trades (its open, then every trade price inside
+    /// it), when the symbol has trades there that reach the same orders as the bar does;
+    /// `None` otherwise (the rule decides).
+    fn hits_from_trades(
+        &self,
+        i: usize,
+        bar: &Bar,
+        close_t: i64,
+        coarse: &[Hit],
+    ) -> Option<Vec<Hit>> {
+        let tape = self.syms[i].trades.as_ref()?;
+        let prices = tape.0.between(bar.open_time.0, close_t);
+        if prices.is_empty() {
+            return None;
+        }
+        let mut path = Vec::with_capacity(prices.len() + 1);
+        path.push(bar.open);
+        path.extend_from_slice(prices);
+        let mut fine = Vec::with_capacity(coarse.len());
+        self.collect_hits(i, &path, &mut fine);
+        let same =
+            fine.len() == coarse.len() && fine.iter().zip(coarse).all(|(a, b)| a.seq == b.seq);
+        same.then_some(fine)
+    }
+
+    fn match_resting(&mut self, i: usize, bar: &Bar, ctx: &mut BarCtx, open_t: i64, close_t: i64) {
+        let path = self.path(i, bar);
+        let mut hits = std::mem::take(&mut self.scratch);
+        self.collect_hits(i, &path, &mut hits);
+        if self.two_sided(i, &hits) {
+            match self.hits_from_trades(i, bar, close_t, &hits) {
+                Some(fine) => {
+                    hits.clear();
+                    hits.extend(fine);
+                    self.intrabar_by_data += 1;
+                }
+                None => self.intrabar_by_rule += 1,
+            }
+        }
         hits.sort_by(|a, b| {
             a.seg
                 .cmp(&b.seg)

@@ -171,6 +171,12 @@ impl SimExchange {
         self.intrabar_by_rule
     }
 
+    /// Bars so far in which orders on both sides of the open were reached and the symbol's
+    /// recorded trades decided which filled first (see `intrabar`).
+    pub fn intrabar_bars_by_data(&self) -> u64 {
+        self.intrabar_by_data
+    }
+
     /// Every fill since the start, in venue order.
     pub fn fills(&self) -> &[Fill] {
         &self.fills

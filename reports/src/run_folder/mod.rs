@@ -49,7 +49,11 @@ pub struct ExecutionModel {
     /// Bars that reached orders on both sides of their open, where that rule decided which
     /// filled first (0 in older run folders).
     pub intrabar_bars_by_rule: u64,
-    /// The same in words, with what it rests on.
+    /// Bars that reached orders on both sides of their open where the symbol's recorded
+    /// trades (aggTrades) decided which filled first (left out of the file when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub intrabar_bars_by_data: u64,
+    /// Both counts in words, with what they rest on.
     pub intrabar_decided: String,
     /// Recorded (files, range, interval) or constant (rate, interval), per symbol.
     pub funding: String,
@@ -67,7 +71,7 @@ impl ExecutionModel {
         [
             ("fill price", &self.fill_price),
             ("intrabar order", &self.intrabar),
-            ("rule decided", &self.intrabar_decided),
+            ("intrabar decided", &self.intrabar_decided),
             ("funding", &self.funding),
             ("mark price", &self.mark_price),
             ("fees", &self.fees),
@@ -75,6 +79,10 @@ impl ExecutionModel {
             ("latency", &self.latency),
         ]
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `summary.json`'s `account`: decimal strings, as written.

@@ -11,14 +11,29 @@ use reports::run_folder::ExecutionModel;
 use super::recorded_funding::uses_recorded;
 
 /// The execution model of a run of `series` under `cfg`, in which the intrabar rule decided
-/// the order of events in `by_rule` bars.
-pub fn of(cfg: &SimConfig, series: &[&BarSeries], by_rule: u64) -> ExecutionModel {
+/// the order of events in `by_rule` bars and the recorded trades in `by_data` bars.
+pub fn of(cfg: &SimConfig, series: &[&BarSeries], by_rule: u64, by_data: u64) -> ExecutionModel {
     let rules = cfg.rule_texts();
+    let traded: Vec<&str> = series
+        .iter()
+        .filter(|s| s.trades().is_some())
+        .map(|s| s.symbol().as_str())
+        .collect();
+    let intrabar = if traded.is_empty() {
+        rules.intrabar
+    } else {
+        format!(
+            "the recorded trades (aggTrades) inside the bar where the bar reaches orders on both sides of its open ({}); else {}",
+            traded.join(", "),
+            rules.intrabar
+        )
+    };
     ExecutionModel {
         fill_price: rules.fill_price,
-        intrabar: rules.intrabar,
+        intrabar,
         intrabar_bars_by_rule: by_rule,
-        intrabar_decided: decided_text(by_rule),
+        intrabar_bars_by_data: by_data,
+        intrabar_decided: decided_text(by_rule, by_data, !traded.is_empty()),
         funding: funding_text(cfg, series, &rules.constant_funding),
         mark_price: rules.mark_price,
         fees: rules.fees,
@@ -27,12 +42,21 @@ pub fn of(cfg: &SimConfig, series: &[&BarSeries], by_rule: u64) -> ExecutionMode
     }
 }
 
-/// How much of the run rests on the intrabar rule.
-fn decided_text(by_rule: u64) -> String {
-    match by_rule {
-        0 => "no bar reached orders on both sides of its open: no fill rests on the rule".into(),
-        n => format!(
-            "{n} bar(s) reached orders on both sides of the open, so the rule chose which filled first (no finer data inside the bars; `exchange.intrabar = \"optimistic\"` gives the other bound)"
+/// How much of the run rests on the intrabar rule and how much on recorded trades.
+fn decided_text(by_rule: u64, by_data: u64, has_trades: bool) -> String {
+    let bound = "`exchange.intrabar = \"optimistic\"` gives the other bound";
+    match (by_rule, by_data) {
+        (0, 0) => {
+            "no bar reached orders on both sides of its open: no fill rests on the rule".into()
+        }
+        (n, 0) if !has_trades => format!(
+            "{n} bar(s) reached orders on both sides of the open, so the rule chose which filled first (no finer data inside the bars; {bound})"
+        ),
+        (0, d) => format!(
+            "{d} bar(s) reached orders on both sides of the open and the recorded trades decided which filled first; no fill rests on the rule"
+        ),
+        (n, d) => format!(
+            "{d} bar(s) reached orders on both sides of the open and the recorded trades decided which filled first; in {n} more the rule chose (no recorded trades inside them, or trades that do not reach the bar's orders; {bound})"
         ),
     }
 }
@@ -99,7 +123,7 @@ mod tests {
         let bars = datasets::generate(&sym, Interval::M1, start, start.plus_ms(86_399_000), 1)
             .expect("bars");
         let cfg = SimConfig::default();
-        let plain = of(&cfg, &[&bars], 0);
+        let plain = of(&cfg, &[&bars], 0, 0);
         assert_eq!(plain.funding, "constant 0.0001 every 8 h (00:00 UTC grid)");
         // 00:00 and 16:00: 08:00 is missing.
         let csv = format!(
@@ -115,7 +139,7 @@ mod tests {
         )
         .expect("series");
         let with = bars.clone().with_funding(f);
-        let m = of(&cfg, &[&with], 3);
+        let m = of(&cfg, &[&with], 3, 0);
         assert_eq!(
             m.funding,
             "BTCUSDT: recorded, BTCUSDT-fundingRate-2026-01.zip, 2 settlements 2026-01-01 00:00 to 2026-01-01 16:00 UTC every 8 h, 1 settlement missing (`sim data verify` lists it)"
@@ -123,7 +147,7 @@ mod tests {
         let mut off = cfg.clone();
         off.funding.recorded = false;
         assert!(
-            of(&off, &[&with], 0)
+            of(&off, &[&with], 0, 0)
                 .funding
                 .ends_with("(exchange.funding.recorded = false)")
         );

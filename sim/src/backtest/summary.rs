@@ -226,6 +226,7 @@ pub fn write_run_folder(
             &inp.spec.exchange,
             inp.series,
             exchange.intrabar_bars_by_rule(),
+            exchange.intrabar_bars_by_data(),
         ),
         metrics: m,
         account: exchange.account(),

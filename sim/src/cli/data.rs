@@ -3,6 +3,7 @@
 //! data home (`SIM_HOME`, else `$HOME/.sim`).
 //! Must never live here: parsing, validation or generation of data (all in `datasets`).
 
+mod agg_trades;
 mod funding;
 mod show;
 
@@ -70,6 +71,19 @@ pub enum DataCommand {
         #[arg(long)]
         symbol: Option<Symbol>,
     },
+    /// Add recorded trades to a dataset: Binance's aggTrades CSV (or its .zip) from
+    /// data.binance.vision. Backtests of the dataset then resolve a bar that reaches orders on
+    /// both sides of its open by what traded first, instead of by `exchange.intrabar`.
+    ImportAggTrades {
+        /// The aggTrades file (.csv or .zip).
+        file: PathBuf,
+        /// The dataset that gets it.
+        #[arg(long)]
+        dataset: String,
+        /// Symbol (default: from the file name, e.g. BTCUSDT-aggTrades-2026-01.zip).
+        #[arg(long)]
+        symbol: Option<Symbol>,
+    },
     /// Download a dataset's Binance public-data archives (klines and, for monthly UM klines,
     /// the funding history of the same months), verify each against its .CHECKSUM, and
     /// register the dataset as real data (replacing a synthetic stand-in).
@@ -79,6 +93,10 @@ pub enum DataCommand {
         /// Server to download from instead of https://data.binance.vision.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Also download each month's aggTrades (large: a month of BTCUSDT is gigabytes),
+        /// which decide the order of events inside a bar.
+        #[arg(long)]
+        agg_trades: bool,
     },
     /// Generate a deterministic SYNTHETIC dataset for any symbols and range and register it.
     Synth(SynthArgs),
@@ -124,7 +142,16 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
             dataset,
             symbol,
         } => funding::import(&home, &file, &dataset, symbol),
-        DataCommand::Fetch { name, base_url } => fetch_cmd(&home, &name, base_url),
+        DataCommand::ImportAggTrades {
+            file,
+            dataset,
+            symbol,
+        } => agg_trades::import(&home, &file, &dataset, symbol),
+        DataCommand::Fetch {
+            name,
+            base_url,
+            agg_trades,
+        } => fetch_cmd(&home, &name, base_url, agg_trades),
         DataCommand::Synth(args) => synth(&home, args),
     }
 }
@@ -259,11 +286,15 @@ fn verify_entry(home: &DataHome, e: &CatalogEntry) -> datasets::Result<()> {
     verify_funding(e)
 }
 
-/// Reads (sha256 checked) and prints the recorded funding of every symbol that has some.
+/// Reads (sha256 checked) and prints the recorded funding and trades of every symbol that
+/// has some.
 fn verify_funding(e: &CatalogEntry) -> datasets::Result<()> {
     for sym in &e.symbols {
         if let Some(f) = datasets::funding::load_symbol(e, sym)? {
             funding::print_funding(&f);
+        }
+        if let Some(t) = datasets::agg_trades::load_symbol(e, sym)? {
+            agg_trades::print_trades(&t);
         }
     }
     Ok(())
@@ -296,8 +327,20 @@ fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-fn fetch_cmd(home: &DataHome, name: &str, base_url: Option<String>) -> anyhow::Result<ExitCode> {
-    let out = fetch(home, name, &FetchOptions { base_url })?;
+fn fetch_cmd(
+    home: &DataHome,
+    name: &str,
+    base_url: Option<String>,
+    agg_trades: bool,
+) -> anyhow::Result<ExitCode> {
+    let out = fetch(
+        home,
+        name,
+        &FetchOptions {
+            base_url,
+            agg_trades,
+        },
+    )?;
     for f in &out.files {
         let how = if f.reused {
             "already present"
@@ -311,14 +354,16 @@ fn fetch_cmd(home: &DataHome, name: &str, base_url: Option<String>) -> anyhow::R
             f.sha256
         );
     }
-    for f in &out.funding_files {
+    let extras = out.funding_files.iter().map(|f| ("funding", f));
+    let trades = out.agg_trades_files.iter().map(|f| ("aggTrades", f));
+    for (what, f) in extras.chain(trades) {
         let how = if f.reused {
             "already present"
         } else {
             "downloaded"
         };
         println!(
-            "{how}: {} (funding, {} bytes, sha256 {} verified)",
+            "{how}: {} ({what}, {} bytes, sha256 {} verified)",
             f.path.display(),
             thousands(f.bytes),
             f.sha256
@@ -335,6 +380,9 @@ fn fetch_cmd(home: &DataHome, name: &str, base_url: Option<String>) -> anyhow::R
     for s in out.dataset.series() {
         if let Some(f) = s.funding() {
             funding::print_funding(f);
+        }
+        if let Some(t) = s.trades() {
+            agg_trades::print_trades(t);
         }
     }
     Ok(ExitCode::SUCCESS)
