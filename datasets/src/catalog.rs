@@ -25,6 +25,8 @@
 //! url = "https://data.binance.vision/data/futures/um/monthly/fundingRate/..."
 //! [[agg_trades]]               # recorded trades inside the bars (optional, same fields;
 //! symbol = "BTCUSDT"           # see `crate::agg_trades`)
+//! [[mark_price]]               # mark-price klines beside the klines (optional, same
+//! symbol = "BTCUSDT"           # fields; see `crate::mark_price`)
 //! ```
 //! Must never live here: loading bars (see `crate::dataset`).
 
@@ -135,6 +137,8 @@ struct RawEntry {
     funding: Vec<SourceFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     agg_trades: Vec<SourceFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mark_price: Vec<SourceFile>,
 }
 
 /// A validated catalog entry.
@@ -157,6 +161,8 @@ pub struct CatalogEntry {
     pub funding: Vec<SourceFile>,
     /// Recorded trades (`[[agg_trades]]`), read by `crate::agg_trades`.
     pub agg_trades: Vec<SourceFile>,
+    /// Recorded mark-price klines (`[[mark_price]]`), read by `crate::mark_price`.
+    pub mark_price: Vec<SourceFile>,
     pub scope: Scope,
 }
 
@@ -209,6 +215,7 @@ impl CatalogEntry {
             .map(|s| ("source", s))
             .chain(raw.funding.iter().map(|s| ("funding file", s)))
             .chain(raw.agg_trades.iter().map(|s| ("aggTrades file", s)))
+            .chain(raw.mark_price.iter().map(|s| ("mark-price file", s)))
         {
             if !raw.symbols.contains(&s.symbol) {
                 return Err(bad(format!(
@@ -257,6 +264,7 @@ impl CatalogEntry {
             sources: raw.sources,
             funding: raw.funding,
             agg_trades: raw.agg_trades,
+            mark_price: raw.mark_price,
             scope,
         })
     }
@@ -276,6 +284,7 @@ impl CatalogEntry {
             sources: self.sources.clone(),
             funding: self.funding.clone(),
             agg_trades: self.agg_trades.clone(),
+            mark_price: self.mark_price.clone(),
         };
         toml::to_string(&raw).map_err(|e| DatasetError::Catalog {
             origin: self.name.clone(),

@@ -116,6 +116,10 @@ pub fn load_entry(home: &DataHome, entry: &CatalogEntry, opts: &LoadOptions) -> 
             }
             None => s,
         };
+        let s = match crate::mark_price::load_symbol(entry, sym)? {
+            Some(m) => s.with_marks(m),
+            None => s,
+        };
         let s = match crate::agg_trades::load_symbol(entry, sym)? {
             Some(t) => {
                 tracing::info!(dataset = %entry.name, symbol = %sym, trades = t.len(), "recorded trades loaded");

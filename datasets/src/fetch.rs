@@ -7,7 +7,8 @@
 //! `crate::funding`) with the same checks, listed under the entry's `[[funding]]`; with
 //! `FetchOptions::agg_trades` also its aggTrades file of that month
 //! (`futures/um/monthly/aggTrades/...`, see `crate::agg_trades`; large, so asked for),
-//! listed under `[[agg_trades]]`.
+//! listed under `[[agg_trades]]`; with `FetchOptions::mark_price` its mark-price klines
+//! (`futures/um/monthly/markPriceKlines/...`, see `crate::mark_price`), under `[[mark_price]]`.
 //!
 //! Downloads stream into a temporary file that is renamed into place only after its sha256
 //! matched, so a failed or corrupt download leaves nothing behind. A file already present with
@@ -36,6 +37,8 @@ pub struct FetchOptions {
     pub base_url: Option<String>,
     /// Also fetch each month's aggTrades (`sim data fetch --agg-trades`).
     pub agg_trades: bool,
+    /// Also fetch each month's mark-price klines (`sim data fetch --mark-price`).
+    pub mark_price: bool,
 }
 
 /// One verified archive.
@@ -57,6 +60,8 @@ pub struct FetchOutcome {
     pub funding_files: Vec<FetchedFile>,
     /// The aggTrades files fetched beside the klines (with `FetchOptions::agg_trades`).
     pub agg_trades_files: Vec<FetchedFile>,
+    /// The mark-price files fetched beside the klines (with `FetchOptions::mark_price`).
+    pub mark_price_files: Vec<FetchedFile>,
     /// The user catalog entry now describing the real data.
     pub entry_path: PathBuf,
     /// The dataset as loaded from the fetched files.
@@ -242,6 +247,14 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
     } else {
         (entry.agg_trades.clone(), Vec::new())
     };
+    let (mark_price, mark_price_files) = if opts.mark_price {
+        fetch_extra(
+            crate::mark_price::mark_price_url_for_klines,
+            &entry.mark_price,
+        )?
+    } else {
+        (entry.mark_price.clone(), Vec::new())
+    };
     let from = opts.base_url.as_deref().unwrap_or(BINANCE_DATA_URL);
     let mut real = CatalogEntry {
         description: format!("{} (real data fetched from {from})", entry.description),
@@ -251,6 +264,7 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
         bars: None,
         funding,
         agg_trades,
+        mark_price,
         scope: Scope::Shipped,
         ..entry
     };
@@ -270,6 +284,7 @@ pub fn fetch(home: &DataHome, name: &str, opts: &FetchOptions) -> Result<FetchOu
         files,
         funding_files,
         agg_trades_files,
+        mark_price_files,
         entry_path,
         dataset,
     })

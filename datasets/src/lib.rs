@@ -20,6 +20,8 @@
 //!   JSON of `/fapi/v1/fundingRate`), its gaps, and `sim data import-funding`.
 //! - [`agg_trades`]: recorded trades (Binance's aggTrades) beside the klines, which decide the
 //!   order of events inside a bar that reaches two orders.
+//! - [`mark_price`]: recorded mark-price klines beside the klines (margin, PnL, liquidation and
+//!   funding at the mark).
 //! - [`sidecar`]: a `.CHECKSUM` beside a file, checked by `sim data verify` and `import`.
 //! - [`user`]: user datasets: import a file, synthesise any symbols and range.
 //! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
@@ -38,6 +40,7 @@ pub mod fetch;
 pub mod file;
 pub mod funding;
 pub mod home;
+pub mod mark_price;
 mod parquet;
 mod row_check;
 pub mod series;
@@ -61,6 +64,8 @@ pub use file::{FileOptions, LoadedFile, SourceFormat, load_file, read_file};
 pub use funding::import::{FundingImport, import_funding};
 pub use funding::{FundingRecord, FundingSeries};
 pub use home::{DataHome, sim_home};
+pub use mark_price::MarkSeries;
+pub use mark_price::import::{MarkPriceImport, import_mark_price};
 pub use parquet::read_parquet;
 pub use series::{BarIter, BarSeries, Columns};
 pub use stats::{BarStats, bar_stats};

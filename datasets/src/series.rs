@@ -15,6 +15,7 @@ use pipeline::{Bar, BarColumns, Interval, Symbol, TimestampMs};
 
 use crate::agg_trades::TradeTape;
 use crate::funding::FundingSeries;
+use crate::mark_price::MarkSeries;
 
 /// Raw, unvalidated columns as a loader produced them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -107,6 +108,8 @@ pub struct BarSeries {
     funding: Option<Arc<FundingSeries>>,
     /// The symbol's recorded trades, when its dataset has some (shared, never copied).
     trades: Option<Arc<TradeTape>>,
+    /// The symbol's recorded mark prices, when its dataset has some (shared, never copied).
+    marks: Option<Arc<MarkSeries>>,
 }
 
 impl BarSeries {
@@ -124,6 +127,7 @@ impl BarSeries {
             filled,
             funding: None,
             trades: None,
+            marks: None,
         }
     }
 
@@ -143,6 +147,17 @@ impl BarSeries {
     /// copies no trade).
     pub fn trades(&self) -> Option<&Arc<TradeTape>> {
         self.trades.as_ref()
+    }
+
+    /// The series with the symbol's recorded mark prices attached (see `crate::mark_price`).
+    pub fn with_marks(mut self, marks: MarkSeries) -> Self {
+        self.marks = Some(Arc::new(marks));
+        self
+    }
+
+    /// The symbol's recorded mark prices, if its dataset has any (shared handle).
+    pub fn marks(&self) -> Option<&Arc<MarkSeries>> {
+        self.marks.as_ref()
     }
 
     /// The symbol's recorded funding, if its dataset has any.

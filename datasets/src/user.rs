@@ -55,6 +55,7 @@ pub fn import_file(home: &DataHome, req: &ImportRequest<'_>) -> Result<(CatalogE
         }],
         funding: Vec::new(),
         agg_trades: Vec::new(),
+        mark_price: Vec::new(),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;
@@ -138,6 +139,7 @@ pub fn synth_dataset(home: &DataHome, req: &SynthRequest) -> Result<Dataset> {
         sources: Vec::new(),
         funding: Vec::new(),
         agg_trades: Vec::new(),
+        mark_price: Vec::new(),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;

@@ -21,6 +21,7 @@ use pipeline::{Interval, Symbol, TimestampMs};
 const DIR: &str = "/data/futures/um/monthly/klines/BTCUSDT/1m";
 const FUNDING_DIR: &str = "/data/futures/um/monthly/fundingRate/BTCUSDT";
 const TRADES_DIR: &str = "/data/futures/um/monthly/aggTrades/BTCUSDT";
+const MARKS_DIR: &str = "/data/futures/um/monthly/markPriceKlines/BTCUSDT/1m";
 
 /// A tiny HTTP/1.1 server: GET of a known path gives 200 and the bytes, anything else 404.
 struct Server {
@@ -181,8 +182,57 @@ fn quarter_with_trades(feb_checksum_of: Option<&[u8]>) -> BTreeMap<String, Vec<u
         add_zip(&mut files, &format!("{name}.zip"), zip.clone(), &zip);
         add_funding(&mut files, m, None, None);
         add_agg_trades(&mut files, m, feb_checksum_of.filter(|_| m == 2));
+        // The mark: the trade klines 1 % lower, in the same layout and file name.
+        let s = generate(&sym, Interval::M1, start, end, 900 + u64::from(m)).expect("fixture");
+        let marks = scaled_prices(&write_binance_csv(&s, true, false), 0.99);
+        let zip = zip_bytes(&format!("{name}.csv"), marks.as_bytes());
+        let sum = format!("{}  {name}.zip\n", sha256_hex(&zip));
+        files.insert(format!("{MARKS_DIR}/{name}.zip.CHECKSUM"), sum.into_bytes());
+        files.insert(format!("{MARKS_DIR}/{name}.zip"), zip);
     }
     files
+}
+
+/// A Binance kline CSV with its four price columns times `factor` (rounded to 0.1).
+fn scaled_prices(csv: &str, factor: f64) -> String {
+    let mut out = String::new();
+    for line in csv.lines() {
+        let mut cols: Vec<String> = line.split(',').map(str::to_string).collect();
+        if line.starts_with(|c: char| c.is_ascii_digit()) {
+            for c in &mut cols[1..5] {
+                let p: f64 = c.parse().expect("price");
+                *c = format!("{:.1}", (p * factor * 10.0).round() / 10.0);
+            }
+        }
+        out.push_str(&cols.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn mark_price_klines_are_fetched_when_asked_and_loaded_beside_the_klines() {
+    let server = Server::start(quarter_with_trades(None));
+    let (_tmp, home) = temp_home();
+    let opts = FetchOptions {
+        base_url: Some(server.base_url()),
+        agg_trades: false,
+        mark_price: true,
+    };
+    let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
+    assert_eq!(out.mark_price_files.len(), 3);
+    assert!(out.mark_price_files[0].path.ends_with(
+        "downloads/data/futures/um/monthly/markPriceKlines/BTCUSDT/1m/BTCUSDT-1m-2026-01.zip"
+    ));
+    let series = &out.dataset.series()[0];
+    let marks = series.marks().expect("marks");
+    assert_eq!(marks.len(), 129_600);
+    let first = series.bar(0);
+    let (_, _, _, close) = marks.bar(first.open_time.0).expect("mark bar");
+    assert!((close - first.close * 0.99).abs() < 0.11, "{close} vs {}", first.close);
+    let loaded = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
+    assert_eq!(loaded.entry().mark_price.len(), 3);
+    assert!(!server.hits().iter().any(|h| h.contains("aggTrades")));
 }
 
 #[test]
@@ -192,6 +242,7 @@ fn agg_trades_are_fetched_when_asked_checksummed_and_loaded_beside_the_klines() 
     let mut opts = FetchOptions {
         base_url: Some(server.base_url()),
         agg_trades: false,
+        mark_price: false,
     };
     // Not asked: no aggTrades request at all.
     let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
@@ -220,6 +271,7 @@ fn an_agg_trades_file_whose_checksum_differs_is_refused_and_nothing_registered()
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
         agg_trades: true,
+        mark_price: false,
     };
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
     let text = e.to_string();
@@ -284,6 +336,7 @@ fn fetch_btc_2026q1_verifies_registers_real_data_and_reuses_downloads() {
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
         agg_trades: false,
+        mark_price: false,
     };
 
     let out = fetch(&home, "btc_2026q1", &opts).expect("fetch");
@@ -357,6 +410,7 @@ fn checksum_mismatch_names_file_and_hashes_and_keeps_nothing() {
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
         agg_trades: false,
+        mark_price: false,
     };
 
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
@@ -408,6 +462,7 @@ fn a_funding_file_whose_checksum_differs_is_refused_and_nothing_registered() {
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
         agg_trades: false,
+        mark_price: false,
     };
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("mismatch");
     let text = e.to_string();
@@ -437,6 +492,7 @@ fn a_missing_month_is_a_clear_error() {
     let opts = FetchOptions {
         base_url: Some(server.base_url()),
         agg_trades: false,
+        mark_price: false,
     };
     let e = fetch(&home, "btc_2026q1", &opts).expect_err("404");
     assert!(e.to_string().contains("404"), "{e}");

@@ -24,6 +24,7 @@ use crate::fees::FeeRates;
 use crate::funding::FundingState;
 use crate::intrabar::TradeTape;
 use crate::liquidation_rough::RoughTiers;
+use crate::mark::{MarkBar, MarkTape};
 use crate::matching::Hit;
 use crate::orders::{OpenOrder, OrderStore};
 use crate::schedule::{InfoSchedule, SymId};
@@ -37,6 +38,10 @@ pub(crate) struct Hot {
     /// Open time of the last bar (`i64::MIN` before the first).
     pub last_open: i64,
     pub bar: Bar,
+    /// The mark after the last bar: its close, or its mark bar's close (see `mark`).
+    pub mark: f64,
+    /// The symbol has mark-price bars: every bar needs the exchange's work.
+    pub has_mark: bool,
     pub next_funding: i64,
     /// The highest level a falling price reaches first (-inf: none).
     pub down_max: f64,
@@ -76,12 +81,15 @@ impl Hot {
             | (close <= self.liq_down)
             | (close >= self.liq_up)
             | (close_time >= self.next_funding)
+            | self.has_mark
     }
 
     fn new() -> Hot {
         Hot {
             last_open: i64::MIN,
             bar: Bar::default(),
+            mark: 0.0,
+            has_mark: false,
             next_funding: i64::MIN,
             down_max: f64::NEG_INFINITY,
             up_min: f64::INFINITY,
@@ -115,6 +123,10 @@ pub(crate) struct SymState {
     pub funding: FundingState,
     /// The symbol's recorded trades, when the run has them (see `intrabar`).
     pub trades: Option<TradeTape>,
+    /// The symbol's recorded mark-price bars, when the run has them (see `mark`).
+    pub marks: Option<MarkTape>,
+    /// The mark bar of the last bar, when recorded.
+    pub mark_bar: Option<MarkBar>,
     /// The position's exact liquidation price (`Some(None)`: it has none), once worked out
     /// since the position or the wallet last changed; `None` until then, while the hot levels
     /// `liq_down`/`liq_up` bracket it.
@@ -158,6 +170,8 @@ pub struct SimExchange {
     /// Bars in which orders on both sides of the open were reached and the symbol's recorded
     /// trades decided which filled first.
     pub(crate) intrabar_by_data: u64,
+    /// Bars of symbols with mark-price bars that had none (see `mark`).
+    pub(crate) mark_missing: u64,
     /// The wallet or a position changed: liquidation prices, order margins and every
     /// symbol's cached levels must be recomputed.
     pub(crate) dirty: bool,
@@ -221,6 +235,8 @@ impl SimExchange {
                 fees: config.fees.rates(symbol.as_str()),
                 funding: FundingState::default(),
                 trades: None,
+                marks: None,
+                mark_bar: None,
                 liq_price: Some(None),
                 orders_dirty: false,
             });
@@ -245,6 +261,7 @@ impl SimExchange {
             cross_positions: 0,
             intrabar_by_rule: 0,
             intrabar_by_data: 0,
+            mark_missing: 0,
             dirty: false,
             orders_dirty: false,
             wallet_f64: crate::convert::level_f64(config.initial_balance),
@@ -281,6 +298,7 @@ impl SimExchange {
             let h = &mut self.hot[i];
             h.last_open = bar.open_time.0;
             h.bar = *bar;
+            h.mark = bar.close;
         }
         Ok(())
     }
@@ -347,7 +365,16 @@ impl SimExchange {
         i64::from(ms)
     }
 
-    /// The mark of symbol `i` (its last close), exact.
+    /// The last trade close of symbol `i`, exact: the price fills at the close are based on.
+    pub(crate) fn close_dec(&self, i: usize) -> Option<Decimal> {
+        let h = self.hot.get(i)?;
+        if h.last_open == i64::MIN {
+            return None;
+        }
+        bar_decimal(h.bar.close)
+    }
+
+    /// The mark of symbol `i` (its last close, or its mark bar's close), exact.
     pub(crate) fn mark_dec(&self, i: usize) -> Option<Decimal> {
         let h = self.hot.get(i)?;
         if h.last_open == i64::MIN {
@@ -358,7 +385,7 @@ impl SimExchange {
         if open == h.last_open {
             return mark;
         }
-        let mark = bar_decimal(h.bar.close);
+        let mark = bar_decimal(h.mark);
         cache.set((h.last_open, mark));
         mark
     }

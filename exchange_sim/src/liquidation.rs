@@ -1,7 +1,8 @@
 //! Liquidation and delisting settlement: the two ways the exchange closes a position itself.
 //!
 //! Liquidation is checked once per bar, after its fills, at the mark (the close): an isolated
-//! position (or the only cross position) when the mark reaches its liquidation price; with
+//! position (or the only cross position) when the mark reaches its liquidation price (with
+//! mark-price bars, anywhere inside the bar: see `mark`); with
 //! several cross positions, when cross margin balance <= their maintenance margin, and then
 //! every cross position goes. The position closes at the mark as a taker "autoclose" order,
 //! its open orders are canceled, and the liquidation clearance fee is notional x the symbol's
@@ -17,10 +18,39 @@ use rust_decimal::Decimal;
 
 use crate::account::round_usdt;
 use crate::config::MarginMode;
+use crate::convert::bar_decimal;
 use crate::exchange::SimExchange;
 use crate::fills::Exec;
+use crate::mark::MarkBar;
 use crate::matching::closing_side;
 use crate::orders::OrderRecord;
+
+/// Where a mark bar reaches liquidation price `lp` of a long (`long`) or a short: at its open
+/// when it opened at or beyond it, else at `lp` on the tick grid (a long's rounded down, a
+/// short's up: where the mark had reached it) when its low (long) or high (short) reaches it.
+fn reached_inside(m: MarkBar, lp: Decimal, long: bool, tick: Option<Decimal>) -> Option<Decimal> {
+    let open = bar_decimal(m.open)?;
+    let extreme = bar_decimal(if long { m.low } else { m.high })?;
+    let beyond = |p: Decimal| {
+        if long {
+            decimal_cmp::le(p, lp)
+        } else {
+            decimal_cmp::ge(p, lp)
+        }
+    };
+    if beyond(open) {
+        return Some(open);
+    }
+    if !beyond(extreme) {
+        return None;
+    }
+    let on_grid = match tick.filter(|t| *t > Decimal::ZERO) {
+        Some(t) if long => (lp / t).floor() * t,
+        Some(t) => (lp / t).ceil() * t,
+        None => lp,
+    };
+    Some(on_grid.normalize())
+}
 
 impl SimExchange {
     pub(crate) fn check_liquidation(&mut self, i: usize, t: i64) {
@@ -48,12 +78,14 @@ impl SimExchange {
             }
             return;
         }
+        let mark_bar = s.mark_bar;
         let lp = match s.liq_price {
             Some(known) => known,
             None => {
-                // Only bracketed: a close inside the levels cannot be at the exact price.
+                // Only bracketed: a mark inside the levels cannot be at the exact price (a
+                // mark bar's extremes are not bracketed: they need the exact price).
                 let h = &self.hot[i];
-                if h.bar.close > h.liq_down && h.bar.close < h.liq_up {
+                if mark_bar.is_none() && h.mark > h.liq_down && h.mark < h.liq_up {
                     return;
                 }
                 let exact = self.liquidation_price_of(i);
@@ -66,8 +98,16 @@ impl SimExchange {
         };
         let s = &self.syms[i];
         let long = decimal_cmp::gt(s.position.amt, Decimal::ZERO);
-        if (long && decimal_cmp::le(mark, lp)) || (!long && decimal_cmp::ge(mark, lp)) {
-            self.liquidate(i, mark, t);
+        let at = match mark_bar {
+            Some(m) => {
+                let tick = s.spec.as_ref().map(|sp| sp.price_filter.tick_size);
+                reached_inside(m, lp, long, tick)
+            }
+            None => ((long && decimal_cmp::le(mark, lp)) || (!long && decimal_cmp::ge(mark, lp)))
+                .then_some(mark),
+        };
+        if let Some(price) = at {
+            self.liquidate(i, price, t);
         }
         self.refresh_if_dirty();
     }

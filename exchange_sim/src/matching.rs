@@ -53,19 +53,24 @@ impl SimExchange {
     pub(crate) fn process_bar(&mut self, i: usize, bar: &Bar, close_time: i64) {
         let open_time = bar.open_time.0;
         // Funding due at or before the open is charged on the position held before the bar.
-        let prev_close = if self.hot[i].last_open == i64::MIN {
+        let mark_bar = self.syms[i].marks.as_ref().map(|m| m.0.bar(open_time));
+        let prev_mark = if self.hot[i].last_open == i64::MIN {
             self.init_funding(i, open_time);
-            bar.open
+            mark_bar.flatten().map_or(bar.open, |m| m.open)
         } else {
-            self.hot[i].bar.close
+            self.hot[i].mark
         };
-        self.run_funding(i, open_time, prev_close);
+        self.run_funding(i, open_time, prev_mark);
+        self.mark_missing += u64::from(matches!(mark_bar, Some(None)));
+        let mark_bar = mark_bar.flatten();
+        self.syms[i].mark_bar = mark_bar;
         self.hot[i].last_open = open_time;
         self.hot[i].bar = *bar;
+        self.hot[i].mark = mark_bar.map_or(bar.close, |m| m.close);
         let h = self.hot[i];
         let may_fill = h.pending || bar.low <= h.down_max || bar.high >= h.up_min;
         let ctx = || {
-            let close = self.mark_dec(i)?;
+            let close = self.close_dec(i)?;
             BarCtx::new(bar, close, self.cfg.max_participation)
         };
         if may_fill && let Some(mut ctx) = ctx() {
@@ -78,7 +83,7 @@ impl SimExchange {
             self.touch_orders(i);
         }
         self.check_liquidation(i, close_time);
-        self.run_funding(i, close_time, bar.close);
+        self.run_funding(i, close_time, self.hot[i].mark);
         self.refresh_if_dirty();
     }
 

@@ -62,7 +62,8 @@ impl SimExchange {
         let Some(&h) = self.hot.get(i) else {
             return 0;
         };
-        if self.dirty
+        if h.has_mark
+            || self.dirty
             || self.orders_dirty
             || !self.events.is_empty()
             || self.open_syms.iter().any(|&j| j != i)
@@ -118,6 +119,7 @@ impl SimExchange {
         if let Some(h) = self.hot.get_mut(sym.index()) {
             h.last_open = last.open_time.0;
             h.bar = *last;
+            h.mark = last.close;
         }
     }
 

@@ -68,7 +68,7 @@ impl SimExchange {
         TimestampMs(self.now)
     }
 
-    /// The mark price of `sym`: its last bar's close.
+    /// The mark price of `sym`: its last bar's close, or its mark bar's close.
     pub fn mark(&self, sym: SymId) -> Option<Price> {
         self.mark_dec(sym.index()).and_then(|d| Price::new(d).ok())
     }
@@ -223,7 +223,7 @@ impl SimExchange {
         let mut upnl = 0.0;
         for &i in &self.open_syms {
             let h = &self.hot[i];
-            upnl += upnl_f64(h.amt_f64, h.bar.close, h.cost_f64);
+            upnl += upnl_f64(h.amt_f64, h.mark, h.cost_f64);
         }
         self.wallet_f64 + upnl
     }

@@ -50,7 +50,10 @@ impl SimExchange {
         let result =
             check_order(spec.as_deref(), req, &MarketContext::at_mark(mark)).and_then(|checked| {
                 match (i, spec) {
-                    (Some(i), Some(spec)) => self.place(i, &spec, &checked, mark.get()),
+                    (Some(i), Some(spec)) => {
+                        let last = self.close_dec(i).unwrap_or(mark.get());
+                        self.place(i, &spec, &checked, last)
+                    }
                     _ => Err(Reject::invalid_symbol()),
                 }
             });
@@ -73,7 +76,8 @@ impl SimExchange {
         if let (Some(i), Some(spec), Some(mark)) = (i, spec, mark)
             && order.checked_against(spec, &MarketContext::at_mark(mark))
         {
-            let result = self.place(i, &spec, order, mark.get());
+            let last = self.close_dec(i).unwrap_or(mark.get());
+            let result = self.place(i, &spec, order, last);
             if let Err(r) = &result {
                 tracing::debug!(symbol = %order.symbol(), code = r.code, msg = %r.msg, "order rejected");
             }
@@ -82,6 +86,9 @@ impl SimExchange {
         self.submit(&crate::venue_impl::request_of(order))
     }
 
+    /// Places a checked order; `mark` is the LAST trade price here (the mark differs only with
+    /// mark-price bars): triggers, marketable limits and a MARKET order's reference are the
+    /// trade price's; resting margin is held at the mark (`rest`).
     fn place(
         &mut self,
         i: usize,
@@ -176,7 +183,8 @@ impl SimExchange {
             done: false,
             arrive_at,
         };
-        order.margin = self.resting_margin(i, &order, mark);
+        let at_mark = self.mark_dec(i).unwrap_or(mark);
+        order.margin = self.resting_margin(i, &order, at_mark);
         self.syms[i].open.push(order);
     }
 
@@ -281,7 +289,7 @@ impl SimExchange {
         };
         let bar = self.hot[i].bar;
         let ctx = self
-            .mark_dec(i)
+            .close_dec(i)
             .and_then(|close| BarCtx::new(&bar, close, None));
         let Some(ctx) = ctx.filter(|_| !qty.is_zero()) else {
             self.set_status(id, OrderStatus::Expired, t);

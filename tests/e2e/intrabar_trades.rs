@@ -12,12 +12,12 @@ use std::fmt::Write as _;
 use crate::support::{Sandbox, read_json};
 
 /// 2026-01-05 00:00 UTC in ms.
-const START: i64 = 1_767_571_200_000;
-const BARS: i64 = 3 * 1440;
+pub(crate) const START: i64 = 1_767_571_200_000;
+pub(crate) const BARS: i64 = 3 * 1440;
 
 /// A deterministic 1m path (open, high, low, close) per bar: a slow swing with noise, ranges
 /// wide enough for a 0.2 % take-profit and stop-loss to be reached in one bar now and then.
-fn bars() -> Vec<[f64; 4]> {
+pub(crate) fn bars() -> Vec<[f64; 4]> {
     let mut seed: u64 = 0x5eed_2026;
     let mut next = || {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -38,7 +38,7 @@ fn bars() -> Vec<[f64; 4]> {
 }
 
 /// The klines as Binance's 1m CSV (no header) and the aggTrades CSV (with its header).
-fn files(sb: &Sandbox) -> (String, String) {
+pub(crate) fn files(sb: &Sandbox) -> (String, String) {
     let (mut klines, mut trades) = (
         String::new(),
         String::from(
@@ -137,7 +137,11 @@ fn recorded_trades_decide_the_bars_that_reach_both_legs() {
         "the trades overrule the pessimistic rule"
     );
     assert_eq!(traded["account"], by_direction["account"]);
-    assert_eq!(rule(&pessimistic), Some(decided), "the same bars, left to the rule");
+    assert_eq!(
+        rule(&pessimistic),
+        Some(decided),
+        "the same bars, left to the rule"
+    );
     assert_ne!(traded["account"], pessimistic["account"]);
     let text = traded["execution_model"]["intrabar_decided"]
         .as_str()

@@ -10,9 +10,24 @@ use reports::run_folder::ExecutionModel;
 
 use super::recorded_funding::uses_recorded;
 
-/// The execution model of a run of `series` under `cfg`, in which the intrabar rule decided
-/// the order of events in `by_rule` bars and the recorded trades in `by_data` bars.
-pub fn of(cfg: &SimConfig, series: &[&BarSeries], by_rule: u64, by_data: u64) -> ExecutionModel {
+/// What the exchange counted over a run, for the words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    /// Bars whose order of events the intrabar rule decided.
+    pub by_rule: u64,
+    /// Bars whose order of events the recorded trades decided.
+    pub by_data: u64,
+    /// Bars of symbols with mark prices that had no mark bar.
+    pub marks_missing: u64,
+}
+
+/// The execution model of a run of `series` under `cfg`, with what the exchange counted.
+pub fn of(cfg: &SimConfig, series: &[&BarSeries], counts: Counts) -> ExecutionModel {
+    let Counts {
+        by_rule,
+        by_data,
+        marks_missing,
+    } = counts;
     let rules = cfg.rule_texts();
     let traded: Vec<&str> = series
         .iter()
@@ -35,11 +50,41 @@ pub fn of(cfg: &SimConfig, series: &[&BarSeries], by_rule: u64, by_data: u64) ->
         intrabar_bars_by_data: by_data,
         intrabar_decided: decided_text(by_rule, by_data, !traded.is_empty()),
         funding: funding_text(cfg, series, &rules.constant_funding),
-        mark_price: rules.mark_price,
+        mark_price: mark_text(series, &rules.mark_price, marks_missing),
         fees: rules.fees,
         slippage: rules.slippage,
         latency: rules.latency,
     }
+}
+
+/// The mark price: recorded mark-price klines (per symbol, with the bars that lacked one), or
+/// the trade close (`plain`).
+fn mark_text(series: &[&BarSeries], plain: &str, missing: u64) -> String {
+    let marked: Vec<String> = series
+        .iter()
+        .filter_map(|s| Some(format!("{}: {}", s.symbol(), s.marks()?.files.join(", "))))
+        .collect();
+    if marked.is_empty() {
+        return plain.to_string();
+    }
+    let unmarked: Vec<&str> = series
+        .iter()
+        .filter(|s| s.marks().is_none())
+        .map(|s| s.symbol().as_str())
+        .collect();
+    let gaps = match missing {
+        0 => String::new(),
+        n => format!("; {n} bar(s) had no mark bar and were marked at the trade close"),
+    };
+    let rest = if unmarked.is_empty() {
+        String::new()
+    } else {
+        format!("; {}: {plain}", unmarked.join(", "))
+    };
+    format!(
+        "the recorded mark-price klines ({}): unrealised PnL, margin and funding at the mark close, liquidation when the mark bar reaches the liquidation price; fills and triggers at the trade price{gaps}{rest}",
+        marked.join("; ")
+    )
 }
 
 /// How much of the run rests on the intrabar rule and how much on recorded trades.
@@ -123,7 +168,7 @@ mod tests {
         let bars = datasets::generate(&sym, Interval::M1, start, start.plus_ms(86_399_000), 1)
             .expect("bars");
         let cfg = SimConfig::default();
-        let plain = of(&cfg, &[&bars], 0, 0);
+        let plain = of(&cfg, &[&bars], Counts::default());
         assert_eq!(plain.funding, "constant 0.0001 every 8 h (00:00 UTC grid)");
         // 00:00 and 16:00: 08:00 is missing.
         let csv = format!(
@@ -139,7 +184,14 @@ mod tests {
         )
         .expect("series");
         let with = bars.clone().with_funding(f);
-        let m = of(&cfg, &[&with], 3, 0);
+        let m = of(
+            &cfg,
+            &[&with],
+            Counts {
+                by_rule: 3,
+                ..Counts::default()
+            },
+        );
         assert_eq!(
             m.funding,
             "BTCUSDT: recorded, BTCUSDT-fundingRate-2026-01.zip, 2 settlements 2026-01-01 00:00 to 2026-01-01 16:00 UTC every 8 h, 1 settlement missing (`sim data verify` lists it)"
@@ -147,7 +199,7 @@ mod tests {
         let mut off = cfg.clone();
         off.funding.recorded = false;
         assert!(
-            of(&off, &[&with], 0, 0)
+            of(&off, &[&with], Counts::default())
                 .funding
                 .ends_with("(exchange.funding.recorded = false)")
         );

@@ -17,6 +17,7 @@ mod partials;
 pub mod price_candles;
 pub mod recorded_funding;
 pub mod recorded_intents;
+pub mod recorded_marks;
 pub mod recorded_trades;
 mod run_loop;
 pub mod run_tables;
@@ -410,6 +411,7 @@ fn simulate_on<J: Journal>(
         .context("the exchange config is not usable")?;
     recorded_funding::attach(&mut exchange, series, &spec.exchange.funding)?;
     recorded_trades::attach(&mut exchange, series)?;
+    recorded_marks::attach(&mut exchange, series)?;
     let factory = StrategyFactory::new(&spec.strategy, interval.as_ms())?;
     let mut recorded = load_intents(spec, series)?;
     let mut pipeline = Pipeline::with_journal(&spec.pipeline, journal);

@@ -225,8 +225,11 @@ pub fn write_run_folder(
         execution_model: super::execution_model::of(
             &inp.spec.exchange,
             inp.series,
-            exchange.intrabar_bars_by_rule(),
-            exchange.intrabar_bars_by_data(),
+            super::execution_model::Counts {
+                by_rule: exchange.intrabar_bars_by_rule(),
+                by_data: exchange.intrabar_bars_by_data(),
+                marks_missing: exchange.mark_bars_missing(),
+            },
         ),
         metrics: m,
         account: exchange.account(),

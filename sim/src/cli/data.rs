@@ -5,6 +5,7 @@
 
 mod agg_trades;
 mod funding;
+mod mark_price;
 mod show;
 
 use std::path::{Path, PathBuf};
@@ -84,6 +85,19 @@ pub enum DataCommand {
         #[arg(long)]
         symbol: Option<Symbol>,
     },
+    /// Add recorded mark prices to a dataset: Binance's markPriceKlines CSV (or its .zip) of
+    /// the dataset's interval. Backtests then mark positions, liquidate and settle funding at
+    /// the mark; fills keep the trade price.
+    ImportMarkPrice {
+        /// The mark-price kline file (.csv or .zip).
+        file: PathBuf,
+        /// The dataset that gets it.
+        #[arg(long)]
+        dataset: String,
+        /// Symbol (default: from the file name, e.g. BTCUSDT-1m-2026-01.zip).
+        #[arg(long)]
+        symbol: Option<Symbol>,
+    },
     /// Download a dataset's Binance public-data archives (klines and, for monthly UM klines,
     /// the funding history of the same months), verify each against its .CHECKSUM, and
     /// register the dataset as real data (replacing a synthetic stand-in).
@@ -97,6 +111,10 @@ pub enum DataCommand {
         /// which decide the order of events inside a bar.
         #[arg(long)]
         agg_trades: bool,
+        /// Also download each month's mark-price klines: margin, unrealised PnL, liquidation
+        /// and funding then use the mark, as on Binance.
+        #[arg(long)]
+        mark_price: bool,
     },
     /// Generate a deterministic SYNTHETIC dataset for any symbols and range and register it.
     Synth(SynthArgs),
@@ -147,11 +165,25 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
             dataset,
             symbol,
         } => agg_trades::import(&home, &file, &dataset, symbol),
+        DataCommand::ImportMarkPrice {
+            file,
+            dataset,
+            symbol,
+        } => mark_price::import(&home, &file, &dataset, symbol),
         DataCommand::Fetch {
             name,
             base_url,
             agg_trades,
-        } => fetch_cmd(&home, &name, base_url, agg_trades),
+            mark_price,
+        } => fetch_cmd(
+            &home,
+            &name,
+            FetchOptions {
+                base_url,
+                agg_trades,
+                mark_price,
+            },
+        ),
         DataCommand::Synth(args) => synth(&home, args),
     }
 }
@@ -296,6 +328,9 @@ fn verify_funding(e: &CatalogEntry) -> datasets::Result<()> {
         if let Some(t) = datasets::agg_trades::load_symbol(e, sym)? {
             agg_trades::print_trades(&t);
         }
+        if let Some(m) = datasets::mark_price::load_symbol(e, sym)? {
+            mark_price::print_marks(&m, e.bars_per_symbol());
+        }
     }
     Ok(())
 }
@@ -327,20 +362,8 @@ fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-fn fetch_cmd(
-    home: &DataHome,
-    name: &str,
-    base_url: Option<String>,
-    agg_trades: bool,
-) -> anyhow::Result<ExitCode> {
-    let out = fetch(
-        home,
-        name,
-        &FetchOptions {
-            base_url,
-            agg_trades,
-        },
-    )?;
+fn fetch_cmd(home: &DataHome, name: &str, opts: FetchOptions) -> anyhow::Result<ExitCode> {
+    let out = fetch(home, name, &opts)?;
     for f in &out.files {
         let how = if f.reused {
             "already present"
@@ -356,7 +379,8 @@ fn fetch_cmd(
     }
     let extras = out.funding_files.iter().map(|f| ("funding", f));
     let trades = out.agg_trades_files.iter().map(|f| ("aggTrades", f));
-    for (what, f) in extras.chain(trades) {
+    let marks = out.mark_price_files.iter().map(|f| ("mark price", f));
+    for (what, f) in extras.chain(trades).chain(marks) {
         let how = if f.reused {
             "already present"
         } else {
@@ -383,6 +407,9 @@ fn fetch_cmd(
         }
         if let Some(t) = s.trades() {
             agg_trades::print_trades(t);
+        }
+        if let Some(m) = s.marks() {
+            mark_price::print_marks(m, s.len() as u64);
         }
     }
     Ok(ExitCode::SUCCESS)
