@@ -120,7 +120,7 @@ pub fn load_entry(home: &DataHome, entry: &CatalogEntry, opts: &LoadOptions) -> 
             Some(m) => s.with_marks(m),
             None => s,
         };
-        let s = match crate::agg_trades::load_symbol(entry, sym)? {
+        let s = match crate::agg_trades::load_symbol(Some(home), entry, sym)? {
             Some(t) => {
                 tracing::info!(dataset = %entry.name, symbol = %sym, trades = t.len(), "recorded trades loaded");
                 s.with_trades(t)

@@ -229,7 +229,11 @@ fn mark_price_klines_are_fetched_when_asked_and_loaded_beside_the_klines() {
     assert_eq!(marks.len(), 129_600);
     let first = series.bar(0);
     let (_, _, _, close) = marks.bar(first.open_time.0).expect("mark bar");
-    assert!((close - first.close * 0.99).abs() < 0.11, "{close} vs {}", first.close);
+    assert!(
+        (close - first.close * 0.99).abs() < 0.11,
+        "{close} vs {}",
+        first.close
+    );
     let loaded = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
     assert_eq!(loaded.entry().mark_price.len(), 3);
     assert!(!server.hits().iter().any(|h| h.contains("aggTrades")));
@@ -262,6 +266,16 @@ fn agg_trades_are_fetched_when_asked_checksummed_and_loaded_beside_the_klines() 
     let loaded = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
     assert_eq!(loaded.entry().agg_trades.len(), 3);
     assert_eq!(loaded.series()[0].trades(), Some(&tape));
+    // Each file's parse is cached by its sha256; a damaged cache file is read again from the
+    // source and rewritten.
+    let sha = &out.agg_trades_files[1].sha256;
+    let cached = datasets::agg_trades::cache::path(&home, sha);
+    let whole = std::fs::read(&cached).expect("cache written");
+    assert_eq!(whole.len(), 16 + 16 * 28, "28 February trades");
+    std::fs::write(&cached, &whole[..20]).expect("damage");
+    let again = load_with(&home, "btc_2026q1", &LoadOptions::default()).expect("load");
+    assert_eq!(again.series()[0].trades(), Some(&tape));
+    assert_eq!(std::fs::read(&cached).expect("rewritten"), whole);
 }
 
 #[test]

@@ -75,7 +75,7 @@ pub fn import_agg_trades(home: &DataHome, req: &AggTradesImport<'_>) -> Result<T
         path: Some(shown.clone()),
         sha256: Some(crate::cache::sha256_hex(&bytes)),
     });
-    let tape = load_symbol(&entry, &symbol)?.ok_or_else(|| {
+    let tape = load_symbol(Some(home), &entry, &symbol)?.ok_or_else(|| {
         DatasetError::Invalid(format!("{shown} was listed but could not be read back"))
     })?;
     if tape.is_empty() {

@@ -5,16 +5,18 @@
 //! --agg-trades` downloads them from data.binance.vision
 //! (`futures/um/monthly/aggTrades/SYMBOL/SYMBOL-aggTrades-YYYY-MM.zip`, checked against their
 //! `.CHECKSUM`); `sim data import-agg-trades` adds a file the user has. Loading a dataset reads
-//! them (each checked against its sha256) into one [`TradeTape`] per symbol, limited to the
-//! dataset's span and sorted by time, attached to the symbol's `BarSeries`.
+//! them into one [`TradeTape`] per symbol, limited to the dataset's span and sorted by time,
+//! attached to the symbol's `BarSeries`: the first load parses each file (checked against its
+//! sha256) and keeps the result in a binary cache (`cache`), later loads read that.
 //!
 //! Size: a tape keeps 16 bytes a trade (time and price); a busy symbol trades some 10^6 times
-//! a day, so a month of BTCUSDT is several hundred MB. The files are read on every load.
+//! a day, so a month of BTCUSDT is several hundred MB in memory.
 //! Overlapping files (a month and a day of it) are harmless: a repeated trade does not change
 //! which price was reached first.
-//! Modules: `parse` (the file layout), `import` (adding a file to a dataset).
+//! Modules: `parse` (the file layout), `import` (adding a file to a dataset), `cache`.
 //! Must never live here: matching orders (that is `exchange_sim`).
 
+pub mod cache;
 pub mod import;
 pub mod parse;
 
@@ -23,6 +25,7 @@ use pipeline::Symbol;
 use crate::catalog::{CatalogEntry, SourceFile};
 use crate::error::Result;
 use crate::funding::file_name;
+use crate::home::DataHome;
 
 /// One symbol's recorded trades: times (ms) and prices, sorted by time.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,30 +72,65 @@ fn read_listed(entry_name: &str, src: &SourceFile) -> Result<Option<parse::Parse
     parse::parse_agg_trades(path, &bytes).map(Some)
 }
 
+/// Reads one listed file through the binary cache of `home` (see `cache`): the cache when it
+/// holds the file's sha256, else the file (sha256 checked), then written to the cache.
+fn read_cached(
+    home: &DataHome,
+    entry_name: &str,
+    src: &SourceFile,
+) -> Result<Option<parse::ParsedTrades>> {
+    let Some(sha) = src.sha256.as_deref().filter(|_| src.path.is_some()) else {
+        return Ok(None);
+    };
+    if let Some(hit) = cache::read(home, sha) {
+        return Ok(Some(hit));
+    }
+    let parsed = read_listed(entry_name, src)?;
+    if let Some(p) = &parsed
+        && let Err(e) = cache::write(home, sha, p)
+    {
+        tracing::warn!(error = %e, "the aggTrades cache could not be written; the next load parses the file again");
+    }
+    Ok(parsed)
+}
+
 /// The recorded trades of `symbol` in `entry` (`None`: the entry lists no aggTrades file for
-/// it), limited to the dataset's span (its first bar's open to its last bar's close).
-pub fn load_symbol(entry: &CatalogEntry, symbol: &Symbol) -> Result<Option<TradeTape>> {
+/// it), limited to the dataset's span (its first bar's open to its last bar's close). With
+/// `home`, through the binary cache; without, every file is read and checked (`sim data
+/// verify`).
+pub fn load_symbol(
+    home: Option<&DataHome>,
+    entry: &CatalogEntry,
+    symbol: &Symbol,
+) -> Result<Option<TradeTape>> {
     let (from, to) = (entry.start.0, entry.end.0 + entry.interval.as_ms() - 1);
     let mut files = Vec::new();
-    let mut rows: Vec<(i64, f64)> = Vec::new();
+    let (mut times, mut prices) = (Vec::new(), Vec::new());
     for src in entry.agg_trades.iter().filter(|s| &s.symbol == symbol) {
-        if let Some(parsed) = read_listed(&entry.name, src)? {
+        let read = match home {
+            Some(h) => read_cached(h, &entry.name, src)?,
+            None => read_listed(&entry.name, src)?,
+        };
+        if let Some(parsed) = read {
             files.push(file_name(src.path.as_deref().unwrap_or_default()));
-            rows.extend(
-                parsed
-                    .times
-                    .into_iter()
-                    .zip(parsed.prices)
-                    .filter(|(t, _)| (from..=to).contains(t)),
-            );
+            for (t, p) in parsed.times.into_iter().zip(parsed.prices) {
+                if (from..=to).contains(&t) {
+                    times.push(t);
+                    prices.push(p);
+                }
+            }
         }
     }
     if files.is_empty() {
         return Ok(None);
     }
-    // Stable: trades of one millisecond keep their file order (aggregate-id order).
-    rows.sort_by_key(|r| r.0);
-    let (times, prices) = rows.into_iter().unzip();
+    if !times.is_sorted() {
+        // Stable: trades of one millisecond keep their file order (aggregate-id order).
+        let mut order: Vec<usize> = (0..times.len()).collect();
+        order.sort_by_key(|&k| times[k]);
+        times = order.iter().map(|&k| times[k]).collect();
+        prices = order.iter().map(|&k| prices[k]).collect();
+    }
     Ok(Some(TradeTape {
         symbol: symbol.clone(),
         times,

@@ -325,7 +325,7 @@ fn verify_funding(e: &CatalogEntry) -> datasets::Result<()> {
         if let Some(f) = datasets::funding::load_symbol(e, sym)? {
             funding::print_funding(&f);
         }
-        if let Some(t) = datasets::agg_trades::load_symbol(e, sym)? {
+        if let Some(t) = datasets::agg_trades::load_symbol(None, e, sym)? {
             agg_trades::print_trades(&t);
         }
         if let Some(m) = datasets::mark_price::load_symbol(e, sym)? {
