@@ -25,6 +25,8 @@
 //! url = "https://data.binance.vision/data/futures/um/monthly/fundingRate/..."
 //! [[agg_trades]]               # recorded trades inside the bars (optional, same fields;
 //! symbol = "BTCUSDT"           # see `crate::agg_trades`)
+//! resampled_from = "btc_2026q1" # built from that dataset's finer bars (optional; see
+//!                              # `crate::resample`), which then need no sources of their own
 //! [[mark_price]]               # mark-price klines beside the klines (optional, same
 //! symbol = "BTCUSDT"           # fields; see `crate::mark_price`)
 //! ```
@@ -139,6 +141,8 @@ struct RawEntry {
     agg_trades: Vec<SourceFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     mark_price: Vec<SourceFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resampled_from: Option<String>,
 }
 
 /// A validated catalog entry.
@@ -163,6 +167,8 @@ pub struct CatalogEntry {
     pub agg_trades: Vec<SourceFile>,
     /// Recorded mark-price klines (`[[mark_price]]`), read by `crate::mark_price`.
     pub mark_price: Vec<SourceFile>,
+    /// The dataset of finer bars this one is built from (`crate::resample`).
+    pub resampled_from: Option<String>,
     pub scope: Scope,
 }
 
@@ -231,6 +237,7 @@ impl CatalogEntry {
             }
         }
         match raw.kind {
+            _ if raw.resampled_from.is_some() => {}
             DataKind::Synthetic if raw.synthetic.is_none() => {
                 return Err(bad(
                     "kind = \"synthetic\" needs a [synthetic] table with a seed".into(),
@@ -265,6 +272,7 @@ impl CatalogEntry {
             funding: raw.funding,
             agg_trades: raw.agg_trades,
             mark_price: raw.mark_price,
+            resampled_from: raw.resampled_from,
             scope,
         })
     }
@@ -285,6 +293,7 @@ impl CatalogEntry {
             funding: self.funding.clone(),
             agg_trades: self.agg_trades.clone(),
             mark_price: self.mark_price.clone(),
+            resampled_from: self.resampled_from.clone(),
         };
         toml::to_string(&raw).map_err(|e| DatasetError::Catalog {
             origin: self.name.clone(),

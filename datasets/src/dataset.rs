@@ -192,6 +192,9 @@ fn load_symbol(
     sym: &Symbol,
     opts: &LoadOptions,
 ) -> Result<(BarSeries, Report, bool)> {
+    if let Some(fine) = &entry.resampled_from {
+        return load_resampled(home, entry, fine, sym, opts);
+    }
     let cached = cache_path(home, &cache_key(entry, sym)?);
     let label = format!("dataset {} {sym}", entry.name);
     if cached.is_file() {
@@ -285,4 +288,40 @@ fn read_sources(entry: &CatalogEntry, sym: &Symbol) -> Result<Columns> {
         out.extend(series.columns());
     }
     Ok(out)
+}
+
+/// One symbol of a dataset built from the finer bars of dataset `fine` (`crate::resample`),
+/// with those bars attached.
+fn load_resampled(
+    home: &DataHome,
+    entry: &CatalogEntry,
+    fine: &str,
+    sym: &Symbol,
+    opts: &LoadOptions,
+) -> Result<(BarSeries, Report, bool)> {
+    let fine_entry = Catalog::load(home)?.get(fine)?.clone();
+    if fine_entry.resampled_from.as_deref() == Some(entry.name.as_str()) || fine == entry.name {
+        return Err(DatasetError::Invalid(format!(
+            "dataset '{}' is resampled from '{fine}', which is built from it; resample from a dataset of bars",
+            entry.name
+        )));
+    }
+    let (fine_bars, _, hit) = load_symbol(home, &fine_entry, sym, opts)?;
+    let mut cols = crate::resample::resample(&fine_bars, entry.interval)?;
+    cols.retain_range(entry.start.0, entry.end.0);
+    let label = format!("dataset {} {sym} (from {fine})", entry.name);
+    let loc = Locator {
+        file: &label,
+        lines: None,
+    };
+    let (s, mut r) = validate(
+        cols,
+        sym.clone(),
+        Some(entry.interval),
+        opts.gap_policy,
+        loc,
+    )?;
+    r.source = label;
+    let s = apply_policy(s, &mut r, opts.gap_policy);
+    Ok((s.with_fine(&fine_bars), r, hit))
 }

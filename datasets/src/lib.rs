@@ -22,6 +22,7 @@
 //!   order of events inside a bar that reaches two orders.
 //! - [`mark_price`]: recorded mark-price klines beside the klines (margin, PnL, liquidation and
 //!   funding at the mark).
+//! - [`resample`]: coarser bars from a finer dataset, whose bars then order the events inside.
 //! - [`sidecar`]: a `.CHECKSUM` beside a file, checked by `sim data verify` and `import`.
 //! - [`user`]: user datasets: import a file, synthesise any symbols and range.
 //! - [`cache`]: cache keys and sha256 helpers; [`home`]: the data home and atomic writes.
@@ -42,6 +43,7 @@ pub mod funding;
 pub mod home;
 pub mod mark_price;
 mod parquet;
+pub mod resample;
 mod row_check;
 pub mod series;
 pub mod sidecar;
@@ -70,5 +72,5 @@ pub use parquet::read_parquet;
 pub use series::{BarIter, BarSeries, Columns};
 pub use stats::{BarStats, bar_stats};
 pub use synth::{SynthSpec, generate};
-pub use user::{ImportRequest, SynthRequest, import_file, synth_dataset};
+pub use user::{ImportRequest, SynthRequest, import_file, resample_dataset, synth_dataset};
 pub use validate::{Gap, GapPolicy, Report};

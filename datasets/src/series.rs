@@ -16,6 +16,7 @@ use pipeline::{Bar, BarColumns, Interval, Symbol, TimestampMs};
 use crate::agg_trades::TradeTape;
 use crate::funding::FundingSeries;
 use crate::mark_price::MarkSeries;
+use crate::resample::FinePath;
 
 /// Raw, unvalidated columns as a loader produced them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -110,6 +111,8 @@ pub struct BarSeries {
     trades: Option<Arc<TradeTape>>,
     /// The symbol's recorded mark prices, when its dataset has some (shared, never copied).
     marks: Option<Arc<MarkSeries>>,
+    /// The finer bars these bars were built from, as a path (`crate::resample`), shared.
+    fine: Option<Arc<FinePath>>,
 }
 
 impl BarSeries {
@@ -128,6 +131,7 @@ impl BarSeries {
             funding: None,
             trades: None,
             marks: None,
+            fine: None,
         }
     }
 
@@ -158,6 +162,17 @@ impl BarSeries {
     /// The symbol's recorded mark prices, if its dataset has any (shared handle).
     pub fn marks(&self) -> Option<&Arc<MarkSeries>> {
         self.marks.as_ref()
+    }
+
+    /// The series with the path of the finer bars it was built from (see `crate::resample`).
+    pub fn with_fine(mut self, fine: &BarSeries) -> Self {
+        self.fine = Some(Arc::new(FinePath::of(fine)));
+        self
+    }
+
+    /// The finer bars these bars were built from, if they were (shared handle).
+    pub fn fine(&self) -> Option<&Arc<FinePath>> {
+        self.fine.as_ref()
     }
 
     /// The symbol's recorded funding, if its dataset has any.

@@ -56,6 +56,7 @@ pub fn import_file(home: &DataHome, req: &ImportRequest<'_>) -> Result<(CatalogE
         funding: Vec::new(),
         agg_trades: Vec::new(),
         mark_price: Vec::new(),
+        resampled_from: None,
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;
@@ -140,6 +141,46 @@ pub fn synth_dataset(home: &DataHome, req: &SynthRequest) -> Result<Dataset> {
         funding: Vec::new(),
         agg_trades: Vec::new(),
         mark_price: Vec::new(),
+        resampled_from: None,
+        scope: Scope::Shipped,
+    };
+    register(home, &entry, false)?;
+    load_entry(home, &entry, &LoadOptions::default())
+}
+
+/// Registers dataset `name` (default `<fine>_<to>`): the bars of dataset `fine` merged into
+/// bars of interval `to` (see `crate::resample`), and loads it.
+pub fn resample_dataset(
+    home: &DataHome,
+    fine: &str,
+    to: Interval,
+    name: Option<&str>,
+) -> Result<Dataset> {
+    let catalog = crate::catalog::Catalog::load(home)?;
+    let f = catalog.get(fine)?.clone();
+    crate::resample::check(f.interval, to)
+        .map_err(|what| DatasetError::Invalid(format!("dataset '{fine}': {what}")))?;
+    let name = name.map_or_else(|| format!("{fine}_{to}"), str::to_string);
+    check_name(&name)?;
+    let floor = |t: TimestampMs| TimestampMs(t.0.div_euclid(to.as_ms()) * to.as_ms());
+    let entry = CatalogEntry {
+        name,
+        description: format!(
+            "{} bars of '{fine}' ({}), whose {} bars decide the order of events inside each bar",
+            to, f.description, f.interval
+        ),
+        symbols: f.symbols.clone(),
+        interval: to,
+        start: floor(f.start),
+        end: floor(f.end),
+        kind: f.kind,
+        bars: None,
+        synthetic: f.synthetic.clone(),
+        sources: Vec::new(),
+        funding: f.funding.clone(),
+        agg_trades: f.agg_trades.clone(),
+        mark_price: Vec::new(),
+        resampled_from: Some(fine.to_string()),
         scope: Scope::Shipped,
     };
     register(home, &entry, false)?;

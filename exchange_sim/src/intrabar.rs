@@ -7,6 +7,9 @@
 //! ([`crate::SimExchange::intrabar_bars_by_data`]). Bars reaching one side only keep the
 //! four-point path (the order among same-side orders is the price order either way), so the
 //! trades are read only where they change an answer.
+//! The same works with finer bars inside a coarser bar (a dataset built with `sim data
+//! resample`): each finer bar gives four prices, and when a single finer bar reaches orders on
+//! both sides, the rule decides after all ([`TradePrices::unit`]).
 //! The trades must agree with the bar: if they do not reach every order the bar reaches (a
 //! trade file of another market, or a gap in it), the bar falls back to the rule and counts
 //! as decided by the rule.
@@ -25,6 +28,14 @@ pub trait TradePrices: Send + Sync {
     /// The prices traded from `from` to `to` (ms, both inclusive), in time order; empty when
     /// none were recorded.
     fn between(&self, from: i64, to: i64) -> &[f64];
+
+    /// How many consecutive prices make one unit whose inner order is itself a guess: 1 for
+    /// trades; 4 for finer bars given as open, extreme, extreme, close. When the first order
+    /// reached above the open and the first below it fall in one unit, the data cannot tell
+    /// them apart and the rule decides.
+    fn unit(&self) -> usize {
+        1
+    }
 }
 
 /// A shared handle to a symbol's recorded trades (one copy for every run of a sweep).

@@ -169,7 +169,27 @@ impl SimExchange {
         self.collect_hits(i, &path, &mut fine);
         let same =
             fine.len() == coarse.len() && fine.iter().zip(coarse).all(|(a, b)| a.seq == b.seq);
-        same.then_some(fine)
+        (same && !self.one_unit_reaches_both(i, &fine, tape.0.unit())).then_some(fine)
+    }
+
+    /// Whether the first order reached above the open and the first below it (inside the bar)
+    /// fall in one unit of `unit` prices of the path after its open: that unit's own order is
+    /// a guess, so the data does not decide.
+    fn one_unit_reaches_both(&self, i: usize, hits: &[Hit], unit: usize) -> bool {
+        if unit <= 1 {
+            return false;
+        }
+        let first = |dir: Dir| {
+            hits.iter()
+                .filter(|h| h.seg > 0)
+                .filter(|h| self.syms[i].open.get(h.seq as usize).map(OpenOrder::dir) == Some(dir))
+                .map(|h| h.seg as usize)
+                .min()
+        };
+        match (first(Dir::Up), first(Dir::Down)) {
+            (Some(u), Some(d)) => (u - 1) / unit == (d - 1) / unit,
+            _ => false,
+        }
     }
 
     fn match_resting(&mut self, i: usize, bar: &Bar, ctx: &mut BarCtx, open_t: i64, close_t: i64) {

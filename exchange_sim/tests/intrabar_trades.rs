@@ -14,10 +14,11 @@ use pipeline::venue::{OrderRef, OrderStatus};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-/// Recorded trades as two sorted columns.
+/// Recorded trades as two sorted columns; `unit` prices make one finer bar (1: trades).
 struct TradeColumns {
     times: Vec<i64>,
     prices: Vec<f64>,
+    unit: usize,
 }
 
 impl TradePrices for TradeColumns {
@@ -25,6 +26,10 @@ impl TradePrices for TradeColumns {
         let a = self.times.partition_point(|&t| t < from);
         let b = self.times.partition_point(|&t| t <= to);
         &self.prices[a..b.max(a)]
+    }
+
+    fn unit(&self) -> usize {
+        self.unit
     }
 }
 
@@ -38,6 +43,15 @@ fn at(second: i64) -> i64 {
 /// trades when given: the exit price, the take-profit's status, bars decided by rule and by
 /// data.
 fn run(rule: IntrabarPath, trades: Option<&[(i64, f64)]>) -> (Decimal, OrderStatus, u64, u64) {
+    run_in_units(rule, trades, 1)
+}
+
+/// [`run`] with the prices read as finer bars of `unit` prices each.
+fn run_in_units(
+    rule: IntrabarPath,
+    trades: Option<&[(i64, f64)]>,
+    unit: usize,
+) -> (Decimal, OrderStatus, u64, u64) {
     let cfg = SimConfig {
         intrabar: rule,
         market_fill: MarketFill::CurrentClose,
@@ -49,6 +63,7 @@ fn run(rule: IntrabarPath, trades: Option<&[(i64, f64)]>) -> (Decimal, OrderStat
         let cols = TradeColumns {
             times: trades.iter().map(|t| t.0).collect(),
             prices: trades.iter().map(|t| t.1).collect(),
+            unit,
         };
         ex.set_trades(b, TradeTape(Arc::new(cols))).expect("trades");
     }
@@ -131,5 +146,46 @@ fn trades_that_do_not_fit_the_bar_leave_it_to_the_rule() {
     assert_eq!(
         run(IntrabarPath::Pessimistic, Some(&short_of_the_high)),
         (dec!(69000), OrderStatus::Expired, 1, 0)
+    );
+}
+
+#[test]
+fn finer_bars_decide_unless_one_of_them_reaches_both_legs() {
+    // Two finer bars (open, extreme, extreme, close each): the first goes up to 71,500, the
+    // second down to 68,500: the take-profit came first, decided by the data.
+    let apart = [
+        (at(0), 70_000.0),
+        (at(1), 69_900.0),
+        (at(2), 71_500.0),
+        (at(29), 70_500.0),
+        (at(30), 70_500.0),
+        (at(31), 70_600.0),
+        (at(32), 68_500.0),
+        (at(59), 68_800.0),
+    ];
+    assert_eq!(
+        run_in_units(IntrabarPath::Pessimistic, Some(&apart), 4),
+        (dec!(71000), OrderStatus::Filled, 0, 1)
+    );
+    // One finer bar reaches both 71,500 and 68,500: its own order is a guess, so the rule
+    // decides (pessimistic: the stop), and the bar counts as decided by the rule.
+    let together = [
+        (at(0), 70_000.0),
+        (at(1), 71_500.0),
+        (at(2), 68_500.0),
+        (at(29), 69_000.0),
+        (at(30), 69_000.0),
+        (at(31), 69_100.0),
+        (at(32), 68_900.0),
+        (at(59), 68_800.0),
+    ];
+    assert_eq!(
+        run_in_units(IntrabarPath::Pessimistic, Some(&together), 4),
+        (dec!(69000), OrderStatus::Expired, 1, 0)
+    );
+    // The same prices as trades (unit 1) are exact: the take-profit first.
+    assert_eq!(
+        run(IntrabarPath::Pessimistic, Some(&together)),
+        (dec!(71000), OrderStatus::Filled, 0, 1)
     );
 }

@@ -26,6 +26,7 @@ mod real_data;
 mod record;
 mod redis_server;
 mod report;
+mod resample;
 mod scenarios;
 mod serve;
 mod slurm;

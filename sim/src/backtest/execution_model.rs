@@ -34,21 +34,36 @@ pub fn of(cfg: &SimConfig, series: &[&BarSeries], counts: Counts) -> ExecutionMo
         .filter(|s| s.trades().is_some())
         .map(|s| s.symbol().as_str())
         .collect();
-    let intrabar = if traded.is_empty() {
-        rules.intrabar
-    } else {
-        format!(
-            "the recorded trades (aggTrades) inside the bar where the bar reaches orders on both sides of its open ({}); else {}",
-            traded.join(", "),
-            rules.intrabar
-        )
+    let finer: Vec<String> = series
+        .iter()
+        .filter(|s| s.trades().is_none())
+        .filter_map(|s| Some(format!("{} {}", s.symbol(), s.fine()?.interval)))
+        .collect();
+    let (intrabar, source) = match (traded.is_empty(), finer.is_empty()) {
+        (true, true) => (rules.intrabar, None),
+        (false, _) => (
+            format!(
+                "the recorded trades (aggTrades) inside the bar where the bar reaches orders on both sides of its open ({}); else {}",
+                traded.join(", "),
+                rules.intrabar
+            ),
+            Some("the recorded trades"),
+        ),
+        (true, false) => (
+            format!(
+                "the finer bars inside the bar where the bar reaches orders on both sides of its open ({}; the dataset is built from them), unless one finer bar reaches both; else {}",
+                finer.join(", "),
+                rules.intrabar
+            ),
+            Some("the finer bars"),
+        ),
     };
     ExecutionModel {
         fill_price: rules.fill_price,
         intrabar,
         intrabar_bars_by_rule: by_rule,
         intrabar_bars_by_data: by_data,
-        intrabar_decided: decided_text(by_rule, by_data, !traded.is_empty()),
+        intrabar_decided: decided_text(by_rule, by_data, source),
         funding: funding_text(cfg, series, &rules.constant_funding),
         mark_price: mark_text(series, &rules.mark_price, marks_missing),
         fees: rules.fees,
@@ -88,20 +103,21 @@ fn mark_text(series: &[&BarSeries], plain: &str, missing: u64) -> String {
 }
 
 /// How much of the run rests on the intrabar rule and how much on recorded trades.
-fn decided_text(by_rule: u64, by_data: u64, has_trades: bool) -> String {
+/// `source`: what decides instead of the rule where it can (`None`: no finer data).
+fn decided_text(by_rule: u64, by_data: u64, source: Option<&str>) -> String {
     let bound = "`exchange.intrabar = \"optimistic\"` gives the other bound";
-    match (by_rule, by_data) {
-        (0, 0) => {
+    match (by_rule, by_data, source) {
+        (0, 0, _) => {
             "no bar reached orders on both sides of its open: no fill rests on the rule".into()
         }
-        (n, 0) if !has_trades => format!(
+        (n, _, None) => format!(
             "{n} bar(s) reached orders on both sides of the open, so the rule chose which filled first (no finer data inside the bars; {bound})"
         ),
-        (0, d) => format!(
-            "{d} bar(s) reached orders on both sides of the open and the recorded trades decided which filled first; no fill rests on the rule"
+        (0, d, Some(src)) => format!(
+            "{d} bar(s) reached orders on both sides of the open and {src} decided which filled first; no fill rests on the rule"
         ),
-        (n, d) => format!(
-            "{d} bar(s) reached orders on both sides of the open and the recorded trades decided which filled first; in {n} more the rule chose (no recorded trades inside them, or trades that do not reach the bar's orders; {bound})"
+        (n, d, Some(src)) => format!(
+            "{d} bar(s) reached orders on both sides of the open and {src} decided which filled first; in {n} more the rule chose (no finer data inside them, data that does not reach the bar's orders, or one finer bar reaching both; {bound})"
         ),
     }
 }

@@ -1,12 +1,14 @@
 //! Recorded trades into the simulated exchange: a symbol whose series carries the dataset's
-//! aggTrades (`datasets::agg_trades`) has a bar that reaches orders on both sides of its open
-//! resolved along those trades (`exchange_sim::intrabar`), not by `exchange.intrabar`. The
-//! tape is shared, not copied: every point of a sweep reads the same trades.
+//! aggTrades (`datasets::agg_trades`), or the finer bars it was built from
+//! (`datasets::resample`), has a bar that reaches orders on both sides of its open resolved
+//! along them (`exchange_sim::intrabar`), not by `exchange.intrabar`; trades win over finer
+//! bars. Both are shared, not copied: every point of a sweep reads the same data.
 //! Must never live here: reading files (that is `datasets`), the matching itself.
 
 use std::sync::Arc;
 
 use anyhow::Context;
+use datasets::resample::FinePath;
 use datasets::{BarSeries, TradeTape};
 use exchange_sim::{SimExchange, TradePrices};
 
@@ -19,13 +21,31 @@ impl TradePrices for Tape {
     }
 }
 
-/// Gives every symbol of `series` with recorded trades its tape.
+/// The finer bars' path as the exchange reads it: four prices a bar.
+struct Fine(Arc<FinePath>);
+
+impl TradePrices for Fine {
+    fn between(&self, from: i64, to: i64) -> &[f64] {
+        self.0.between(from, to)
+    }
+
+    fn unit(&self) -> usize {
+        4
+    }
+}
+
+/// Gives every symbol of `series` with recorded trades (or finer bars) its tape.
 pub fn attach(exchange: &mut SimExchange, series: &[&BarSeries]) -> anyhow::Result<()> {
     for s in series {
-        let (Some(tape), Some(id)) = (s.trades(), exchange.symbol_id(s.symbol().as_str())) else {
+        let Some(id) = exchange.symbol_id(s.symbol().as_str()) else {
             continue;
         };
-        let shared = exchange_sim::TradeTape(Arc::new(Tape(Arc::clone(tape))));
+        let data: Arc<dyn TradePrices> = match (s.trades(), s.fine()) {
+            (Some(tape), _) => Arc::new(Tape(Arc::clone(tape))),
+            (None, Some(fine)) => Arc::new(Fine(Arc::clone(fine))),
+            (None, None) => continue,
+        };
+        let shared = exchange_sim::TradeTape(data);
         exchange
             .set_trades(id, shared)
             .with_context(|| format!("the recorded trades of {}", s.symbol()))?;

@@ -1,4 +1,4 @@
-//! `sim data ...`: list, info, verify, import, import-funding, fetch and synth. Turns arguments into calls on
+//! `sim data ...`: list, info, verify, import, import-funding, fetch, resample and synth. Turns arguments into calls on
 //! the `datasets` crate and prints the answers; every dataset is read from and written to the
 //! data home (`SIM_HOME`, else `$HOME/.sim`).
 //! Must never live here: parsing, validation or generation of data (all in `datasets`).
@@ -116,6 +116,19 @@ pub enum DataCommand {
         #[arg(long)]
         mark_price: bool,
     },
+    /// Register a dataset of coarser bars built from a dataset of finer ones (e.g. 1h from
+    /// 1m). Backtests of it resolve a bar that reaches orders on both sides of its open along
+    /// the finer bars inside it.
+    Resample {
+        /// The dataset of finer bars, e.g. btc_2026q1.
+        fine: String,
+        /// The coarser interval, a whole multiple of the finer one (15m, 1h, 4h, 1d, ...).
+        #[arg(long)]
+        interval: Interval,
+        /// Name for the new dataset (default: <fine>_<interval>).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Generate a deterministic SYNTHETIC dataset for any symbols and range and register it.
     Synth(SynthArgs),
 }
@@ -184,6 +197,11 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<ExitCode> {
                 mark_price,
             },
         ),
+        DataCommand::Resample {
+            fine,
+            interval,
+            name,
+        } => resample(&home, &fine, interval, name.as_deref()),
         DataCommand::Synth(args) => synth(&home, args),
     }
 }
@@ -428,6 +446,34 @@ fn end_time(text: &str, interval: Interval) -> anyhow::Result<TimestampMs> {
     } else {
         t
     })
+}
+
+fn resample(
+    home: &DataHome,
+    fine: &str,
+    interval: Interval,
+    name: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let ds = datasets::resample_dataset(home, fine, interval, name)?;
+    let e = ds.entry();
+    println!(
+        "registered '{}': {} symbol(s) x {} {} bars built from '{fine}', {} UTC{}",
+        ds.name(),
+        ds.series().len(),
+        thousands(ds.series().first().map_or(0, |s| s.len() as u64)),
+        interval,
+        range_text(e.start, e.end),
+        if ds.is_synthetic() {
+            " (SYNTHETIC)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  backtests of it resolve a bar reaching orders on both sides of its open along the {} bars inside it",
+        Catalog::load(home)?.get(fine)?.interval
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn synth(home: &DataHome, a: SynthArgs) -> anyhow::Result<ExitCode> {
