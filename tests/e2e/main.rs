@@ -16,6 +16,7 @@ mod golden;
 mod intrabar;
 mod latency;
 mod live;
+mod live_mirror;
 mod live_recovery;
 mod loop_paths;
 mod mirror;
