@@ -830,7 +830,9 @@ fn one_million_entries() {
     let out = Command::new("/usr/bin/time")
         .args(["-f", "peak_rss_kb=%M elapsed_s=%e"])
         .arg(env!("CARGO_BIN_EXE_sim"))
+        // One reading: the snapshot's own cost, without --once's wait between two readings.
         .args(["watch", "--redis", &server.url(), "--once", "--json"])
+        .args(["--lag-interval", "0"])
         .output()
         .expect("run sim watch under /usr/bin/time");
     let stderr = String::from_utf8_lossy(&out.stderr);
