@@ -1,14 +1,26 @@
-//! The alarms of a snapshot, each with the failure of PIPELINE.md it is (F1..F6), the numbers
+//! The alarms of a snapshot, each with the failure of PIPELINE.md it is (F1..F7), the numbers
 //! and the fix, worded with `pipeline`'s reason codes and fixes (as `sim explain` words them):
 //! - F4 `stream_written_by_nobody`: a stream a group (or a stage) reads that was never
 //!   written; the fix names the stream the upstream stage does write.
 //! - `group_without_consumers`, `group_lag_growing`: a group on a written stream that nobody
-//!   serves, or whose lag grew since the previous refresh (needs two snapshots).
+//!   serves, or whose lag is larger than at an earlier reading ([`LagBaseline`]: the previous
+//!   refresh, or `--once`'s first reading `--lag-interval` before).
 //! - F1 `contract_mismatch`: ENTRY intents sized with `position_usd` and no `qty` while the
 //!   bridge turned fewer than half of the window's ENTRY intents into ENTRY plans.
 //! - F5 `symbol_rejected_by_venue`, F3 `entries_under_min_notional`: every ENTRY result of a
 //!   symbol failed, mostly as `symbol_not_available` (resp. `notional_below_min`).
 //! - F6 `exits_blocked`: EXIT plans in the window and none of them EXECUTE.
+//! - F7 `ledger_lags_venue`: the ledger did not follow an execution. Each result's permit
+//!   writes the position it saw twice, `exchange_position_amt` (the venue's, the truth) and
+//!   `ledger_amt` (the ledger's, derived from `apply.result` by another service). A symbol
+//!   alarms when its last two results in the window that carry both views both show the ledger
+//!   differing from the venue and the older of the two executed: the ledger had an execution
+//!   to learn from and, at the next permit, still did not hold what the venue holds (the
+//!   report's ZECUSDT: five executed BUYs, the venue at 8.316, the ledger at 0.0). One
+//!   disagreeing permit alone is no alarm (a fill the ledger learns at its next update). The
+//!   fix is PIPELINE.md's remedy for F7 (as `pipeline`'s permit and ledger apply it): the
+//!   venue is the truth and the ledger is derived, count executions from the venue's fills,
+//!   not from decisions or the ledger; then find why the ledger falls behind.
 
 use std::collections::BTreeMap;
 
@@ -18,12 +30,12 @@ use serde::Serialize;
 
 use crate::formats::{SizingForm, StreamKind};
 use crate::reader::StreamInfo;
-use crate::snapshot::{Snapshot, Wiring};
+use crate::snapshot::{LagBaseline, Snapshot, Wiring};
 
 /// One alarm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alarm {
-    /// `F1`..`F6` of PIPELINE.md, or `group` for a consumer group's health.
+    /// `F1`..`F7` of PIPELINE.md, or `group` for a consumer group's health.
     pub failure: &'static str,
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,19 +72,20 @@ fn reasons_text(reasons: &BTreeMap<String, u64>) -> String {
     v.join(", ")
 }
 
-/// Every alarm of `snap`, in a fixed order (F4, groups, F1, F5/F3 by symbol, F6).
+/// Every alarm of `snap`, in a fixed order (F4, groups, F1, F5/F3 by symbol, F6, F7 by symbol).
 pub fn raise(
     wiring: &Wiring,
     infos: &[StreamInfo],
     snap: &Snapshot,
-    previous: Option<&Snapshot>,
+    baseline: Option<&LagBaseline>,
 ) -> Vec<Alarm> {
     let mut out = Vec::new();
     written_by_nobody(wiring, infos, snap, &mut out);
-    group_health(infos, snap, previous, &mut out);
+    group_health(infos, snap, baseline, &mut out);
     out.extend(contract_mismatch(snap));
     out.extend(symbols_rejected(snap));
     out.extend(exits_blocked(snap));
+    out.extend(ledger_lags_venue(snap));
     out
 }
 
@@ -158,7 +171,7 @@ fn written_by_nobody(wiring: &Wiring, infos: &[StreamInfo], snap: &Snapshot, out
 fn group_health(
     infos: &[StreamInfo],
     snap: &Snapshot,
-    previous: Option<&Snapshot>,
+    baseline: Option<&LagBaseline>,
     out: &mut Vec<Alarm>,
 ) {
     for g in &snap.groups {
@@ -186,7 +199,7 @@ fn group_health(
             out.push(a);
             continue;
         }
-        let before = previous
+        let before = baseline
             .and_then(|p| {
                 p.groups
                     .iter()
@@ -198,8 +211,12 @@ fn group_health(
         {
             let mut a = blank("group", "group_lag_growing");
             a.message = format!(
-                "group {} on {} fell behind: lag {before} -> {now} since the last refresh",
-                g.group, g.stream
+                "group {} on {} fell behind: lag {before} -> {now} in {}",
+                g.group,
+                g.stream,
+                crate::render::duration_text(
+                    snap.server_time_ms - baseline.map_or(snap.server_time_ms, |b| b.taken_ms)
+                )
             );
             a.fix = format!(
                 "look at the consumers of {} (idle, crashing, too slow); add consumers if the load grew",
@@ -320,6 +337,44 @@ fn exits_blocked(snap: &Snapshot) -> Option<Alarm> {
     Some(a)
 }
 
+fn ledger_lags_venue(snap: &Snapshot) -> Vec<Alarm> {
+    let results = snap
+        .funnel
+        .stages
+        .get(&StreamKind::Result)
+        .map(|s| s.stream.clone());
+    let mut out = Vec::new();
+    for (symbol, t) in &snap.funnel.ledger {
+        let [before, last] = t.last_two.as_slice() else {
+            continue;
+        };
+        if !(before.executed && before.views.disagree() && last.views.disagree()) {
+            continue;
+        }
+        let mut a = blank("F7", "ledger_lags_venue");
+        a.message = format!(
+            "{symbol}: the ledger holds {} where the venue holds {} (the permit of result {}), still after the executed result {}; {} of {} permits in the window disagreed, {} results executed: executions counted from the ledger, or from plans that EXECUTE, are not what the venue holds",
+            last.views.ledger_text,
+            last.views.venue_text,
+            last.id,
+            before.id,
+            t.disagreeing,
+            t.permits,
+            t.executed
+        );
+        a.fix = format!(
+            "take the venue's positions as the truth and count executions from the venue (results executed with filled_qty, the exchange's positions), not from decisions or the ledger; then find why the ledger falls behind (its updater reads {}: is it running, is it reading that stream?)",
+            results.as_deref().unwrap_or("the result stream")
+        );
+        a.count = t.disagreeing;
+        a.of = t.permits;
+        a.symbol = Some(symbol.clone());
+        a.stream = results.clone();
+        out.push(a);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,14 +418,15 @@ mod tests {
 
     fn kinds(now: &Snapshot, before: Option<&Snapshot>) -> Vec<&'static str> {
         let wiring = Wiring { stages: Vec::new() };
-        raise(&wiring, &[info("s", 10)], now, before)
+        let baseline = before.map(LagBaseline::of);
+        raise(&wiring, &[info("s", 10)], now, baseline.as_ref())
             .iter()
             .map(|a| a.kind)
             .collect()
     }
 
     #[test]
-    fn a_group_lag_alarms_only_when_it_grew_since_the_last_refresh() {
+    fn a_group_lag_alarms_only_when_it_grew_since_the_earlier_reading() {
         assert_eq!(kinds(&snap(5, 1), None), Vec::<&str>::new());
         assert_eq!(kinds(&snap(5, 1), Some(&snap(5, 1))), Vec::<&str>::new());
         assert_eq!(
@@ -378,6 +434,49 @@ mod tests {
             vec!["group_lag_growing"]
         );
         assert_eq!(kinds(&snap(4, 1), Some(&snap(5, 1))), Vec::<&str>::new());
+    }
+
+    fn result(id: &str, executed: bool, venue: &str, ledger: &str) -> crate::formats::Message {
+        let permit = format!(r#"{{"exchange_position_amt":{venue},"ledger_amt":{ledger}}}"#);
+        crate::formats::Message::from_pairs(
+            id.into(),
+            vec![
+                ("symbol".into(), "ZECUSDT".into()),
+                ("executed".into(), executed.to_string()),
+                ("permit".into(), permit),
+            ],
+        )
+    }
+
+    fn f7(results: &[crate::formats::Message]) -> Vec<&'static str> {
+        let mut s = snap(0, 1);
+        for r in results {
+            s.funnel.count(StreamKind::Result, "r", r);
+        }
+        ledger_lags_venue(&s).iter().map(|a| a.kind).collect()
+    }
+
+    #[test]
+    fn f7_needs_two_disagreeing_permits_with_an_execution_between() {
+        let lagging = [
+            result("1-0", true, "0.6", "0"),
+            result("2-0", true, "1.2", "0"),
+        ];
+        assert_eq!(f7(&lagging), vec!["ledger_lags_venue"]);
+        // The ledger caught up at the last permit.
+        let caught_up = [
+            result("1-0", true, "0.6", "0"),
+            result("2-0", true, "1.2", "1.2"),
+        ];
+        assert_eq!(f7(&caught_up), Vec::<&str>::new());
+        // One disagreement only: a fill the ledger learns at its next update.
+        assert_eq!(f7(&[result("1-0", true, "0.6", "0")]), Vec::<&str>::new());
+        // No execution before the last permit: nothing for the ledger to learn from.
+        let refused = [
+            result("1-0", false, "0.6", "0"),
+            result("2-0", true, "0.6", "0"),
+        ];
+        assert_eq!(f7(&refused), Vec::<&str>::new());
     }
 
     #[test]

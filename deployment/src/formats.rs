@@ -9,7 +9,9 @@
 //! - `apply.plan` ([`StreamKind::Plan`]): `plan_id`, `symbol`, `action`, `eval_type`,
 //!   `decision` (EXECUTE/BLOCKED), `reason_codes`, `kill_score` and its `k_*` components.
 //! - `apply.result` ([`StreamKind::Result`]): `plan_id`, `symbol`, `executed`, `error`,
-//!   `order_id`, `filled_qty`, `order_status`, `permit`.
+//!   `order_id`, `filled_qty`, `order_status`, `permit` (a JSON object: `allow`, `safe_qty`,
+//!   and the position the permit saw twice, `exchange_position_amt` from the venue and
+//!   `ledger_amt` from the ledger: [`Message::positions`]).
 //!
 //! An entry is either flat field/value pairs or one field (`data`, `payload` or `json`) holding
 //! a JSON object; both become one field map. Unknown fields are kept ([`Message::fields`]); a
@@ -191,6 +193,53 @@ impl Message {
     pub fn executed(&self) -> bool {
         self.flag(&["executed", "success"]) == Some(true)
     }
+
+    /// The position a result's permit saw at the venue and in the ledger: `permit`'s
+    /// `exchange_position_amt` and `ledger_amt` (or the same fields at the top level); `None`
+    /// when either is absent or not a number (older executors do not write them).
+    pub fn positions(&self) -> Option<PositionViews> {
+        let permit: BTreeMap<String, serde_json::Value> = self
+            .get(&["permit"])
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default();
+        let field = |key: &str| -> Option<(String, f64)> {
+            let text = match permit.get(key) {
+                Some(serde_json::Value::String(s)) => s.trim().to_string(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                _ => self.get(&[key])?.to_string(),
+            };
+            let value = text.parse::<f64>().ok().filter(|v| v.is_finite())?;
+            Some((text, value))
+        };
+        let (venue_text, venue) = field("exchange_position_amt")?;
+        let (ledger_text, ledger) = field("ledger_amt")?;
+        Some(PositionViews {
+            venue,
+            ledger,
+            venue_text,
+            ledger_text,
+        })
+    }
+}
+
+/// One symbol's position as a permit saw it at the venue and in the ledger (F7).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PositionViews {
+    pub venue: f64,
+    pub ledger: f64,
+    /// The amounts as the message wrote them.
+    #[serde(skip)]
+    pub venue_text: String,
+    #[serde(skip)]
+    pub ledger_text: String,
+}
+
+impl PositionViews {
+    /// The ledger and the venue hold different amounts (beyond float noise).
+    pub fn disagree(&self) -> bool {
+        let scale = 1f64.max(self.venue.abs()).max(self.ledger.abs());
+        (self.venue - self.ledger).abs() > 1e-9 * scale
+    }
 }
 
 /// How an intent says its size.
@@ -328,6 +377,32 @@ mod tests {
             msg(&[("eval_type", "ENTRY"), ("action", "CLOSE")]).eval_type(),
             EvalType::Entry
         );
+    }
+
+    #[test]
+    fn a_permit_s_two_views_of_the_position() {
+        // The report's plan fade7157: the permit as a nested object, numbers as numbers.
+        let seen = msg(&[(
+            "data",
+            r#"{"symbol":"ZECUSDT","executed":true,"permit":{"allow":true,"exchange_position_amt":8.316,"ledger_amt":0.0}}"#,
+        )])
+        .positions()
+        .expect("both views");
+        assert_eq!((seen.venue, seen.ledger), (8.316, 0.0));
+        assert!(seen.disagree());
+        // A flat entry: the permit as a JSON text field, the amounts as strings.
+        let agree = msg(&[(
+            "permit",
+            r#"{"exchange_position_amt":"-0.004","ledger_amt":"-0.0040"}"#,
+        )])
+        .positions()
+        .expect("both views");
+        assert!(!agree.disagree());
+        assert_eq!(
+            msg(&[("permit", r#"{"ledger_amt":"1"}"#)]).positions(),
+            None
+        );
+        assert_eq!(msg(&[("executed", "true")]).positions(), None);
     }
 
     #[test]

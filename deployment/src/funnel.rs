@@ -2,7 +2,8 @@
 //! each split ENTRY/EXIT and by symbol, drops counted by `pipeline`'s reason codes (a blocked
 //! plan's `reason_codes`, a failed result's error mapped by [`formats::result_reason`]).
 //! Only the stages' output streams are counted (what the signal source, trader, bridge and
-//! executor wrote), so a stream read by mistake never counts twice.
+//! executor wrote), so a stream read by mistake never counts twice. Per symbol it also keeps
+//! what the results' permits said of the position at the venue and in the ledger (F7).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use pipeline::funnel::PerEval;
 use pipeline::stages::EvalType;
 use serde::Serialize;
 
-use crate::formats::{self, Message, SizingForm, StreamKind};
+use crate::formats::{self, Message, PositionViews, SizingForm, StreamKind};
 
 /// One stage's messages for one evaluation type: how many, how many went on (a plan that
 /// EXECUTEs, a result that executed; every signal and intent), and the rest by reason.
@@ -30,8 +31,29 @@ pub struct StageTally {
     pub counts: PerEval<Tally>,
 }
 
+/// One result's permit: its entry id, the two views of the position, and whether it executed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PermitView {
+    pub id: String,
+    #[serde(flatten)]
+    pub views: PositionViews,
+    pub executed: bool,
+}
+
+/// What a symbol's results said of its position in the window, in entry order (F7).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LedgerTrack {
+    /// Results whose permit carried both views, and those where the two disagreed.
+    pub permits: u64,
+    pub disagreeing: u64,
+    /// Results of the symbol that executed (with or without the views).
+    pub executed: u64,
+    /// The last two results with both views, the older first.
+    pub last_two: Vec<PermitView>,
+}
+
 /// The funnel of the window.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LiveFunnel {
     /// By kind, in pipeline order (signal, intent, plan, result).
     pub stages: BTreeMap<StreamKind, StageTally>,
@@ -39,6 +61,9 @@ pub struct LiveFunnel {
     pub by_symbol: BTreeMap<String, BTreeMap<StreamKind, PerEval<Tally>>>,
     /// ENTRY intents by sizing form (F1: `position_usd` where the bridge reads `qty`).
     pub entry_intents_by_form: BTreeMap<SizingForm, u64>,
+    /// Per symbol with results: the permits' two views of the position (F7).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ledger: BTreeMap<String, LedgerTrack>,
 }
 
 impl LiveFunnel {
@@ -58,6 +83,9 @@ impl LiveFunnel {
                 .entry_intents_by_form
                 .entry(m.sizing_form())
                 .or_default() += 1;
+        }
+        if kind == StreamKind::Result {
+            self.track_ledger(&symbol, m);
         }
         let stage = self.stages.entry(kind).or_default();
         if stage.stream.is_empty() {
@@ -81,6 +109,28 @@ impl LiveFunnel {
                 }
             }
         }
+    }
+
+    /// Notes a result's permit views (results are read in entry order).
+    fn track_ledger(&mut self, symbol: &str, m: &Message) {
+        let executed = m.executed();
+        let views = m.positions();
+        if !executed && views.is_none() {
+            return;
+        }
+        let t = self.ledger.entry(symbol.to_string()).or_default();
+        t.executed += u64::from(executed);
+        let Some(views) = views else { return };
+        t.permits += 1;
+        t.disagreeing += u64::from(views.disagree());
+        if t.last_two.len() == 2 {
+            t.last_two.remove(0);
+        }
+        t.last_two.push(PermitView {
+            id: m.id.clone(),
+            views,
+            executed,
+        });
     }
 
     /// A stage's tally (empty when nothing of that kind was read).

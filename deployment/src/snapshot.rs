@@ -135,14 +135,46 @@ pub struct ReadLimits {
     pub page: usize,
 }
 
-/// Reads one snapshot. `previous` (the last snapshot of a refreshing watch) lets a growing
-/// group lag raise an alarm.
+/// The consumer groups as an earlier reading saw them: a group whose lag is larger now than
+/// then is falling behind (`group_lag_growing`), which one reading alone cannot tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LagBaseline {
+    /// Redis's clock at that reading.
+    pub taken_ms: i64,
+    pub groups: Vec<GroupInfo>,
+}
+
+impl LagBaseline {
+    /// The groups of a snapshot (a refreshing watch's previous one).
+    pub fn of(snap: &Snapshot) -> Self {
+        Self {
+            taken_ms: snap.server_time_ms,
+            groups: snap.groups.clone(),
+        }
+    }
+
+    /// Reads only the groups of the wiring's streams (`XINFO STREAM`, `XINFO GROUPS`,
+    /// `XINFO CONSUMERS`, no entries): the cheap first reading of `sim watch --once`.
+    pub fn read(conn: &mut Connection, wiring: &Wiring) -> Result<Self, DeploymentError> {
+        let taken_ms = reader::server_time_ms(conn)?;
+        let mut groups = Vec::new();
+        for stream in wiring.streams() {
+            if reader::stream_info(conn, &stream)?.exists {
+                groups.extend(reader::groups(conn, &stream)?);
+            }
+        }
+        Ok(Self { taken_ms, groups })
+    }
+}
+
+/// Reads one snapshot. `baseline` (an earlier reading of the groups) lets a growing group lag
+/// raise an alarm.
 pub fn take(
     conn: &mut Connection,
     redis: &str,
     wiring: &Wiring,
     limits: ReadLimits,
-    previous: Option<&Snapshot>,
+    baseline: Option<&LagBaseline>,
 ) -> Result<Snapshot, DeploymentError> {
     let now = reader::server_time_ms(conn)?;
     let from = now - limits.window_ms;
@@ -193,7 +225,7 @@ pub fn take(
         malformed,
         alarms: Vec::new(),
     };
-    snap.alarms = alarms::raise(wiring, &infos, &snap, previous);
+    snap.alarms = alarms::raise(wiring, &infos, &snap, baseline);
     Ok(snap)
 }
 

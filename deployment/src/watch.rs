@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::DeploymentError;
 use crate::resp::{Connection, RedisUrl};
-use crate::snapshot::{self, ReadLimits, Snapshot, Wiring};
+use crate::snapshot::{self, LagBaseline, ReadLimits, Snapshot, Wiring};
 
 /// What to watch and how often.
 #[derive(Debug, Clone)]
@@ -35,10 +35,30 @@ pub enum Event<'a> {
     },
 }
 
-/// One snapshot on a fresh connection.
-pub fn once(cfg: &WatchConfig) -> Result<Snapshot, DeploymentError> {
+/// One snapshot on a fresh connection. With `lag_interval`, the groups are read first, then
+/// again in the snapshot at least that long after, so a group whose lag grew in between
+/// raises `group_lag_growing` (one reading cannot tell a lag that grows from one that stays);
+/// without it, one reading and no such alarm.
+pub fn once(
+    cfg: &WatchConfig,
+    lag_interval: Option<Duration>,
+) -> Result<Snapshot, DeploymentError> {
     let mut conn = Connection::open(&cfg.url)?;
-    snapshot::take(&mut conn, &cfg.url.address(), &cfg.wiring, cfg.limits, None)
+    let baseline = match lag_interval {
+        Some(wait) => {
+            let first = LagBaseline::read(&mut conn, &cfg.wiring)?;
+            std::thread::sleep(wait);
+            Some(first)
+        }
+        None => None,
+    };
+    snapshot::take(
+        &mut conn,
+        &cfg.url.address(),
+        &cfg.wiring,
+        cfg.limits,
+        baseline.as_ref(),
+    )
 }
 
 /// The wait before reconnection attempt `attempt` (1-based): refresh x 2^(attempt-1), at most
@@ -51,7 +71,7 @@ pub fn backoff(refresh: Duration, attempt: u32, max: Duration) -> Duration {
 /// Refreshes until `on` breaks. Connection errors never end the loop.
 pub fn run(cfg: &WatchConfig, mut on: impl FnMut(Event<'_>) -> ControlFlow<()>) {
     let mut conn: Option<Connection> = None;
-    let mut previous: Option<Snapshot> = None;
+    let mut previous: Option<LagBaseline> = None;
     let mut failures = 0u32;
     loop {
         let result = match conn.as_mut() {
@@ -88,7 +108,7 @@ pub fn run(cfg: &WatchConfig, mut on: impl FnMut(Event<'_>) -> ControlFlow<()>) 
                 if on(Event::Snapshot(&snap)).is_break() {
                     return;
                 }
-                previous = Some(snap);
+                previous = Some(LagBaseline::of(&snap));
                 cfg.refresh
             }
             Err(error) => {

@@ -18,6 +18,7 @@ mod intrabar;
 mod intrabar_trades;
 mod latency;
 mod live;
+mod live_mirror;
 mod live_recovery;
 mod loop_paths;
 mod mirror;

@@ -78,6 +78,53 @@ fn watch_drops(tally: &serde_json::Value) -> BTreeMap<String, u64> {
         .unwrap_or_default()
 }
 
+/// `sim watch --json`'s funnel (`snap`) against a run's own (`summary.json`'s `funnel`):
+/// signals, and per ENTRY/EXIT the intents, plans, results and their drops by reason.
+pub(crate) fn assert_watch_shows_the_funnel(snap: &serde_json::Value, f: &serde_json::Value) {
+    let live = &snap["funnel"]["stages"];
+    let st = &f["stages"];
+    let total = |kind: &str| n(&live[kind]["entry"]["total"]) + n(&live[kind]["exit"]["total"]);
+    assert_eq!(total("signal"), n(&f["signals"]), "{live:#}");
+    for eval in ["entry", "exit"] {
+        let (intent, plan, result) = (
+            &live["intent"][eval],
+            &live["plan"][eval],
+            &live["result"][eval],
+        );
+        assert_eq!(
+            n(&intent["total"]),
+            n(&st["trader"][eval]["output"]),
+            "{eval}"
+        );
+        assert_eq!(n(&plan["total"]), n(&st["bridge"][eval]["input"]), "{eval}");
+        assert_eq!(
+            n(&plan["passed"]),
+            n(&st["governor"][eval]["output"]),
+            "{eval}"
+        );
+        assert_eq!(
+            watch_drops(plan),
+            drops(f, &["bridge", "governor"], eval),
+            "{eval}"
+        );
+        assert_eq!(
+            n(&result["total"]),
+            n(&st["permit"][eval]["input"]),
+            "{eval}"
+        );
+        assert_eq!(
+            n(&result["passed"]),
+            n(&st["executor"][eval]["output"]),
+            "{eval}"
+        );
+        assert_eq!(
+            watch_drops(result),
+            drops(f, &["permit", "executor"], eval),
+            "{eval}"
+        );
+    }
+}
+
 #[test]
 fn a_mirrored_backtest_shows_its_funnel_in_sim_watch_and_writes_only_under_the_prefix() {
     let Some(server) = RedisServer::start_or_skip("mirror funnel") else {
@@ -129,47 +176,7 @@ fn a_mirrored_backtest_shows_its_funnel_in_sim_watch_and_writes_only_under_the_p
         .unwrap_or_else(|e| panic!("watch json: {e}\n{}\n{}", watch.stdout, watch.stderr));
     let live = &snap["funnel"]["stages"];
     let f = &read_json(&sb.path("mirrored").join("summary.json"))["funnel"];
-    let st = &f["stages"];
-    let total = |kind: &str| n(&live[kind]["entry"]["total"]) + n(&live[kind]["exit"]["total"]);
-    assert_eq!(total("signal"), n(&f["signals"]), "{live:#}");
-    for eval in ["entry", "exit"] {
-        let (intent, plan, result) = (
-            &live["intent"][eval],
-            &live["plan"][eval],
-            &live["result"][eval],
-        );
-        assert_eq!(
-            n(&intent["total"]),
-            n(&st["trader"][eval]["output"]),
-            "{eval}"
-        );
-        assert_eq!(n(&plan["total"]), n(&st["bridge"][eval]["input"]), "{eval}");
-        assert_eq!(
-            n(&plan["passed"]),
-            n(&st["governor"][eval]["output"]),
-            "{eval}"
-        );
-        assert_eq!(
-            watch_drops(plan),
-            drops(f, &["bridge", "governor"], eval),
-            "{eval}"
-        );
-        assert_eq!(
-            n(&result["total"]),
-            n(&st["permit"][eval]["input"]),
-            "{eval}"
-        );
-        assert_eq!(
-            n(&result["passed"]),
-            n(&st["executor"][eval]["output"]),
-            "{eval}"
-        );
-        assert_eq!(
-            watch_drops(result),
-            drops(f, &["permit", "executor"], eval),
-            "{eval}"
-        );
-    }
+    assert_watch_shows_the_funnel(&snap, f);
     // The case is what it says: drops on both mirrored streams, and trades.
     let entry = &live["result"]["entry"];
     assert!(

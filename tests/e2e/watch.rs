@@ -1,6 +1,7 @@
 //! `sim watch` against a real `redis-server` (see `redis_server.rs`): the incident reports'
 //! deployment played into Redis raises exactly the expected alarms, a healthy one none; watch
-//! and record send no write command; it survives a Redis that goes away and comes back.
+//! and record send no write command; it survives a Redis that goes away and comes back;
+//! `--once` sees a group's lag growing between its two readings.
 //! `one_million_entries` (ignored by default, run it by name) measures one snapshot of a
 //! stream with 1 M entries in the window.
 
@@ -163,6 +164,73 @@ fn incident(w: &mut Writer) -> String {
     broken
 }
 
+/// The second report's night: ZECUSDT entries execute every minute (each result's permit
+/// saw the venue's position grow while the ledger stayed at 0.0), WAVESUSDT fails as not
+/// listed, and the BTC/ETH exits are blocked by the kill score.
+fn ledger_lag(w: &mut Writer) {
+    for _ in 0..5 {
+        w.xadd(
+            SIGNALS,
+            &[
+                ("symbol", "ZECUSDT"),
+                ("action", "BUY"),
+                ("confidence", "0.8"),
+            ],
+        );
+        w.xadd(
+            INTENTS,
+            &[
+                ("intent_type", "AUTONOMOUS_ENTRY"),
+                ("symbol", "ZECUSDT"),
+                ("action", "BUY"),
+                ("qty", "0.632"),
+                ("price", "395"),
+            ],
+        );
+        w.xadd(
+            PLANS,
+            &[
+                ("symbol", "ZECUSDT"),
+                ("action", "BUY"),
+                ("decision", "EXECUTE"),
+            ],
+        );
+    }
+    for symbol in ["BTCUSDT", "ETHUSDT"] {
+        w.xadd(
+            PLANS,
+            &[
+                ("symbol", symbol),
+                ("action", "UNKNOWN"),
+                ("decision", "BLOCKED"),
+                ("reason_codes", "kill_score_warning_risk_increase"),
+            ],
+        );
+    }
+    for (i, venue) in ["5.788", "6.420", "7.049", "7.684", "8.316"]
+        .iter()
+        .enumerate()
+    {
+        // As the report prints plan fade7157's result: one JSON payload, the permit nested.
+        let data = format!(
+            r#"{{"plan_id":"fade715{i}","symbol":"ZECUSDT","executed":true,"source":"intent_executor","side":"BUY","qty":0.632,"order_id":109814330{i},"filled_qty":0.632,"order_status":"FILLED","permit":{{"allow":true,"symbol":"ZECUSDT","safe_qty":{venue},"exchange_position_amt":{venue},"ledger_amt":0.0,"reason":"sanity_checks_passed"}}}}"#
+        );
+        w.xadd(RESULTS, &[("data", &data)]);
+    }
+    w.xadd(
+        RESULTS,
+        &[
+            ("plan_id", "2f09b9d0409dda89"),
+            ("symbol", "WAVESUSDT"),
+            ("executed", "false"),
+            ("error", "symbol_not_in_allowlist:WAVESUSDT"),
+        ],
+    );
+    serve_group(w, INTENTS, "intent_bridge", "bridge-1");
+    serve_group(w, PLANS, "intent_executor", "exec-1");
+    serve_group(w, RESULTS, "ledger", "p33-1");
+}
+
 /// A deployment that trades: every stage writes, the executor reads apply.plan, entries and
 /// exits execute, every group is served.
 fn healthy(w: &mut Writer) {
@@ -191,6 +259,18 @@ fn healthy(w: &mut Writer) {
                 ("decision", "EXECUTE"),
             ],
         );
+        // The permit saw the position before the order: the ledger follows each fill, once
+        // (BTCUSDT's third permit) a fill late, which is no alarm on its own.
+        let n = i / 2;
+        let venue = format!("{:.3}", 0.632 * n as f64);
+        let ledger = if symbol == "BTCUSDT" && n == 2 {
+            format!("{:.3}", 0.632 * (n - 1) as f64)
+        } else {
+            venue.clone()
+        };
+        let permit = format!(
+            r#"{{"allow":true,"exchange_position_amt":"{venue}","ledger_amt":"{ledger}"}}"#
+        );
         w.xadd(
             RESULTS,
             &[
@@ -198,6 +278,7 @@ fn healthy(w: &mut Writer) {
                 ("executed", "true"),
                 ("order_id", "1098143307"),
                 ("order_status", "FILLED"),
+                ("permit", &permit),
             ],
         );
     }
@@ -403,6 +484,64 @@ fn the_incident_raises_exactly_its_alarms_with_counts_and_reasons() {
 }
 
 #[test]
+fn a_ledger_that_does_not_follow_the_executions_raises_f7() {
+    let Some(server) = RedisServer::start_or_skip("watch ledger lag") else {
+        return;
+    };
+    ledger_lag(&mut server.writer());
+    let sb = Sandbox::new();
+    let (code, json) = snapshot_json(
+        &sb,
+        &["watch", "--redis", &server.url(), "--once", "--json"],
+    );
+    assert_eq!(code, 1);
+    let kinds: Vec<&str> = json["alarms"]
+        .as_array()
+        .expect("alarms")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "symbol_rejected_by_venue",
+            "exits_blocked",
+            "ledger_lags_venue"
+        ],
+        "{:#}",
+        json["alarms"]
+    );
+    let f7 = alarm(&json, "ledger_lags_venue");
+    assert_eq!(
+        (
+            f7["failure"].as_str(),
+            f7["symbol"].as_str(),
+            f7["count"].as_u64(),
+            f7["of"].as_u64(),
+            f7["stream"].as_str()
+        ),
+        (Some("F7"), Some("ZECUSDT"), Some(5), Some(5), Some(RESULTS))
+    );
+    let message = f7["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("the ledger holds 0.0 where the venue holds 8.316")
+            && message.contains("5 results executed"),
+        "{f7:#}"
+    );
+    assert!(
+        f7["fix"]
+            .as_str()
+            .unwrap_or("")
+            .contains("count executions from the venue"),
+        "{f7:#}"
+    );
+    // The plans say EXECUTE 5 times and the results executed 5 times: the decisions are right,
+    // only the ledger is behind.
+    assert_eq!(json["funnel"]["stages"]["result"]["entry"]["passed"], 5);
+    assert_eq!(json["funnel"]["ledger"]["ZECUSDT"]["disagreeing"], 5);
+}
+
+#[test]
 fn a_healthy_deployment_raises_no_alarm() {
     let Some(server) = RedisServer::start_or_skip("watch healthy") else {
         return;
@@ -415,6 +554,9 @@ fn a_healthy_deployment_raises_no_alarm() {
     );
     assert_eq!(json["alarms"], serde_json::json!([]), "{json:#}");
     assert_eq!(code, 0);
+    // The permits were read: one disagreement, followed by agreement.
+    assert_eq!(json["funnel"]["ledger"]["BTCUSDT"]["disagreeing"], 1);
+    assert_eq!(json["funnel"]["ledger"]["ZECUSDT"]["permits"], 10);
     assert_eq!(json["funnel"]["stages"]["result"]["entry"]["passed"], 20);
     assert_eq!(
         json["funnel"]["stages"]["plan"]["exit"]["dropped"]["kill_score_warning_risk_increase"],
@@ -429,6 +571,82 @@ fn a_healthy_deployment_raises_no_alarm() {
         "{:#}",
         json["traffic"]
     );
+}
+
+/// Plans written every 20 ms for `for_ms`, while the executor's group reads nothing more.
+fn keep_writing_plans(server: &RedisServer, for_ms: u64) -> std::thread::JoinHandle<u64> {
+    let mut w = server.writer();
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        let mut n = 0;
+        while start.elapsed() < Duration::from_millis(for_ms) {
+            w.xadd(
+                PLANS,
+                &[
+                    ("symbol", "ZECUSDT"),
+                    ("action", "BUY"),
+                    ("eval_type", "ENTRY"),
+                    ("decision", "EXECUTE"),
+                ],
+            );
+            n += 1;
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        n
+    })
+}
+
+#[test]
+fn once_sees_a_lag_growing_between_its_two_readings() {
+    let Some(server) = RedisServer::start_or_skip("watch lag growing") else {
+        return;
+    };
+    healthy(&mut server.writer());
+    let sb = Sandbox::new();
+    let url = server.url();
+    let once = |lag_interval: &str| {
+        snapshot_json(
+            &sb,
+            &[
+                "watch",
+                "--redis",
+                &url,
+                "--once",
+                "--json",
+                "--lag-interval",
+                lag_interval,
+            ],
+        )
+    };
+    // The executor stops reading while the bridge keeps writing plans: its lag grows between
+    // the first reading and the snapshot 700 ms later.
+    let writing = keep_writing_plans(&server, 3000);
+    let (code, json) = once("700ms");
+    let (one_code, one_reading) = once("0");
+    let written = writing.join().expect("writer thread");
+    assert!(written > 20, "only {written} plans written");
+    let kinds: Vec<&str> = json["alarms"]
+        .as_array()
+        .expect("alarms")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, vec!["group_lag_growing"], "{json:#}");
+    assert_eq!(code, 1);
+    let a = alarm(&json, "group_lag_growing");
+    assert_eq!(
+        (a["group"].as_str(), a["stream"].as_str()),
+        (Some("intent_executor"), Some(PLANS))
+    );
+    // count is the lag now, of the lag at the first reading: it grew.
+    assert!(a["count"].as_u64() > a["of"].as_u64(), "{a:#}");
+    // One reading cannot see it: the same deployment, still falling behind, raises nothing.
+    assert_eq!(
+        one_reading["alarms"],
+        serde_json::json!([]),
+        "{one_reading:#}"
+    );
+    assert_eq!(one_code, 0);
 }
 
 #[test]
@@ -612,7 +830,9 @@ fn one_million_entries() {
     let out = Command::new("/usr/bin/time")
         .args(["-f", "peak_rss_kb=%M elapsed_s=%e"])
         .arg(env!("CARGO_BIN_EXE_sim"))
+        // One reading: the snapshot's own cost, without --once's wait between two readings.
         .args(["watch", "--redis", &server.url(), "--once", "--json"])
+        .args(["--lag-interval", "0"])
         .output()
         .expect("run sim watch under /usr/bin/time");
     let stderr = String::from_utf8_lossy(&out.stderr);

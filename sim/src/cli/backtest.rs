@@ -8,6 +8,7 @@ use clap::Args;
 use sim::backtest;
 use sim::check::{self, Severity};
 
+use super::mirror_args::{MirrorArgs, mirror_line};
 use super::run_inputs::{self, ConfigArgs};
 
 #[derive(Debug, Args)]
@@ -37,61 +38,6 @@ pub struct BacktestArgs {
     pub journal: JournalArg,
     #[command(flatten)]
     pub mirror: MirrorArgs,
-}
-
-/// `--mirror-redis URL [--mirror-prefix sim:] [--mirror-maxlen N]`.
-#[derive(Debug, Args)]
-pub struct MirrorArgs {
-    /// Publish each stage's output to this Redis (e.g. redis://127.0.0.1:6379) as the original
-    /// system's messages, on streams named as [topology] names them under --mirror-prefix, for
-    /// `sim watch --prefix`, dashboards and redis-cli.
-    #[arg(long, value_name = "URL")]
-    pub mirror_redis: Option<String>,
-    /// Put before every mirrored stream's name, so the deployment's own streams are never
-    /// touched (must not be empty).
-    #[arg(long, default_value = "sim:", requires = "mirror_redis")]
-    pub mirror_prefix: String,
-    /// Each mirrored stream is trimmed to about this many entries (XADD MAXLEN ~ N).
-    #[arg(long, default_value_t = 100_000, requires = "mirror_redis")]
-    pub mirror_maxlen: u64,
-}
-
-impl MirrorArgs {
-    /// Connects the mirror, if one was asked for: an unreachable Redis is an error naming it.
-    pub fn start(
-        &self,
-        topology: &sim::config::Topology,
-    ) -> anyhow::Result<Option<deployment::mirror::RedisMirror>> {
-        let Some(url) = &self.mirror_redis else {
-            return Ok(None);
-        };
-        let parsed = deployment::resp::RedisUrl::parse(url)?;
-        let cfg = backtest::mirror_sink::mirror_config(
-            parsed,
-            &self.mirror_prefix,
-            self.mirror_maxlen,
-            topology,
-        );
-        let mirror = deployment::mirror::RedisMirror::start(cfg)
-            .with_context(|| format!("--mirror-redis {url}: cannot mirror to this Redis"))?;
-        Ok(Some(mirror))
-    }
-}
-
-/// The mirror's line for the summary.
-pub(super) fn mirror_line(r: &deployment::mirror::MirrorReport) -> String {
-    let total: u64 = r.written.values().sum();
-    let streams = r.written.len();
-    match &r.stopped {
-        None => format!(
-            "mirrored {total} messages to {streams} streams under '{}' at {}\n",
-            r.prefix, r.address
-        ),
-        Some(why) => format!(
-            "WARNING: the mirror to {} stopped early ({why}); {total} messages were written under '{}'; the run folder is complete\n",
-            r.address, r.prefix
-        ),
-    }
 }
 
 /// `--journal off|full`.

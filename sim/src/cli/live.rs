@@ -2,9 +2,9 @@
 //! default, `--demo`, or `--mainnet` with a typed confirmation), a Binance-compatible server at
 //! `--base-url` (e.g. `sim serve`), or, with `--paper`, the simulated exchange fed live bars.
 //!
-//! This file: the flags, the environment choice, keys from `BINANCE_API_KEY` /
-//! `BINANCE_API_SECRET`, the mainnet confirmation, Ctrl-C, and the printing of what the session
-//! reports. The session itself (loop, folder, summary) is the library's `sim::live`.
+//! This file: the flags (`--mirror-*` shared with `sim backtest`, in `mirror_args`), the
+//! environment choice, keys from `BINANCE_API_KEY` / `BINANCE_API_SECRET`, the mainnet
+//! confirmation, Ctrl-C, and the printing of what the session reports. The session itself (loop, folder, summary) is the library's `sim::live`.
 //! Must never live here: the session loop, stage logic or HTTP details (those are `sim::live`,
 //! `pipeline` and `live`).
 
@@ -22,6 +22,7 @@ use pipeline::stages::recovery::Unprotected;
 use pipeline::{Interval, Symbol};
 use sim::live::{SessionEvent, SessionPlan, names};
 
+use super::mirror_args::{MirrorArgs, mirror_line};
 use super::run_inputs::ConfigArgs;
 
 /// What the user must type to trade on mainnet.
@@ -75,6 +76,8 @@ pub struct LiveArgs {
     /// placing its TP/SL per the config's tp_pct/sl_pct); the message names each one.
     #[arg(long)]
     pub refuse_unprotected: bool,
+    #[command(flatten)]
+    pub mirror: MirrorArgs,
 }
 
 pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
@@ -112,6 +115,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
     let symbols = symbols(&args.symbols, &spec.run.symbols)?;
     let interval: Interval = args.interval.parse().context("--interval")?;
     let stop_after = args.duration.as_deref().map(parse_duration).transpose()?;
+    let mirror = args.mirror.config(&spec.topology)?;
     let plan = SessionPlan {
         spec,
         client: cfg,
@@ -128,6 +132,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
         } else {
             Unprotected::Protect
         },
+        mirror,
     };
     let stop = stop_on_ctrl_c()?;
     sim::live::run(plan, &stop, &mut print_event)?;
@@ -212,8 +217,12 @@ fn print_event(event: SessionEvent<'_>) {
             reason,
             bars,
             dir,
+            mirror,
         } => {
             print!("\n{funnel}");
+            if let Some(m) = mirror {
+                print!("{}", mirror_line(m));
+            }
             println!(
                 "\nstopped: {reason} after {bars} bar(s); session folder: {}",
                 dir.display()

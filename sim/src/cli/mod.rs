@@ -8,6 +8,7 @@ mod diff;
 mod exchange_info;
 mod explain;
 mod live;
+mod mirror_args;
 mod record;
 mod replay;
 mod report;

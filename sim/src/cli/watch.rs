@@ -1,4 +1,4 @@
-//! `sim watch --redis URL [--config FILE | --env-dir DIR] [--prefix P] [--window 3h] [--once] [--json]`:
+//! `sim watch --redis URL [--config FILE | --env-dir DIR] [--prefix P] [--window 3h] [--once [--json] [--lag-interval 1s]]`:
 //! the running deployment's streams, groups, live funnel and alarms, read-only. The logic is
 //! the `deployment` crate's; this file turns arguments into its [`WatchConfig`] and prints.
 //! Exit codes: 0 no alarm, 1 an alarm was raised (`--once`), 2 an error.
@@ -40,6 +40,11 @@ pub struct WatchArgs {
     /// With --once: the snapshot as JSON.
     #[arg(long, requires = "once")]
     pub json: bool,
+    /// With --once: read the consumer groups, wait this long, then take the snapshot, so a
+    /// group whose lag grew in between raises group_lag_growing (one reading cannot see a
+    /// lag growing); 0 takes one reading and skips that alarm.
+    #[arg(long, default_value = "1s", requires = "once")]
+    pub lag_interval: String,
     /// Time between refreshes (also the first reconnection wait).
     #[arg(long, default_value = "2s")]
     pub refresh: String,
@@ -125,7 +130,11 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         max_backoff: Duration::from_secs(30),
     };
     if args.once {
-        let snap = watch::once(&cfg)?;
+        let lag_interval = match args.lag_interval.trim() {
+            "0" | "0s" | "0ms" => None,
+            text => Some(parse_duration(text, "--lag-interval")?),
+        };
+        let snap = watch::once(&cfg, lag_interval)?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&snap)?);
         } else {

@@ -8,7 +8,7 @@
 //! - `recording`: the venue wrapper that keeps fills, account events and each order's round
 //!   trip for the session folder.
 //! - `summary`: the session's end (`fills.csv`, `trades.csv`, `latency.csv`, `funnel.txt`,
-//!   `summary.json`).
+//!   `summary.json` with the funnel and what the Redis mirror wrote).
 //! - [`SessionEvent`]: what the session reports as it goes; the CLI prints it.
 //!
 //! Must never live here: argument parsing, terminal output or signal handling (that is
@@ -63,6 +63,8 @@ pub enum SessionEvent<'a> {
         reason: &'a str,
         bars: u64,
         dir: &'a Path,
+        /// What the Redis mirror wrote and dropped, with `--mirror-redis`.
+        mirror: Option<&'a deployment::mirror::MirrorReport>,
     },
 }
 

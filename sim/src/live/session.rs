@@ -10,6 +10,9 @@
 //! end `fills.csv`, `trades.csv` (as a backtest writes them), `latency.csv` (each order's
 //! round trip), `funnel.txt` and `summary.json`,
 //! each written under a temporary name and renamed, so nothing is ever half-written.
+//! With a mirror (`--mirror-redis`), the journal records also go to Redis as the original
+//! system's messages: handed to the mirror's writer after every closed bar, never waited for
+//! (a Redis that is behind or gone costs dropped messages, counted, never a delayed order).
 //! Must never live here: stage logic, HTTP, terminal output (the session reports
 //! [`SessionEvent`]s), or anything that prints a key.
 
@@ -22,8 +25,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::backtest::journal_files::FileJournal;
+use crate::backtest::mirror_sink::MirroredJournal;
 use crate::config::RunSpec;
 use anyhow::{Context, bail};
+use deployment::mirror::{MirrorConfig, RedisMirror};
 use exchange_sim::SimExchange;
 use live::client::MarginType;
 use live::stream::{Backoff, KlineFeed, KlineSocket, stream_url};
@@ -54,7 +59,12 @@ pub struct SessionPlan {
     pub out: Option<PathBuf>,
     /// What to do with a position found at the venue without a stop-loss.
     pub unprotected: Unprotected,
+    /// Publish the stages' outputs to this Redis too (`--mirror-redis`).
+    pub mirror: Option<MirrorConfig>,
 }
+
+/// The session's journal: the durable files, and the Redis mirror when asked for.
+pub type SessionJournal = MirroredJournal<FileJournal>;
 
 /// Runs one session until the bar limit, the duration or `stop`; `report` hears what happens.
 pub fn run(
@@ -71,6 +81,8 @@ pub fn run(
         .with_context(|| format!("cannot reach {}", client.base_url()))?;
     let env = client.environment().as_str();
     let mode = if plan.paper { "paper" } else { env };
+    // Before the folder: an unreachable Redis stops the session before anything is written.
+    let mirror = start_mirror(plan.mirror.clone())?;
     let dir = plan.out.clone().unwrap_or_else(|| {
         let t = TimestampMs(client.server_now_ms()).to_minute_string();
         PathBuf::from("runs").join(format!("live-{mode}-{}", t.replace([' ', ':'], "-")))
@@ -78,7 +90,7 @@ pub fn run(
     prepare_folder(&dir, &plan.spec)?;
     let journal = FileJournal::create_durable(&dir)
         .with_context(|| format!("cannot create journals in {}", dir.display()))?;
-    let pipeline = Pipeline::with_journal(&plan.spec.pipeline, journal);
+    let pipeline = Pipeline::with_journal(&plan.spec.pipeline, MirroredJournal { journal, mirror });
     report(SessionEvent::Opened {
         mode,
         base_url: client.base_url(),
@@ -132,6 +144,23 @@ pub fn run(
     }
 }
 
+/// Connects the mirror, if one was asked for; it never makes the session wait.
+fn start_mirror(cfg: Option<MirrorConfig>) -> anyhow::Result<Option<RedisMirror>> {
+    let Some(cfg) = cfg else { return Ok(None) };
+    let address = cfg.url.address();
+    let mirror = RedisMirror::start(cfg).with_context(|| {
+        format!("--mirror-redis: cannot mirror to the Redis at {address}; nothing was sent")
+    })?;
+    Ok(Some(mirror.never_waiting()))
+}
+
+/// Hands this bar's records to the mirror's writer, so a dashboard sees them now.
+fn flush_mirror(pipeline: &mut Pipeline<SessionJournal>) {
+    if let Some(m) = &mut pipeline.journal_mut().mirror {
+        m.flush();
+    }
+}
+
 /// Creates the folder; refuses one that already holds a session's journal lines (the empty
 /// journals of a start that failed before sending anything, such as a wrong secret, do not
 /// count: that `--out` can be used again).
@@ -167,7 +196,7 @@ fn drive<V: Venue>(
     session: &Session<'_>,
     venue: &mut V,
     mut hook: impl FnMut(&mut V, &Symbol, &Bar) -> anyhow::Result<()>,
-    mut pipeline: Pipeline<FileJournal>,
+    mut pipeline: Pipeline<SessionJournal>,
     report: &mut dyn FnMut(SessionEvent<'_>),
 ) -> anyhow::Result<()> {
     let Session {
@@ -246,6 +275,7 @@ fn drive<V: Venue>(
             feed.resume_after(s, last.open_time);
         }
     }
+    flush_mirror(&mut pipeline);
     let mut bars = 0_u64;
     let mut signal_count = 0_u64;
     let interval_ms = u64::try_from(plan.interval.as_ms()).unwrap_or(60_000);
@@ -273,6 +303,7 @@ fn drive<V: Venue>(
             src.on_bar(&s, &bar, &mut signals);
         }
         pipeline.on_bar(&s, &bar, &signals, venue);
+        flush_mirror(&mut pipeline);
         bars += 1;
         signal_count += signals.len() as u64;
         write_bar(&mut bars_csv, &s, &bar, false)?;

@@ -5,14 +5,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use crate::backtest::journal_files::FileJournal;
 use anyhow::Context;
+use deployment::mirror::MirrorReport;
 use live::Client;
 use live::stream::FeedStats;
 use pipeline::stages::pipeline::Pipeline;
 use pipeline::venue::{PositionSnapshot, VenueError};
 
-use super::session::{SessionPlan, write_atomic};
+use super::session::{SessionJournal, SessionPlan, write_atomic};
 use super::{SessionEvent, names};
 
 /// What the loop hands over when it stops.
@@ -99,17 +99,34 @@ fn positions_at_end(read: &Result<Vec<PositionSnapshot>, VenueError>) -> serde_j
     }
 }
 
+/// `summary.json`'s `mirror`: where it wrote, how many messages per stream, how many it dropped
+/// and why it stopped, if it did.
+fn mirror_json(r: &MirrorReport) -> serde_json::Value {
+    serde_json::json!({
+        "address": r.address,
+        "prefix": r.prefix,
+        "written": r.written,
+        "dropped": r.dropped,
+        "stopped": r.stopped,
+    })
+}
+
+/// Closes the journals (and the mirror), writes `funnel.txt` and `summary.json`.
 pub fn finish(
     plan: &SessionPlan,
     client: &Client,
-    pipeline: Pipeline<FileJournal>,
+    pipeline: Pipeline<SessionJournal>,
     dir: &Path,
     end: SessionEnd,
     latency: serde_json::Value,
     report: &mut dyn FnMut(SessionEvent<'_>),
 ) -> anyhow::Result<()> {
     let (funnel, ledger, journal) = pipeline.into_parts();
-    let journal_lines = journal.finish().context("cannot write the journals")?;
+    let mirror = journal.mirror.map(deployment::mirror::RedisMirror::finish);
+    let journal_lines = journal
+        .journal
+        .finish()
+        .context("cannot write the journals")?;
     let table = funnel.render_table();
     write_atomic(&dir.join("funnel.txt"), table.as_bytes())?;
     let stats = end.stats;
@@ -131,6 +148,8 @@ pub fn finish(
             "reconnects": stats.reconnects,
         },
         "venue_positions_at_end": positions_at_end(&end.positions),
+        "funnel": funnel,
+        "mirror": mirror.as_ref().map(mirror_json),
         // Wall-clock measurements: they differ between sessions by nature.
         "latency": latency,
         "wall_clock": {
@@ -147,6 +166,7 @@ pub fn finish(
         reason: end.reason,
         bars: end.bars,
         dir,
+        mirror: mirror.as_ref(),
     });
     Ok(())
 }
