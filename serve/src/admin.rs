@@ -30,12 +30,16 @@ fn bad(msg: String) -> Response<Body> {
 }
 
 fn state_json(app: &App) -> serde_json::Value {
+    let server_time = app.tell_time();
     let m = app.market();
     let (step, steps) = m.progress();
-    let skew = app.faults().clock_skew_ms;
     json!({
         "simTime": m.sim_now().as_ms(),
-        "serverTime": app.now_ms() + skew,
+        "serverTime": server_time,
+        "clock": match app.time_base {
+            super::TimeBase::Dataset => "dataset",
+            super::TimeBase::Wall => "wall",
+        },
         "step": step,
         "steps": steps,
         "finished": step >= steps,

@@ -60,25 +60,22 @@ pub(crate) fn by_symbol(with: u32, without: u32) -> fn(&Params) -> u32 {
     }
 }
 
-pub(crate) fn server_time(app: &App) -> i64 {
-    app.now_ms() + app.faults().clock_skew_ms
-}
-
 fn time(app: &App, _: &Params) -> Answer {
     Ok(serde_json::to_value(ServerTime {
-        server_time: server_time(app),
+        server_time: app.tell_time(),
     })
     .unwrap_or(Value::Null))
 }
 
 fn exchange_info(app: &App, _: &Params) -> Answer {
+    let server_time = app.tell_time();
     let m = app.market();
     let info =
         m.ex.schedule().info_at(m.sim_now()).ok_or_else(|| {
             Reject::unknown_error("no exchange info is valid at the market's clock")
         })?;
     let mut raw = info.raw().clone();
-    raw.server_time = server_time(app);
+    raw.server_time = server_time;
     raw.rate_limits = vec![
         json!({"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":app.limits().weight_limit}),
         json!({"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200}),

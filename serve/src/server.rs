@@ -113,6 +113,8 @@ impl Server {
             klines,
             user,
             wall_clock: cfg.wall_clock,
+            time_base: cfg.time_base,
+            sync: std::sync::Mutex::new(Default::default()),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()

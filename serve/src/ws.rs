@@ -149,7 +149,8 @@ async fn send_klines(
                     }
                     Err(RecvError::Closed) => return,
                 };
-                for text in subs.iter().filter_map(|s| frame(s, &bar, &interval, interval_ms, wrap, app.now_ms())) {
+                let event_ms = app.event_now();
+                for text in subs.iter().filter_map(|s| frame(s, &bar, &interval, interval_ms, wrap, event_ms)) {
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;
                     }

@@ -27,8 +27,14 @@ impl Drop for Served {
     }
 }
 
-/// Starts `sim serve --step` on a free port and waits for the line with its URL.
+/// Starts `sim serve --step --clock wall` on a free port and waits for the line with its URL:
+/// the clients of these tests sign with their own clock, without syncing to the server's.
 pub fn start(sb: &Sandbox, dataset: &str) -> Served {
+    start_with(sb, dataset, &["--clock", "wall"])
+}
+
+/// Starts `sim serve --step` with `extra` arguments.
+pub fn start_with(sb: &Sandbox, dataset: &str, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args([
             "serve",
@@ -44,6 +50,7 @@ pub fn start(sb: &Sandbox, dataset: &str) -> Served {
             "--api-secret",
             SECRET,
         ])
+        .args(extra)
         .env("SIM_HOME", sb.path("home"))
         .env_remove("SIM_LOG")
         .current_dir(sb.dir.path())
@@ -109,11 +116,24 @@ pub fn json(addr: &str, method: &str, target: &str) -> serde_json::Value {
     serde_json::from_str(&body).expect("json")
 }
 
-fn signed(addr: &str, method: &str, path: &str, params: &str) -> (u16, serde_json::Value) {
-    let ts = std::time::SystemTime::now()
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
-        .as_millis();
+        .as_millis() as i64
+}
+
+fn signed(addr: &str, method: &str, path: &str, params: &str) -> (u16, serde_json::Value) {
+    signed_at(addr, method, path, params, wall_ms())
+}
+
+fn signed_at(
+    addr: &str,
+    method: &str,
+    path: &str,
+    params: &str,
+    ts: i64,
+) -> (u16, serde_json::Value) {
     let payload = format!("{params}&timestamp={ts}");
     let sig = binance::sign::sign(SECRET, &payload);
     let (status, body) = http(
@@ -150,6 +170,7 @@ fn serve_answers_exchange_info_klines_orders_and_positions() {
         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=e2e-1",
     );
     assert_eq!(status, 200, "{placed}");
+    // ACK, the default answer: the order as accepted (it filled at once, at the last close).
     assert_eq!(placed["status"], "NEW");
     json(&s.addr, "POST", "/sim/step?bars=1");
     let (_, order) = signed(
@@ -185,4 +206,36 @@ fn serve_answers_exchange_info_klines_orders_and_positions() {
         Some("wrong"),
     );
     assert_eq!(status, 401);
+}
+
+#[test]
+fn sim_serve_speaks_the_datasets_clock_by_default() {
+    let sb = Sandbox::new();
+    let s = start_with(&sb, "btc_2026q1", &[]);
+    let state = json(&s.addr, "GET", "/sim/state");
+    assert_eq!(state["clock"], "dataset");
+    let server = json(&s.addr, "GET", "/fapi/v1/time")["serverTime"]
+        .as_i64()
+        .expect("serverTime");
+    assert_eq!(Some(server), state["simTime"].as_i64(), "the market's time");
+    let (status, own) = signed(&s.addr, "GET", "/fapi/v2/balance", "recvWindow=5000");
+    assert_eq!(
+        status, 400,
+        "a timestamp of the wall clock is refused: {own}"
+    );
+    assert_eq!(own["code"], -1021);
+    // Synced once, as python-binance, ccxt and freqtrade can: passes after the market moved.
+    let offset = server - wall_ms();
+    json(&s.addr, "POST", "/sim/step?bars=30");
+    let (status, placed) = signed_at(
+        &s.addr,
+        "POST",
+        "/fapi/v1/order",
+        "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newOrderRespType=RESULT",
+        wall_ms() + offset,
+    );
+    assert_eq!(status, 200, "{placed}");
+    assert_eq!(placed["status"], "FILLED", "a MARKET order fills at once");
+    let now = json(&s.addr, "GET", "/sim/state")["simTime"].clone();
+    assert_eq!(placed["updateTime"], now);
 }

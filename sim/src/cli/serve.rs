@@ -10,9 +10,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
+use exchange_sim::MarketFill;
 use pipeline::{Bar, Symbol};
 // The server crate (this module, `cli::serve`, is its command).
-use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server};
+use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server, TimeBase};
 
 use super::run_inputs::{self, ConfigArgs};
 
@@ -49,11 +50,36 @@ pub struct ServeArgs {
     /// The API secret clients sign with (else SIM_SERVE_API_SECRET, else generated).
     #[arg(long)]
     pub api_secret: Option<String>,
+    /// When a MARKET order fills: `immediate` (at once, at the last price plus the configured
+    /// slippage, as on Binance) or `next_open` (the backtest's rule: NEW until the symbol's next
+    /// bar, then at its open). Overrides exchange.market_fill of the run config.
+    #[arg(long, value_enum, default_value_t = MarketFillArg::Immediate)]
+    pub market_fill: MarketFillArg,
+    /// The clock the API speaks: `dataset` (`/fapi/v1/time`, event times and the timestamp
+    /// check follow the replayed market; sync your client with `GET /fapi/v1/time`) or `wall`
+    /// (the time of day, as before; clients sign with their own clock).
+    #[arg(long, value_enum, default_value_t = ClockArg::Dataset)]
+    pub clock: ClockArg,
     /// Faults armed from the start, as the JSON `POST /sim/faults` takes.
     #[arg(long, value_name = "JSON")]
     pub faults: Option<String>,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// `--clock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClockArg {
+    Dataset,
+    Wall,
+}
+
+/// `--market-fill`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MarketFillArg {
+    Immediate,
+    #[value(name = "next_open")]
+    NextOpen,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -101,6 +127,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }],
     );
     cfg.clock = clock;
+    cfg.time_base = match args.clock {
+        ClockArg::Dataset => TimeBase::Dataset,
+        ClockArg::Wall => TimeBase::Wall,
+    };
+    cfg.sim.market_fill = match args.market_fill {
+        MarketFillArg::Immediate => MarketFill::CurrentClose,
+        MarketFillArg::NextOpen => MarketFill::NextOpen,
+    };
     cfg.warmup_steps = args.warmup;
     cfg.weight_limit = args.weight_limit;
     if args.no_rate_limits {
@@ -118,11 +152,23 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let lines = [
         format!("sim serve: a Binance USD-M compatible exchange at {url}"),
         format!(
-            "  dataset {} ({interval}, {}), {total} bars, clock {}, {} warm-up bars",
+            "  dataset {} ({interval}, {}), {total} bars, clock {}, {} warm-up bars, MARKET orders fill {}",
             spec.run.dataset,
             symbols.join(" "),
             describe(clock),
-            args.warmup.max(1)
+            args.warmup.max(1),
+            match args.market_fill {
+                MarketFillArg::Immediate => "at once",
+                MarketFillArg::NextOpen => "at the next open",
+            }
+        ),
+        format!(
+            "  API clock: {}",
+            match args.clock {
+                ClockArg::Dataset =>
+                    "the dataset's (sync your client with GET /fapi/v1/time; --clock wall for the time of day)",
+                ClockArg::Wall => "the time of day (--clock wall)",
+            }
         ),
         format!("  API key:    {key}"),
         format!("  API secret: {secret}"),
