@@ -45,7 +45,9 @@ mod limits;
 mod market;
 mod parse_errors;
 mod routes_account;
+mod routes_batch;
 mod routes_market;
+mod routes_series;
 mod routes_trade;
 mod server;
 pub mod server_clock;
@@ -110,6 +112,8 @@ pub struct ServeConfig {
     /// The clock the API reports and checks timestamps against (`server_clock`); `new` keeps
     /// the wall clock, `sim serve` defaults to the dataset's.
     pub time_base: TimeBase,
+    /// The dataset's recorded funding per symbol (none: the constant rate of `sim.funding`).
+    pub funding_rates: Vec<(Symbol, Vec<exchange_sim::FundingRate>)>,
 }
 
 impl ServeConfig {
@@ -140,6 +144,7 @@ impl ServeConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             wall_clock: Arc::new(SystemClock),
             time_base: TimeBase::Wall,
+            funding_rates: Vec::new(),
         }
     }
 }

@@ -87,6 +87,7 @@ impl Server {
             .period(cfg.interval.as_ms())
             .map_err(ServeError::Config)?;
         let mut market = Market::new(cfg.exchange_info, cfg.sim, cfg.interval, cfg.bars)?;
+        market.attach_funding(cfg.funding_rates)?;
         market.step(cfg.warmup_steps.max(1), &mut Vec::new())?;
         let listener = std::net::TcpListener::bind(cfg.addr)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -132,6 +133,8 @@ impl Server {
 fn router(app: Arc<App>) -> Router {
     let r = super::catalog::Routes::new();
     let r = super::routes_market::routes(r);
+    let r = super::routes_series::routes(r);
+    let r = super::routes_batch::routes(r);
     let r = super::routes_trade::routes(r);
     let r = super::routes_account::routes(r);
     let r = super::admin::routes(r);

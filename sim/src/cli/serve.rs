@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use exchange_sim::MarketFill;
+use exchange_sim::{FundingRate, MarketFill};
 use pipeline::{Bar, Symbol};
 // The server crate (this module, `cli::serve`, is its command).
 use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server, TimeBase};
@@ -127,6 +127,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }],
     );
     cfg.clock = clock;
+    let funding = &spec.exchange.funding;
+    if funding.enabled && funding.recorded {
+        cfg.funding_rates = series
+            .iter()
+            .filter_map(|s| {
+                let f = s.funding()?;
+                let rates = f
+                    .records
+                    .iter()
+                    .map(|r| FundingRate {
+                        time: r.time,
+                        rate: r.rate,
+                        mark_price: None,
+                    })
+                    .collect();
+                Some((s.symbol().clone(), rates))
+            })
+            .collect();
+    }
     cfg.time_base = match args.clock {
         ClockArg::Dataset => TimeBase::Dataset,
         ClockArg::Wall => TimeBase::Wall,
