@@ -46,8 +46,8 @@ fn state_json(app: &App) -> serde_json::Value {
         "interval": m.interval.as_str(),
         "symbols": m.series.keys().collect::<Vec<_>>(),
         "usedWeight1m": app.limits().used_weight(),
-        // Kline websocket connections now open (a driver of the step clock can wait for them).
-        "klineSubscribers": app.klines.receiver_count(),
+        // Market websocket connections now open (a driver of the step clock can wait for them).
+        "klineSubscribers": app.streams.receiver_count(),
     })
 }
 

@@ -15,9 +15,10 @@
 //!   `X-MBX-USED-WEIGHT-1M`; `parse_errors`: the same JSON on the 431/414 hyper answers
 //!   itself (an oversized request never reaches the router).
 //! - `auth`, `limits`, [`faults`]: the checks and counters the pipeline applies.
-//! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
-//!   section 8; `tickers`: 24hr and bookTicker from the closed bars; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
-//!   stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
+//! - `routes_market`, `routes_series`, `routes_trade`, `routes_batch`, `routes_account`: the
+//!   endpoints of binance-facts.md section 3; `tickers`: 24hr and bookTicker from the closed
+//!   bars; `ws`: the market streams (`streams`: klines, mark price, book ticker) and
+//!   `/ws/<listenKey>` (the user-data stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
 //!   `/sim/faults` (unauthenticated; loopback only); `catalog`: the one list of served routes
 //!   that builds the router and answers `GET /sim/endpoints`, unknown paths (404, -5000,
 //!   naming the nearest served endpoints) and wrong methods (405, -1000).
@@ -51,6 +52,7 @@ mod routes_series;
 mod routes_trade;
 mod server;
 pub mod server_clock;
+mod streams;
 mod tickers;
 mod user_stream;
 pub mod wall_clock;
@@ -170,7 +172,8 @@ pub(crate) struct App {
     pub limits: std::sync::Mutex<limits::Limits>,
     pub faults: std::sync::Mutex<Faults>,
     pub keys: Vec<ApiKey>,
-    pub klines: tokio::sync::broadcast::Sender<Arc<market::ClosedBar>>,
+    /// Every advance of the clock, for the market websockets (`streams`).
+    pub streams: tokio::sync::broadcast::Sender<Arc<streams::StepView>>,
     /// User-data stream messages (JSON text) for websockets on the listen key.
     pub user: tokio::sync::broadcast::Sender<Arc<String>>,
     pub wall_clock: Arc<dyn WallClock>,
@@ -227,18 +230,20 @@ impl App {
             TimeBase::Dataset => self.market().sim_now().as_ms(),
         }
     }
-    /// Advances the market `n` steps and publishes the closed bars to websocket subscribers.
+    /// Advances the market `n` steps and publishes them to the market websockets.
     pub fn step(&self, n: usize) -> Result<usize, exchange_sim::SimError> {
         let mut closed = Vec::new();
-        let done = {
+        let (done, view) = {
             let mut m = self.market();
             let done = m.step(n, &mut closed);
             self.publish(&mut m);
-            done?
+            // Built only when someone listens; the bars stay in the kline history anyway.
+            let view = (self.streams.receiver_count() > 0)
+                .then(|| streams::StepView::of(&m, closed, self.event_ms(&m)));
+            (done?, view)
         };
-        for bar in closed {
-            // No subscriber is fine: the bar stays in the kline history.
-            let _ = self.klines.send(Arc::new(bar));
+        if let Some(view) = view {
+            let _ = self.streams.send(Arc::new(view));
         }
         Ok(done)
     }

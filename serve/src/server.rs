@@ -100,7 +100,7 @@ impl Server {
             error,
         })?;
         drop(market.ex.take_events()); // the warm-up's, before anyone could listen
-        let (klines, _) = tokio::sync::broadcast::channel(4096);
+        let (streams, _) = tokio::sync::broadcast::channel(4096);
         let (user, _) = tokio::sync::broadcast::channel(4096);
         let app = Arc::new(App {
             market: std::sync::Mutex::new(market),
@@ -111,7 +111,7 @@ impl Server {
             }),
             faults: std::sync::Mutex::new(cfg.faults),
             keys: cfg.api_keys,
-            klines,
+            streams,
             user,
             wall_clock: cfg.wall_clock,
             time_base: cfg.time_base,
