@@ -239,3 +239,75 @@ fn sim_serve_speaks_the_datasets_clock_by_default() {
     let now = json(&s.addr, "GET", "/sim/state")["simTime"].clone();
     assert_eq!(placed["updateTime"], now);
 }
+
+/// The incident reports' universe: 12 symbols, two of which (SUIUSDT, NEARUSDT) the testnet's
+/// exchange info leaves out.
+const REPORTS_UNIVERSE: &str = "ETHUSDT,BTCUSDT,SOLUSDT,XRPUSDT,BNBUSDT,ADAUSDT,SUIUSDT,LINKUSDT,AVAXUSDT,LTCUSDT,DOTUSDT,NEARUSDT";
+
+#[test]
+fn a_universe_wider_than_the_testnet_fails_as_the_testnet_does() {
+    let sb = Sandbox::new();
+    sb.synth(REPORTS_UNIVERSE, "2026-01-01", "2026-01-01", "universe");
+    // run.exchange_info defaults to the testnet's.
+    let s = start(&sb, "universe");
+    let info = json(&s.addr, "GET", "/fapi/v1/exchangeInfo");
+    let listed: Vec<&str> = info["symbols"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .filter_map(|s| s["symbol"].as_str())
+        .collect();
+    assert!(listed.contains(&"XRPUSDT") && !listed.contains(&"SUIUSDT"));
+    let state = json(&s.addr, "GET", "/sim/state");
+    let served = state["symbols"].as_array().expect("symbols").len();
+    assert_eq!(served, 10, "the testnet's 10 of the 12: {state}");
+
+    for symbol in ["SUIUSDT", "NEARUSDT", "WAVESUSDT"] {
+        let (status, body) = http(
+            &s.addr,
+            "GET",
+            &format!("/fapi/v1/klines?symbol={symbol}&interval=1m&limit=5"),
+            None,
+        );
+        assert_eq!(
+            (status, body.as_str()),
+            (400, r#"{"code":-1121,"msg":"Invalid symbol."}"#),
+            "klines of {symbol}"
+        );
+        let (status, refused) = signed(
+            &s.addr,
+            "POST",
+            "/fapi/v1/order",
+            &format!("symbol={symbol}&side=BUY&type=MARKET&quantity=1"),
+        );
+        assert_eq!(status, 400, "{symbol}: {refused}");
+        assert_eq!(
+            refused,
+            serde_json::json!({"code": -1121, "msg": "Invalid symbol."}),
+            "an order for {symbol}, as the testnet answers it"
+        );
+    }
+
+    // Every listed symbol of the universe trades: a MARKET order on BNBUSDT fills at once.
+    let bars = json(
+        &s.addr,
+        "GET",
+        "/fapi/v1/klines?symbol=BNBUSDT&interval=1m&limit=1",
+    );
+    let close: f64 = bars[0][4]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .expect("close");
+    let qty = format!("{:.2}", ((50.0 / close) / 0.01).ceil() * 0.01);
+    let (status, placed) = signed(
+        &s.addr,
+        "POST",
+        "/fapi/v1/order",
+        &format!("symbol=BNBUSDT&side=BUY&type=MARKET&quantity={qty}&newOrderRespType=RESULT"),
+    );
+    assert_eq!(
+        (status, &placed["status"]),
+        (200, &"FILLED".into()),
+        "{placed}"
+    );
+}

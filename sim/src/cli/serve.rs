@@ -90,15 +90,36 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let spec = args.config.load(extra)?;
     let info = run_inputs::exchange_info(&spec)?;
     let ds = run_inputs::dataset(&spec)?;
-    let series: Vec<_> = ds
+    let (series, unlisted): (Vec<_>, Vec<_>) = ds
         .series()
         .iter()
         .filter(|s| spec.run.symbols.is_empty() || spec.run.symbols.contains(s.symbol()))
-        .collect();
-    let interval = series
-        .first()
-        .map(|s| s.interval())
-        .context("the dataset has none of the run's symbols; check run.symbols")?;
+        .partition(|s| info.get(s.symbol().as_str()).is_some());
+    // A universe wider than the venue: the venue's list wins, as it would on the testnet,
+    // where an order for a symbol it lacks answers -1121 `Invalid symbol.`.
+    let left_out: Vec<String> = unlisted.iter().map(|s| s.symbol().to_string()).collect();
+    if !left_out.is_empty() {
+        eprintln!(
+            "sim serve: {} not served: run.exchange_info = \"{}\" does not list {}; requests \
+             for {} answer -1121 Invalid symbol., as that venue answers",
+            left_out.join(", "),
+            spec.run.exchange_info,
+            if left_out.len() == 1 { "it" } else { "them" },
+            if left_out.len() == 1 { "it" } else { "them" },
+        );
+    }
+    let interval = series.first().map(|s| s.interval()).with_context(|| {
+        if left_out.is_empty() {
+            "the dataset has none of the run's symbols; check run.symbols".to_string()
+        } else {
+            format!(
+                "run.exchange_info = \"{}\" lists none of the dataset's symbols ({}); \
+                     use exchange info that lists them (e.g. --set run.exchange_info=mainnet)",
+                spec.run.exchange_info,
+                left_out.join(", ")
+            )
+        }
+    })?;
     if series.iter().any(|s| s.interval() != interval) {
         anyhow::bail!("the dataset mixes bar intervals; sim serve replays one interval");
     }
