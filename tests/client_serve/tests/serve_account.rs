@@ -106,7 +106,10 @@ fn the_accelerated_clock_closes_bars_on_its_own() {
             match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
                 Ok(Some(Ok(Message::Text(t)))) => {
                     let v: serde_json::Value = serde_json::from_str(t.as_str()).expect("json");
-                    times.push(v["k"]["t"].as_i64().expect("open time"));
+                    // Closed bars only: each step also sends the bar that opens ("x": false).
+                    if v["k"]["x"] == true {
+                        times.push(v["k"]["t"].as_i64().expect("open time"));
+                    }
                 }
                 Ok(Some(Ok(_))) => {}
                 other => panic!("no kline event from the running clock: {other:?}"),
