@@ -87,6 +87,7 @@ impl Server {
             .period(cfg.interval.as_ms())
             .map_err(ServeError::Config)?;
         let mut market = Market::new(cfg.exchange_info, cfg.sim, cfg.interval, cfg.bars)?;
+        market.attach_funding(cfg.funding_rates)?;
         market.step(cfg.warmup_steps.max(1), &mut Vec::new())?;
         let listener = std::net::TcpListener::bind(cfg.addr)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -99,7 +100,7 @@ impl Server {
             error,
         })?;
         drop(market.ex.take_events()); // the warm-up's, before anyone could listen
-        let (klines, _) = tokio::sync::broadcast::channel(4096);
+        let (streams, _) = tokio::sync::broadcast::channel(4096);
         let (user, _) = tokio::sync::broadcast::channel(4096);
         let app = Arc::new(App {
             market: std::sync::Mutex::new(market),
@@ -110,9 +111,11 @@ impl Server {
             }),
             faults: std::sync::Mutex::new(cfg.faults),
             keys: cfg.api_keys,
-            klines,
+            streams,
             user,
             wall_clock: cfg.wall_clock,
+            time_base: cfg.time_base,
+            sync: std::sync::Mutex::new(Default::default()),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
@@ -130,6 +133,8 @@ impl Server {
 fn router(app: Arc<App>) -> Router {
     let r = super::catalog::Routes::new();
     let r = super::routes_market::routes(r);
+    let r = super::routes_series::routes(r);
+    let r = super::routes_batch::routes(r);
     let r = super::routes_trade::routes(r);
     let r = super::routes_account::routes(r);
     let r = super::admin::routes(r);

@@ -1,8 +1,9 @@
 //! One order round trip through the live client against `serve` on loopback: a LIMIT
 //! order placed (`POST /fapi/v1/order`, signed) and cancelled (`DELETE /fapi/v1/order`),
 //! measured as one element. The server runs in-process on 127.0.0.1:0 with the step clock, so
-//! the market does not move and nothing fills while measuring (a MARKET order would rest until
-//! the next step and pile up against MAX_NUM_ORDERS, so only the LIMIT round trip is timed).
+//! the market does not move and nothing fills while measuring (a MARKET order fills at once and
+//! would grow a position with every iteration, so only the LIMIT round trip is timed; the
+//! `serve_load` example measures concurrent clients, MARKET orders included).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
