@@ -68,6 +68,12 @@ impl SimExchange {
         TimestampMs(self.now)
     }
 
+    /// The last trade price of `sym`: its last bar's close (the mark differs from it only with
+    /// mark-price bars).
+    pub fn last_price(&self, sym: SymId) -> Option<Price> {
+        self.close_dec(sym.index()).and_then(|d| Price::new(d).ok())
+    }
+
     /// The mark price of `sym`: its last bar's close, or its mark bar's close.
     pub fn mark(&self, sym: SymId) -> Option<Price> {
         self.mark_dec(sym.index()).and_then(|d| Price::new(d).ok())

@@ -116,6 +116,12 @@ pub struct ServeConfig {
     pub time_base: TimeBase,
     /// The dataset's recorded funding per symbol (none: the constant rate of `sim.funding`).
     pub funding_rates: Vec<(Symbol, Vec<exchange_sim::FundingRate>)>,
+    /// The dataset's recorded mark prices per symbol: positions, `premiumIndex` and the
+    /// `markPrice` stream use them (none: the last trade price).
+    pub mark_prices: Vec<(Symbol, exchange_sim::MarkTape)>,
+    /// The dataset's recorded trades (or finer bars) per symbol: the order of events inside a
+    /// bar (`exchange_sim::intrabar`).
+    pub trades: Vec<(Symbol, exchange_sim::TradeTape)>,
 }
 
 impl ServeConfig {
@@ -147,6 +153,8 @@ impl ServeConfig {
             wall_clock: Arc::new(SystemClock),
             time_base: TimeBase::Wall,
             funding_rates: Vec::new(),
+            mark_prices: Vec::new(),
+            trades: Vec::new(),
         }
     }
 }

@@ -124,6 +124,26 @@ impl Market {
         Ok(())
     }
 
+    /// Gives symbols their recorded mark prices and trades (before the first step); symbols
+    /// the exchange does not list are skipped, as their bars were.
+    pub fn attach_data(
+        &mut self,
+        marks: Vec<(Symbol, exchange_sim::MarkTape)>,
+        trades: Vec<(Symbol, exchange_sim::TradeTape)>,
+    ) -> Result<(), ServeError> {
+        for (symbol, tape) in marks {
+            if let Some(id) = self.ex.symbol_id(symbol.as_str()) {
+                self.ex.set_mark_prices(id, tape)?;
+            }
+        }
+        for (symbol, tape) in trades {
+            if let Some(id) = self.ex.symbol_id(symbol.as_str()) {
+                self.ex.set_trades(id, tape)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Feeds up to `n` more steps; returns how many were fed (fewer at the end of the data).
     pub fn step(&mut self, n: usize, closed: &mut Vec<ClosedBar>) -> Result<usize, SimError> {
         let mut done = 0;

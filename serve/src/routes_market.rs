@@ -4,8 +4,9 @@
 //! Must never live here: signed endpoints, fill rules.
 
 use binance::{Depth, KlineRow, Params, PremiumIndex, ServerTime, TickerPrice};
-use pipeline::Kline;
+use exchange_sim::{SimExchange, SymId};
 use pipeline::exchange_info::Reject;
+use pipeline::{Kline, Price};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -164,7 +165,22 @@ pub(crate) fn closed_bars<'m>(
 }
 
 /// Symbols to answer for: the one named, or every symbol with a price.
+/// The symbols `p` asks for (one, or all) with their last trade price.
 pub(crate) fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
+    at_price(m, p, SimExchange::last_price)
+}
+
+/// The symbols `p` asks for with their mark price (the recorded mark when the dataset has
+/// mark-price klines, else the last trade price).
+fn marked(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, Reject> {
+    at_price(m, p, SimExchange::mark)
+}
+
+fn at_price(
+    m: &Market,
+    p: &Params,
+    price: fn(&SimExchange, SymId) -> Option<Price>,
+) -> Result<Vec<(String, Decimal)>, Reject> {
     let names: Vec<String> = match p.get("symbol") {
         Some(_) => vec![listed(m, p)?.to_string()],
         None => m.series.keys().cloned().collect(),
@@ -173,8 +189,7 @@ pub(crate) fn priced(m: &Market, p: &Params) -> Result<Vec<(String, Decimal)>, R
         .into_iter()
         .filter_map(|s| {
             let id = m.ex.symbol_id(&s)?;
-            let mark = m.ex.mark(id)?;
-            Some((s, mark.get()))
+            Some((s, price(&m.ex, id)?.get()))
         })
         .collect())
 }
@@ -193,7 +208,7 @@ pub(crate) fn one_or_all<T: serde::Serialize>(p: &Params, mut rows: Vec<T>) -> A
 fn premium_index(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let now = m.sim_now().as_ms();
-    let rows: Vec<PremiumIndex> = priced(&m, p)?
+    let rows: Vec<PremiumIndex> = marked(&m, p)?
         .into_iter()
         .map(|(symbol, mark)| {
             let (rate, next_funding) = super::routes_series::funding_view(&m, &symbol, now);

@@ -88,6 +88,7 @@ impl Server {
             .map_err(ServeError::Config)?;
         let mut market = Market::new(cfg.exchange_info, cfg.sim, cfg.interval, cfg.bars)?;
         market.attach_funding(cfg.funding_rates)?;
+        market.attach_data(cfg.mark_prices, cfg.trades)?;
         market.step(cfg.warmup_steps.max(1), &mut Vec::new())?;
         let listener = std::net::TcpListener::bind(cfg.addr)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))

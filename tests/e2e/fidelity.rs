@@ -138,3 +138,29 @@ fn funding_mark_price_and_trades_of_the_same_hours_each_do_their_part() {
             .starts_with("the trade klines' close")
     );
 }
+
+#[test]
+fn sim_serve_marks_at_the_recorded_mark_and_trades_at_the_last_price() {
+    let sb = Sandbox::new();
+    let (klines, _) = files(&sb);
+    let under = mark_file(&sb, "under", 0.99);
+    sb.sim(&["data", "import", &klines, "--name", "marked"])
+        .ok();
+    sb.sim(&["data", "import-mark-price", &under, "--dataset", "marked"])
+        .ok();
+    let served = crate::serve::start(&sb, "marked");
+    let get = |target: &str| {
+        let (status, body) = crate::serve::http(&served.addr, "GET", target, None);
+        assert_eq!(status, 200, "{target}: {body}");
+        serde_json::from_str::<serde_json::Value>(&body).expect("json")
+    };
+    let premium = get("/fapi/v1/premiumIndex?symbol=BTCUSDT");
+    let last = get("/fapi/v1/ticker/price?symbol=BTCUSDT");
+    let mark = number(&premium["markPrice"]);
+    let price = number(&last["price"]);
+    // The 50 warm-up bars are fed: the last closed bar's mark is its close x 0.99.
+    assert!(
+        (mark - price * 0.99).abs() < 0.11,
+        "mark {mark} vs last price {price}"
+    );
+}

@@ -25,13 +25,18 @@ impl MarkPrices for Marks {
     }
 }
 
+/// The mark bars of `series` as the exchange takes them, if it has recorded mark prices.
+pub fn tape_of(series: &BarSeries) -> Option<MarkTape> {
+    let marks = series.marks()?;
+    Some(MarkTape(Arc::new(Marks(Arc::clone(marks)))))
+}
+
 /// Gives every symbol of `series` with recorded mark prices its mark bars.
 pub fn attach(exchange: &mut SimExchange, series: &[&BarSeries]) -> anyhow::Result<()> {
     for s in series {
-        let (Some(marks), Some(id)) = (s.marks(), exchange.symbol_id(s.symbol().as_str())) else {
+        let (Some(tape), Some(id)) = (tape_of(s), exchange.symbol_id(s.symbol().as_str())) else {
             continue;
         };
-        let tape = MarkTape(Arc::new(Marks(Arc::clone(marks))));
         exchange
             .set_mark_prices(id, tape)
             .with_context(|| format!("the mark prices of {}", s.symbol()))?;

@@ -34,18 +34,22 @@ impl TradePrices for Fine {
     }
 }
 
+/// The recorded trades (else the finer bars) of `series` as the exchange takes them.
+pub fn tape_of(series: &BarSeries) -> Option<exchange_sim::TradeTape> {
+    let data: Arc<dyn TradePrices> = match (series.trades(), series.fine()) {
+        (Some(tape), _) => Arc::new(Tape(Arc::clone(tape))),
+        (None, Some(fine)) => Arc::new(Fine(Arc::clone(fine))),
+        (None, None) => return None,
+    };
+    Some(exchange_sim::TradeTape(data))
+}
+
 /// Gives every symbol of `series` with recorded trades (or finer bars) its tape.
 pub fn attach(exchange: &mut SimExchange, series: &[&BarSeries]) -> anyhow::Result<()> {
     for s in series {
-        let Some(id) = exchange.symbol_id(s.symbol().as_str()) else {
+        let (Some(shared), Some(id)) = (tape_of(s), exchange.symbol_id(s.symbol().as_str())) else {
             continue;
         };
-        let data: Arc<dyn TradePrices> = match (s.trades(), s.fine()) {
-            (Some(tape), _) => Arc::new(Tape(Arc::clone(tape))),
-            (None, Some(fine)) => Arc::new(Fine(Arc::clone(fine))),
-            (None, None) => continue,
-        };
-        let shared = exchange_sim::TradeTape(data);
         exchange
             .set_trades(id, shared)
             .with_context(|| format!("the recorded trades of {}", s.symbol()))?;

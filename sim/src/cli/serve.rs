@@ -16,6 +16,7 @@ use pipeline::{Bar, Symbol};
 use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server, TimeBase};
 
 use super::run_inputs::{self, ConfigArgs};
+use sim::backtest::{recorded_marks, recorded_trades};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -169,6 +170,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             })
             .collect();
     }
+    cfg.mark_prices = series
+        .iter()
+        .filter_map(|s| Some((s.symbol().clone(), recorded_marks::tape_of(s)?)))
+        .collect();
+    cfg.trades = series
+        .iter()
+        .filter_map(|s| Some((s.symbol().clone(), recorded_trades::tape_of(s)?)))
+        .collect();
     cfg.time_base = match args.clock {
         ClockArg::Dataset => TimeBase::Dataset,
         ClockArg::Wall => TimeBase::Wall,
