@@ -12,7 +12,7 @@ use crate::support::Sandbox;
 const KILLS: u32 = 5;
 
 fn complete(dir: &Path) -> bool {
-    ["report.html", "summary.json", "funnel.txt", "equity.csv"]
+    ["report.html", "summary.json", "funnel.txt", "equity.csv.zst"]
         .iter()
         .all(|f| dir.join(f).is_file())
 }

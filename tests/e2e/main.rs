@@ -14,6 +14,7 @@ mod fast_clock;
 mod funding;
 mod golden;
 mod intrabar;
+mod journal;
 mod latency;
 mod live;
 mod live_recovery;

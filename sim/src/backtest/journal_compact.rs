@@ -1,7 +1,8 @@
 //! The writer's side of the journal format (version 1; the format and its reader are
 //! `reports::journal_format`): records become [`CompactEntry`]s, which refer to the plan or
 //! governed record they follow up instead of copying it ([`FollowUps`]), are serialised as
-//! JSON lines ([`SerializedLines`]) and written zstd-compressed ([`CompactFiles`]).
+//! JSON lines ([`SerializedLines`]) and written zstd-compressed, one frame per MiB of lines
+//! ([`CompactFiles`]).
 //!
 //! The decision to refer is made as records come (on the run's thread), so an entry
 //! serialises the same wherever it is serialised: the writer thread or the run when the writer
@@ -17,9 +18,7 @@ use pipeline::stages::journal::{JournalEntry, JournalRecord};
 use pipeline::stages::{ApplyPlan, KillScore, PermitInfo, PlanMessage};
 use reports::journal_format::JournalFile;
 
-/// zstd's level for the journals: its fastest ordinary level; a year's orders compress about
-/// 20 times at it, and the writer keeps up with the run.
-const LEVEL: i32 = 1;
+use super::zstd_frames::FramedZstd;
 
 /// One record as stored: whole, or as what it adds to the record it follows up.
 #[derive(Debug, Clone)]
@@ -169,13 +168,20 @@ impl SerializedLines {
     }
 }
 
-type Compressed = zstd::stream::write::Encoder<'static, BufWriter<File>>;
+type FrameFile = FramedZstd<BufWriter<File>>;
+
+fn create(dir: &Path, file: JournalFile) -> std::io::Result<FrameFile> {
+    let mut z = FramedZstd::new(BufWriter::new(File::create(dir.join(file.compact_name()))?))?;
+    z.write_all(file.header().as_bytes())?;
+    z.write_all(b"\n")?;
+    Ok(z)
+}
 
 /// `orders.journal.zst` and `results.journal.zst`, each starting with its header line. The
 /// first error is kept and reported by [`CompactFiles::finish`].
 pub struct CompactFiles {
-    orders: Compressed,
-    results: Compressed,
+    orders: FrameFile,
+    results: FrameFile,
     lines: u64,
     error: Option<std::io::Error>,
 }
@@ -187,14 +193,6 @@ impl std::fmt::Debug for CompactFiles {
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
-}
-
-fn create(dir: &Path, file: JournalFile) -> std::io::Result<Compressed> {
-    let out = BufWriter::new(File::create(dir.join(file.compact_name()))?);
-    let mut z = zstd::stream::write::Encoder::new(out, LEVEL)?;
-    z.write_all(file.header().as_bytes())?;
-    z.write_all(b"\n")?;
-    Ok(z)
 }
 
 impl CompactFiles {
@@ -226,14 +224,14 @@ impl CompactFiles {
         }
     }
 
-    /// Ends both zstd streams and flushes the files; the number of records or the first error.
+    /// Compresses what is left and flushes the files; the number of records or the first
+    /// error.
     pub fn finish(self) -> std::io::Result<u64> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        for z in [self.orders, self.results] {
-            z.finish()?.flush()?;
-        }
+        self.orders.finish()?;
+        self.results.finish()?;
         Ok(self.lines)
     }
 }

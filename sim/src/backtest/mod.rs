@@ -23,6 +23,7 @@ pub mod run_tables;
 mod signal_tape;
 pub mod summary;
 pub mod trades;
+pub mod zstd_frames;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -25,6 +25,7 @@ use rust_decimal::prelude::ToPrimitive;
 use pipeline::venue::Fill;
 
 use super::csv_text;
+use super::zstd_frames::FramedZstd;
 use super::trades::Trade;
 
 /// How a table's CSV is stored.
@@ -45,9 +46,6 @@ impl TableForm {
         }
     }
 }
-
-/// zstd's level for the tables (its fastest ordinary level).
-const LEVEL: i32 = 1;
 
 /// Writes `trades.csv` and `trades.parquet` into `dir`; returns the CSV text.
 pub fn write_trades(dir: &Path, trades: &[Trade]) -> anyhow::Result<String> {
@@ -131,7 +129,10 @@ pub fn write_text(path: &Path, text: &str, form: TableForm) -> anyhow::Result<()
         TableForm::Plain => std::fs::write(path, text).with_context(fail),
         TableForm::Compressed => {
             let file = File::create(path).with_context(fail)?;
-            zstd::stream::copy_encode(text.as_bytes(), file, LEVEL).with_context(fail)
+            FramedZstd::new(file)
+                .and_then(|mut z| z.write_all(text.as_bytes()).and_then(|()| z.finish()))
+                .map(drop)
+                .with_context(fail)
         }
     }
 }
@@ -248,12 +249,10 @@ fn stream_csv(
                 .and_then(|()| rows(&mut w))
                 .and_then(|()| w.flush())
         }
-        TableForm::Compressed => zstd::stream::write::Encoder::new(file, LEVEL).and_then(|z| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, z);
-            w.write_all(header.as_bytes())
-                .and_then(|()| rows(&mut w))
-                .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
-                .and_then(|z| z.finish())
+        TableForm::Compressed => FramedZstd::new(file).and_then(|mut z| {
+            z.write_all(header.as_bytes())
+                .and_then(|()| rows(&mut z))
+                .and_then(|()| z.finish())
                 .map(drop)
         }),
     };
