@@ -15,8 +15,18 @@ fn old_folder() -> PathBuf {
 /// The fixture's run again with this build, into `new`.
 fn same_run(sb: &Sandbox) {
     sb.sim(&[
-        "data", "synth", "--symbols", "BTCUSDT", "--start", "2026-01-01", "--end", "2026-01-01",
-        "--seed", "7", "--name", "day",
+        "data",
+        "synth",
+        "--symbols",
+        "BTCUSDT",
+        "--start",
+        "2026-01-01",
+        "--end",
+        "2026-01-01",
+        "--seed",
+        "7",
+        "--name",
+        "day",
     ])
     .ok();
     sb.sim(&[
@@ -53,7 +63,10 @@ fn journal_cat_prints_the_json_lines_of_either_form() {
         let want = std::fs::read_to_string(old.join(name)).expect("fixture");
         assert!(want.lines().count() > 20, "{name} has records");
         let new = cat(&sb, "new", &["--json", "--file", file]);
-        assert!(new == want, "journal cat of the new folder differs from {name}");
+        assert!(
+            new == want,
+            "journal cat of the new folder differs from {name}"
+        );
         assert_eq!(cat(&sb, &old_arg, &["--json", "--file", file]), want);
     }
     let both = std::fs::read_to_string(old.join("orders.jsonl")).expect("orders")
@@ -77,23 +90,42 @@ fn journal_cat_selects_by_stage_and_symbol() {
     let permits = cat(&sb, "new", &["--json", "--stage", "permit"]);
     assert!(count("permit") > 10);
     assert_eq!(permits.lines().count(), count("permit"));
-    assert!(permits.lines().all(|l| l.starts_with("{\"kind\":\"permit\",")));
-    let executor = cat(&sb, "new", &["--json", "--stage", "executor", "--file", "orders"]);
+    assert!(
+        permits
+            .lines()
+            .all(|l| l.starts_with("{\"kind\":\"permit\","))
+    );
+    let executor = cat(
+        &sb,
+        "new",
+        &["--json", "--stage", "executor", "--file", "orders"],
+    );
     assert_eq!(
         executor.lines().count(),
         count("order") + count("venue_answer")
     );
     let btc = cat(&sb, "new", &["--json", "--symbol", "BTCUSDT"]);
-    assert_eq!(btc, cat(&sb, "new", &["--json"]), "every record is BTCUSDT's");
+    assert_eq!(
+        btc,
+        cat(&sb, "new", &["--json"]),
+        "every record is BTCUSDT's"
+    );
     assert_eq!(cat(&sb, "new", &["--symbol", "ETHUSDT"]), "");
     let readable = cat(&sb, "new", &["--stage", "signal"]);
     assert_eq!(readable.lines().count(), count("signal"));
     let first = readable.lines().next().expect("a signal");
     assert!(first.starts_with("2026-01-01T"), "{first}");
-    assert!(first.contains("signal") && first.contains("BTCUSDT"), "{first}");
+    assert!(
+        first.contains("signal") && first.contains("BTCUSDT"),
+        "{first}"
+    );
     let bad = sb.sim(&["journal", "cat", "new", "--stage", "gouvernor"]);
     assert_ne!(bad.code, 0);
-    assert!(bad.stderr.contains("unknown --stage \"gouvernor\""), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("unknown --stage \"gouvernor\""),
+        "{}",
+        bad.stderr
+    );
     let none = sb.sim(&["journal", "cat", "nowhere"]);
     assert_ne!(none.code, 0);
     assert!(none.stderr.contains("has no journals"), "{}", none.stderr);

@@ -25,8 +25,8 @@ use rust_decimal::prelude::ToPrimitive;
 use pipeline::venue::Fill;
 
 use super::csv_text;
-use super::zstd_frames::FramedZstd;
 use super::trades::Trade;
+use super::zstd_frames::FramedZstd;
 
 /// How a table's CSV is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
