@@ -141,9 +141,17 @@ fn an_old_run_folder_still_reads_and_equals_the_same_run_compressed() {
     let old = old_folder().display().to_string();
     sb.sim(&["report", &old, "--out", "old-report"]).ok();
     let html = std::fs::read_to_string(sb.path("old-report/report.html")).expect("report");
-    assert!(html.contains("Funnel"), "the report of the old folder");
+    assert!(
+        html.contains("Pipeline funnel"),
+        "the report of the old folder"
+    );
     let explained = sb.sim(&["explain", &old]).ok();
-    assert!(!explained.stdout.is_empty());
+    assert!(
+        explained.stdout.contains("ENTRY: 23 orders"),
+        "{}",
+        explained.stdout
+    );
+    assert_eq!(explained.stdout, sb.sim(&["explain", "new"]).ok().stdout);
     let diff = sb.sim(&["diff", &old, "new"]);
     assert_eq!(diff.code, 0, "{}\n{}", diff.stdout, diff.stderr);
     sb.sim(&["report", "new"]).ok();

@@ -96,13 +96,13 @@ impl JournalFile {
     }
 }
 
+/// A journal opened by [`open`]: the path of the file read and its JSON lines.
+pub type OpenedJournal = (PathBuf, Box<dyn BufRead>);
+
 /// The journal `file` of the run folder `dir` as today's JSON lines, from whichever form the
 /// folder holds (`orders.jsonl`, or `orders.journal.zst` decoded as it is read), with the path
 /// of the file read; `None` when the folder has neither (a run with `--journal off`).
-pub fn open(
-    dir: &Path,
-    file: JournalFile,
-) -> Result<Option<(PathBuf, Box<dyn BufRead>)>, ReportError> {
+pub fn open(dir: &Path, file: JournalFile) -> Result<Option<OpenedJournal>, ReportError> {
     let plain = dir.join(file.jsonl_name());
     match std::fs::File::open(&plain) {
         Ok(f) => return Ok(Some((plain, Box::new(BufReader::new(f))))),

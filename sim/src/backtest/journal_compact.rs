@@ -21,6 +21,9 @@ use reports::journal_format::JournalFile;
 use super::zstd_frames::FramedZstd;
 
 /// One record as stored: whole, or as what it adds to the record it follows up.
+// Unboxed on purpose: most entries are whole, and boxing them would allocate once per record
+// on the run's thread; the batches the writer takes hold entries of this size either way.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CompactEntry {
     Whole(JournalEntry),
