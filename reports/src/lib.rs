@@ -5,6 +5,8 @@
 //! - [`write_report`]: the one entry point (`sim backtest` and `sim report` call it).
 //! - [`run_folder`]: reads `summary.json`, the CSV tables and the journals; errors name the
 //!   file and line.
+//! - [`journal_format`]: the compressed journal format (version 1, its schema in the module
+//!   doc) and the reader that gives back today's JSON lines from either form.
 //! - [`metrics`]: return, CAGR, Sharpe, Sortino, Calmar, drawdown, trade statistics (also used
 //!   by the backtest to write `summary.json`).
 //! - [`analysis`]: how trades ended, monthly returns, per-symbol figures, rejection reasons,
@@ -26,6 +28,7 @@ pub mod analysis;
 pub mod charts;
 pub mod error;
 pub mod html;
+pub mod journal_format;
 pub mod metrics;
 pub mod parity;
 pub mod run_folder;

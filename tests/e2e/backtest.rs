@@ -1,6 +1,6 @@
 //! `sim backtest` and `sim explain` end to end.
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, read_json, run_text};
 
 #[test]
 fn default_backtest_trades_prints_the_funnel_and_writes_the_run_folder() {
@@ -12,14 +12,20 @@ fn default_backtest_trades_prints_the_funnel_and_writes_the_run_folder() {
     assert!(run.stdout.contains("129600 bars"), "{}", run.stdout);
     for f in [
         "summary.json",
-        "orders.jsonl",
-        "results.jsonl",
-        "trades.csv",
-        "equity.csv",
+        "orders.journal.zst",
+        "results.journal.zst",
+        "trades.csv.zst",
+        "trades.parquet",
+        "equity.csv.zst",
+        "fills.csv.zst",
+        "prices.csv.zst",
         "config.toml",
         "funnel.txt",
     ] {
         assert!(sb.path("run").join(f).is_file(), "{f} missing");
+    }
+    for f in ["orders.jsonl", "equity.csv", "equity.parquet"] {
+        assert!(!sb.path("run").join(f).exists(), "{f} is stored compressed");
     }
     let s = read_json(&sb.path("run/summary.json"));
     assert_eq!(s["dataset"]["synthetic"], true);
@@ -96,7 +102,13 @@ fn the_same_command_twice_gives_the_same_summary_apart_from_wall_clock() {
     let a = strip(read_json(&sb.path("a/summary.json")));
     let b = strip(read_json(&sb.path("b/summary.json")));
     assert_eq!(a, b);
-    for f in ["trades.csv", "equity.csv", "orders.jsonl", "results.jsonl"] {
+    // The stored bytes, compressed: the same too.
+    for f in [
+        "trades.csv.zst",
+        "equity.csv.zst",
+        "orders.journal.zst",
+        "results.journal.zst",
+    ] {
         let fa = std::fs::read(sb.path("a").join(f)).expect("a");
         let fb = std::fs::read(sb.path("b").join(f)).expect("b");
         assert!(fa == fb, "{f} differs between identical runs");
@@ -128,7 +140,7 @@ fn journal_off_writes_no_journals_and_the_same_results() {
         "off",
     ])
     .ok();
-    for f in ["orders.jsonl", "results.jsonl"] {
+    for f in ["orders.journal.zst", "results.journal.zst"] {
         assert!(
             sb.path("full").join(f).exists(),
             "{f} is written by default"
@@ -150,7 +162,7 @@ fn journal_off_writes_no_journals_and_the_same_results() {
     assert!(strip(&mut full).as_u64().expect("count") > 0);
     assert_eq!(strip(&mut off).as_u64(), Some(0));
     assert_eq!(full, off);
-    for f in ["trades.csv", "equity.csv"] {
+    for f in ["trades.csv.zst", "equity.csv.zst"] {
         let a = std::fs::read(sb.path("full").join(f)).expect("full");
         let b = std::fs::read(sb.path("off").join(f)).expect("off");
         assert!(a == b, "{f} differs with the journals off");
@@ -199,7 +211,7 @@ fn a_signals_file_replays_recorded_signals_into_trades() {
         let s = read_json(&sb.path(&out).join("summary.json"));
         assert_eq!(s["funnel"]["signals"], 4, "{}", run.stdout);
         assert_eq!(s["metrics"]["trades"], 2, "{}", run.stdout);
-        let trades = std::fs::read_to_string(sb.path(&out).join("trades.csv")).expect("trades");
+        let trades = run_text(&sb.path(&out), "trades.csv");
         let rows: Vec<Vec<&str>> = trades
             .lines()
             .skip(1)

@@ -12,9 +12,14 @@ use crate::support::Sandbox;
 const KILLS: u32 = 5;
 
 fn complete(dir: &Path) -> bool {
-    ["report.html", "summary.json", "funnel.txt", "equity.csv"]
-        .iter()
-        .all(|f| dir.join(f).is_file())
+    [
+        "report.html",
+        "summary.json",
+        "funnel.txt",
+        "equity.csv.zst",
+    ]
+    .iter()
+    .all(|f| dir.join(f).is_file())
 }
 
 fn partials(sb: &Sandbox) -> Vec<PathBuf> {

@@ -1,7 +1,7 @@
 //! `sim diff A B`: two run folders compared decision by decision; the first divergence is
 //! named at the right bar, stage and field.
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, run_text};
 
 /// A week of synthetic 1m bars, backtested three ways: as is, again, and with 2 bps slippage
 /// (a different fill model), and with a larger position (a different sizing decision).
@@ -24,7 +24,7 @@ fn runs(sb: &Sandbox) {
 
 /// The first data row of `file` in run folder `dir`, split on commas.
 fn first_row(sb: &Sandbox, dir: &str, file: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(sb.path(dir).join(file)).expect(file);
+    let text = run_text(&sb.path(dir), file);
     let line = text.lines().nth(1).expect("a data row").to_string();
     line.split(',').map(str::to_string).collect()
 }
@@ -76,7 +76,7 @@ fn diff_names_the_first_divergence_by_stage_and_bar() {
     // signal's bar.
     let sized = sb.sim(&["diff", "a", "c"]);
     assert_eq!(sized.code, 1);
-    let signal = std::fs::read_to_string(sb.path("a/orders.jsonl")).expect("orders");
+    let signal = run_text(&sb.path("a"), "orders.jsonl");
     let first: serde_json::Value =
         serde_json::from_str(signal.lines().next().expect("a record")).expect("json");
     let at = first["time"].as_i64().expect("time");

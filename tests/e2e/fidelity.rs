@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::intrabar_trades::{BARS, START, bars, files};
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, read_json, run_text};
 
 /// The mark-price klines: the trade bars times `factor`, rounded to the 0.1 tick.
 fn mark_file(sb: &Sandbox, name: &str, factor: f64) -> String {
@@ -55,7 +55,7 @@ fn backtest(sb: &Sandbox, dataset: &str) -> serde_json::Value {
 }
 
 fn fills(sb: &Sandbox, dataset: &str) -> String {
-    std::fs::read_to_string(sb.path(&format!("run_{dataset}/fills.csv"))).expect("fills")
+    run_text(&sb.path(&format!("run_{dataset}")), "fills.csv")
 }
 
 fn number(v: &serde_json::Value) -> f64 {

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, read_json, run_text};
 
 /// 2026-01-05 00:00 UTC in ms.
 pub(crate) const START: i64 = 1_767_571_200_000;
@@ -91,7 +91,7 @@ fn backtest(sb: &Sandbox, dataset: &str, rule: &str) -> serde_json::Value {
 }
 
 fn fills(sb: &Sandbox, dataset: &str, rule: &str) -> String {
-    std::fs::read_to_string(sb.path(&format!("run_{dataset}_{rule}/fills.csv"))).expect("fills")
+    run_text(&sb.path(&format!("run_{dataset}_{rule}")), "fills.csv")
 }
 
 #[test]

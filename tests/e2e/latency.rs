@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, read_json, run_text};
 
 /// `client_order_id -> (time ms within its minute, price)` of the MARKET fills (entries and
 /// exits; TP/SL fills are triggered orders).
 fn market_fills(sb: &Sandbox, run: &str) -> BTreeMap<String, (i64, String)> {
-    let text = std::fs::read_to_string(sb.path(run).join("fills.csv")).expect("fills.csv");
+    let text = run_text(&sb.path(run), "fills.csv");
     let mut out = BTreeMap::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();

@@ -16,6 +16,7 @@ mod funding;
 mod golden;
 mod intrabar;
 mod intrabar_trades;
+mod journal;
 mod latency;
 mod live;
 mod live_mirror;

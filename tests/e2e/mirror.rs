@@ -145,7 +145,12 @@ fn a_mirrored_backtest_shows_its_funnel_in_sim_watch_and_writes_only_under_the_p
     );
     sb.sim(&backtest("plain", &[])).ok();
     // The mirror changes nothing in the run folder.
-    for f in ["orders.jsonl", "results.jsonl", "funnel.txt", "trades.csv"] {
+    for f in [
+        "orders.journal.zst",
+        "results.journal.zst",
+        "funnel.txt",
+        "trades.csv.zst",
+    ] {
         let a = std::fs::read(sb.path("mirrored").join(f)).expect("mirrored file");
         let b = std::fs::read(sb.path("plain").join(f)).expect("plain file");
         assert!(a == b, "{f} differs with the mirror on");
@@ -297,7 +302,12 @@ fn a_redis_that_goes_away_mid_run_stops_the_mirror_with_one_warning() {
         .count();
     assert_eq!(warnings, 1, "{stderr}");
     assert!(stdout.contains("WARNING: the mirror to"), "{stdout}");
-    for f in ["orders.jsonl", "results.jsonl", "funnel.txt", "trades.csv"] {
+    for f in [
+        "orders.journal.zst",
+        "results.journal.zst",
+        "funnel.txt",
+        "trades.csv.zst",
+    ] {
         let a = std::fs::read(sb.path("mirrored").join(f)).expect("mirrored file");
         let b = std::fs::read(sb.path("plain").join(f)).expect("plain file");
         assert!(a == b, "{f}: the run folder is whole");

@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Child, Sandbox};
+use crate::support::{Child, Sandbox, run_text};
 
 /// One week of 1m bars.
 const BARS: u64 = 7 * 24 * 60;
@@ -184,7 +184,7 @@ fn a_week_traded_live_against_sim_serve_replays_with_identical_decisions() {
     // Amounts compare by value: the venue's decimal strings and the simulator's arithmetic
     // differ in trailing zeros only.
     let trades = |dir: &str| -> Vec<String> {
-        let text = std::fs::read_to_string(sb.path(dir).join("trades.csv")).expect("trades");
+        let text = run_text(&sb.path(dir), "trades.csv");
         let cell = |c: &str| {
             if c.contains('.') && c.parse::<f64>().is_ok() {
                 c.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -228,7 +228,7 @@ fn a_session_against_a_slipping_venue_diverges_at_its_first_fill() {
     assert_eq!(replay.code, 1, "{}\n{}", replay.stdout, replay.stderr);
     let fills = std::fs::read_to_string(sb.path("session/fills.csv")).expect("fills");
     let first: Vec<&str> = fills.lines().nth(1).expect("a fill").split(',').collect();
-    let replayed = std::fs::read_to_string(sb.path("session/replay/fills.csv")).expect("fills");
+    let replayed = run_text(&sb.path("session/replay"), "fills.csv");
     let again: Vec<&str> = replayed
         .lines()
         .nth(1)

@@ -6,7 +6,7 @@ use reports::charts;
 use reports::charts::style::rgb;
 use reports::html::SECTIONS;
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, run_text};
 
 /// (width, height, RGB pixels) of a PNG file.
 fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
@@ -136,7 +136,7 @@ fn backtest_writes_a_self_contained_report_with_every_section_and_charts() {
         "the trade list says how trades ended"
     );
     // Every entry gets a TP and an SL: some trades end on them, and the chart marks them.
-    let trades = std::fs::read_to_string(sb.path("run/trades.csv")).expect("trades.csv");
+    let trades = run_text(&sb.path("run"), "trades.csv");
     let protected = trades
         .lines()
         .filter(|l| l.ends_with(",take_profit") || l.ends_with(",stop_loss"))

@@ -4,7 +4,7 @@
 //! F3 lives in `backtest.rs` (orders under min notional), F4 in `check.rs` (the imported
 //! deployment's `apply.plan.manual` dead end).
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, read_json, run_text};
 
 /// 2026-01-01 00:00 UTC in ms.
 const DAY0: i64 = 1_767_225_600_000;
@@ -100,7 +100,7 @@ fn f1_f2_recorded_intents_in_both_sizing_forms_are_sized_and_the_malformed_one_i
     );
 
     // F2: qty = position_usd x leverage / price, floored to the 0.001 step.
-    let orders = std::fs::read_to_string(sb.path("f1/orders.jsonl")).expect("orders");
+    let orders = run_text(&sb.path("f1"), "orders.jsonl");
     let plan = orders
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))

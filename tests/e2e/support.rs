@@ -65,6 +65,29 @@ pub fn repo() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
+/// The text a run folder's file `name` holds as older run folders held it, whichever form this
+/// folder has: `equity.csv` from `equity.csv.zst`, `orders.jsonl` decoded from
+/// `orders.journal.zst` (or the plain files, as `sim live` writes them); `None` when neither.
+pub fn run_text_opt(dir: &Path, name: &str) -> Option<String> {
+    use reports::journal_format::{self, JournalFile};
+    let journal = JournalFile::BOTH
+        .into_iter()
+        .find(|f| f.jsonl_name() == name);
+    let found = match journal {
+        Some(f) => journal_format::read_to_string(dir, f),
+        None => reports::run_folder::files::read_table(dir, name),
+    };
+    found
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+        .map(|(_, text)| text)
+}
+
+/// [`run_text_opt`] of a file that must be there.
+pub fn run_text(dir: &Path, name: &str) -> String {
+    run_text_opt(dir, name)
+        .unwrap_or_else(|| panic!("{} has no {name} in either form", dir.display()))
+}
+
 pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("json")

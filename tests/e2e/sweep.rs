@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Sandbox, read_json};
+use crate::support::{Sandbox, read_json, run_text};
 
 /// The rows of a results.csv by point number: column name -> cell text.
 fn rows(csv: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
@@ -123,7 +123,7 @@ fn a_grid_sweep_writes_its_folder_and_the_best_point_reruns_to_the_same_metrics(
     let unit = |v: &serde_json::Value| v.as_f64().is_some_and(|p| (0.0..=1.0).contains(&p));
     assert!(unit(&dsr["probability"]), "{o}");
     assert!(unit(&o["pbo"]["value"]["probability"]), "{o}");
-    let equity = std::fs::read_to_string(sb.path("best/equity.csv")).expect("equity.csv");
+    let equity = run_text(&sb.path("best"), "equity.csv");
     let mut days: Vec<(String, f64)> = Vec::new();
     for line in equity.lines().skip(1) {
         let mut f = line.split(',');
@@ -252,7 +252,7 @@ fn keep_writes_full_run_folders_of_the_best_points_and_a_sweep_file_works() {
     );
     let best = record["best"]["point"].as_u64().expect("best");
     let kept = sb.path("sw/best").join(format!("01-point-{best}"));
-    for f in ["summary.json", "orders.jsonl", "report.html"] {
+    for f in ["summary.json", "orders.journal.zst", "report.html"] {
         assert!(kept.join(f).is_file(), "{f} in the kept run folder");
     }
 }

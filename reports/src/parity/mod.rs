@@ -15,6 +15,8 @@ pub use align::{Divergence, StageParity};
 pub use records::{Decision, FillRecord, STAGES};
 
 use crate::error::ReportError;
+use crate::journal_format::{self, JournalFile};
+use crate::run_folder::files::require_table;
 use crate::run_folder::tables::parse_trades;
 
 /// The fill errors between paired fills (paired in order, per symbol).
@@ -95,32 +97,36 @@ impl Parity {
     }
 }
 
-fn read(path: &Path) -> Result<String, ReportError> {
-    std::fs::read_to_string(path).map_err(|source| ReportError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+/// The error for a run folder with neither form of a journal.
+fn missing(dir: &Path, plain: &str, compact: &str) -> ReportError {
+    ReportError::Read {
+        path: dir.join(plain),
+        source: std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "neither {plain} nor {compact} exists (a run with --journal off cannot be compared)"
+            ),
+        ),
+    }
 }
 
 /// Every decision of the run folder `dir`, with each fill's price.
 fn decisions(dir: &Path) -> Result<(Vec<Decision>, Vec<FillRecord>), ReportError> {
     let mut out = Vec::new();
-    for name in ["orders.jsonl", "results.jsonl"] {
-        let p = dir.join(name);
-        out.extend(records::from_journal(&p, name, &read(&p)?)?);
+    for file in JournalFile::BOTH {
+        let (p, text) = journal_format::read_to_string(dir, file)?
+            .ok_or_else(|| missing(dir, &file.jsonl_name(), &file.compact_name()))?;
+        out.extend(records::from_journal(&p, &file.jsonl_name(), &text)?);
     }
-    let p = dir.join("fills.csv");
-    let fills = records::from_fills(&p, &read(&p)?)?;
+    let (p, text) = require_table(dir, "fills.csv")?;
+    let fills = records::from_fills(&p, &text)?;
     out.extend(fills.iter().map(|f| f.0.clone()));
     Ok((out, fills))
 }
 
 fn pnl(dir: &Path) -> Result<f64, ReportError> {
-    let p = dir.join("trades.csv");
-    Ok(parse_trades(&p, &read(&p)?)?
-        .iter()
-        .map(|t| t.net_pnl)
-        .sum())
+    let (p, text) = require_table(dir, "trades.csv")?;
+    Ok(parse_trades(&p, &text)?.iter().map(|t| t.net_pnl).sum())
 }
 
 /// Pairs fills in order per symbol and measures price (bps of `b`'s price) and time errors.

@@ -1,14 +1,18 @@
 //! Reading a run folder: [`RunFolder::load`] reads `summary.json`, `trades.csv`, `equity.csv`,
-//! `prices.csv`, the `drop` and `result` records of the journals, `config.toml`, and
-//! `parity.json` when a comparison was saved there. Every read
-//! or parse error names the file (and the line).
-//! - [`tables`]: the CSV tables. [`journal`]: the JSON-lines journals.
+//! `prices.csv` (each plain or zstd-compressed, `equity.csv.zst`), the `drop` and `result`
+//! records of the journals (compressed, or the JSON lines of older folders), `config.toml`, and
+//! `parity.json` when a comparison was saved there. Every read or parse error names the file
+//! (and the line).
+//! - [`tables`]: the CSV tables; [`files`]: a table's text, plain or compressed.
+//! - [`journal`]: the records a report needs from the journals (`crate::journal_format` reads
+//!   either form).
 //!
 //! Only the fields a report shows are read, and unknown fields are ignored, so a run folder
 //! that grows new files or fields still reads.
 //! Must never live here: the engine's types or internals (a report reads files only),
 //! computation for the report (`analysis`), drawing or HTML.
 
+pub mod files;
 pub mod journal;
 pub mod tables;
 
@@ -18,6 +22,7 @@ use pipeline::funnel::Funnel;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReportError;
+use crate::journal_format::{self, JournalFile};
 use crate::metrics::{EquityPoint, Metrics};
 pub use journal::{DropRow, ResultRow};
 pub use tables::{Candle, TradeRow};
@@ -183,18 +188,6 @@ fn read_optional(path: &Path) -> Result<String, ReportError> {
     }
 }
 
-/// A file to read line by line; a missing file reads as empty.
-fn open_optional(path: &Path) -> Result<Box<dyn std::io::BufRead>, ReportError> {
-    match std::fs::File::open(path) {
-        Ok(f) => Ok(Box::new(std::io::BufReader::new(f))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Box::new(std::io::empty())),
-        Err(source) => Err(ReportError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
-}
-
 fn read_parity(path: &Path) -> Result<Option<crate::parity::Parity>, ReportError> {
     let text = read_optional(path)?;
     if text.is_empty() {
@@ -213,17 +206,22 @@ impl RunFolder {
         let summary: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| {
             ReportError::parse(&summary_path, e.line(), format!("not a run summary: {e}"))
         })?;
-        let trades = tables::parse_trades(&p("trades.csv"), &read(&p("trades.csv"))?)?;
-        let equity = tables::parse_equity(&p("equity.csv"), &read(&p("equity.csv"))?)?;
-        let prices_text = read_optional(&p("prices.csv"))?;
-        let prices = if prices_text.is_empty() {
-            Vec::new()
-        } else {
-            tables::parse_prices(&p("prices.csv"), &prices_text)?
+        let (path, text) = files::require_table(dir, "trades.csv")?;
+        let trades = tables::parse_trades(&path, &text)?;
+        let (path, text) = files::require_table(dir, "equity.csv")?;
+        let equity = tables::parse_equity(&path, &text)?;
+        let prices = match files::read_table(dir, "prices.csv")? {
+            Some((path, text)) if !text.is_empty() => tables::parse_prices(&path, &text)?,
+            _ => Vec::new(),
         };
-        let drops = journal::parse_drops(&p("orders.jsonl"), open_optional(&p("orders.jsonl"))?)?;
-        let results =
-            journal::parse_results(&p("results.jsonl"), open_optional(&p("results.jsonl"))?)?;
+        let drops = match journal_format::open(dir, JournalFile::Orders)? {
+            Some((path, lines)) => journal::parse_drops(&path, lines)?,
+            None => Vec::new(),
+        };
+        let results = match journal_format::open(dir, JournalFile::Results)? {
+            Some((path, lines)) => journal::parse_results(&path, lines)?,
+            None => Vec::new(),
+        };
         Ok(RunFolder {
             dir: dir.to_path_buf(),
             summary,

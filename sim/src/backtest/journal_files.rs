@@ -1,9 +1,8 @@
-//! The run folder's journals as JSON lines: `orders.jsonl` (signals, intents, plans, governor
-//! and permit decisions, orders, venue answers, drops, sizing traces) and `results.jsonl`
-//! (execution results and ledger/venue mismatches).
-//! [`FileJournal`] serialises and writes each record as it comes (live sessions, durable);
-//! [`SerializedLines`] is the same serialisation into memory, for a writer on another thread
-//! (`journal_thread.rs`). Both give the same bytes.
+//! The journals as plain JSON lines: `orders.jsonl` (signals, intents, plans, governor and
+//! permit decisions, orders, venue answers, drops, sizing traces) and `results.jsonl`
+//! (execution results and ledger/venue mismatches). [`FileJournal`] serialises and writes each
+//! record as it comes: `sim live` sessions write it (durable, a line on disk before its order
+//! is sent); backtests write the compressed form of the same lines (`journal_thread.rs`).
 //!
 //! Must never live here: deciding anything; this only writes what the pipeline records.
 
@@ -54,27 +53,6 @@ impl FileJournal {
     }
 }
 
-impl FileJournal {
-    /// Writes lines serialised elsewhere, after the lines written so far.
-    pub fn write_serialized(&mut self, lines: &SerializedLines) {
-        if self.error.is_some() {
-            return;
-        }
-        let res = self
-            .orders
-            .write_all(&lines.orders)
-            .and_then(|()| self.results.write_all(&lines.results));
-        match (res, &lines.error) {
-            (Err(e), _) => self.error = Some(e),
-            (Ok(()), Some(e)) => {
-                self.lines += lines.lines;
-                self.error = Some(std::io::Error::other(e.clone()));
-            }
-            (Ok(()), None) => self.lines += lines.lines,
-        }
-    }
-}
-
 /// `results.jsonl` takes execution results and mismatches; `orders.jsonl` the rest.
 fn file_for<'a, W>(record: &JournalRecord<'_>, orders: &'a mut W, results: &'a mut W) -> &'a mut W {
     match record {
@@ -96,46 +74,6 @@ impl Journal for FileJournal {
         match res {
             Ok(()) => self.lines += 1,
             Err(e) => self.error = Some(e),
-        }
-    }
-}
-
-/// Journal lines serialised into memory, each to the file it belongs to, for
-/// [`FileJournal::write_serialized`]. After a record fails to serialise, nothing more is taken
-/// (a `FileJournal` stops at its first error too).
-#[derive(Debug, Default)]
-pub struct SerializedLines {
-    pub orders: Vec<u8>,
-    pub results: Vec<u8>,
-    pub lines: u64,
-    pub error: Option<String>,
-}
-
-impl SerializedLines {
-    pub fn clear(&mut self) {
-        self.orders.clear();
-        self.results.clear();
-        self.lines = 0;
-        self.error = None;
-    }
-}
-
-impl Journal for SerializedLines {
-    fn record(&mut self, record: &JournalRecord<'_>) {
-        if self.error.is_some() {
-            return;
-        }
-        let out = file_for(record, &mut self.orders, &mut self.results);
-        let mark = out.len();
-        match serde_json::to_writer(&mut *out, record) {
-            Ok(()) => {
-                out.push(b'\n');
-                self.lines += 1;
-            }
-            Err(e) => {
-                out.truncate(mark);
-                self.error = Some(format!("a journal record could not be serialised: {e}"));
-            }
         }
     }
 }

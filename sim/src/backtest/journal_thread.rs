@@ -1,22 +1,24 @@
 //! [`BackgroundJournal`]: a backtest's journals written by a thread of their own, so the run
-//! goes on while earlier records are serialised. The files are byte for byte what
-//! [`FileJournal`] writes, in the same order.
+//! goes on while earlier records are serialised and compressed: `orders.journal.zst` and
+//! `results.journal.zst` in the journal format of `reports::journal_format` (decoded, byte for
+//! byte the lines [`FileJournal`](super::journal_files::FileJournal) writes, in the same order).
 //!
 //! The run hands the writer chunks of 64 records, in order, through a bounded channel. A chunk
-//! is usually owned copies of the records ([`JournalEntry`]), serialised by the writer. When
-//! the writer falls behind (the channel is full), the run serialises its next chunk itself
-//! instead of waiting idle, so both cores work while the writer is the slower side.
+//! is usually entries ([`CompactEntry`]: owned copies of what a record adds), serialised by the
+//! writer. When the writer falls behind (the channel is full), the run serialises its next
+//! chunk itself instead of waiting idle, so both cores work while the writer is the slower
+//! side; the writer then only compresses it.
 //!
-//! Must never live here: what is recorded or how a line reads (`journal_files.rs`, the
+//! Must never live here: what is recorded or how a line reads (`journal_compact.rs`, the
 //! pipeline's `JournalRecord`).
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
-use pipeline::stages::journal::{Journal, JournalEntry, JournalRecord};
+use pipeline::stages::journal::{Journal, JournalRecord};
 
-use super::journal_files::{FileJournal, SerializedLines};
+use super::journal_compact::{CompactEntry, CompactFiles, FollowUps, SerializedLines};
 
 /// Records per chunk.
 const CHUNK: usize = 64;
@@ -27,8 +29,8 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 /// Records for the writer, in order.
 #[derive(Debug)]
 enum Chunk {
-    /// Copies, serialised by the writer.
-    Entries(Vec<JournalEntry>),
+    /// Entries, serialised by the writer.
+    Entries(Vec<CompactEntry>),
     /// Serialised by the run already.
     Lines(SerializedLines),
 }
@@ -42,12 +44,13 @@ impl Chunk {
     }
 }
 
-/// A [`FileJournal`] on a thread of its own. [`BackgroundJournal::finish`] waits for every
-/// line to be written. Dropped without `finish` (a failed run), it still waits for the writer,
-/// so nothing writes into a run folder after the run has given it up.
+/// The compressed journals on a thread of their own. [`BackgroundJournal::finish`] waits for
+/// every line to be written. Dropped without `finish` (a failed run), it still waits for the
+/// writer, so nothing writes into a run folder after the run has given it up.
 #[derive(Debug)]
 pub struct BackgroundJournal {
     chunk: Chunk,
+    follow_ups: FollowUps,
     to_writer: Option<SyncSender<Chunk>>,
     /// Emptied chunks coming back for reuse.
     spare: Receiver<Chunk>,
@@ -56,22 +59,25 @@ pub struct BackgroundJournal {
 
 impl BackgroundJournal {
     pub fn create(dir: &Path) -> std::io::Result<Self> {
-        let mut files = FileJournal::create(dir)?;
+        let mut files = CompactFiles::create(dir)?;
         let (to_writer, chunks) = sync_channel::<Chunk>(CHUNKS_IN_FLIGHT);
         let (give_back, spare) = sync_channel::<Chunk>(CHUNKS_IN_FLIGHT + 2);
         let writer = std::thread::Builder::new()
             .name("journal-writer".to_string())
             .spawn(move || {
+                let mut serialised = SerializedLines::default();
                 for mut chunk in chunks {
                     match &mut chunk {
                         Chunk::Entries(entries) => {
+                            serialised.clear();
                             for entry in entries.iter() {
-                                files.record(&entry.record());
+                                serialised.push(entry);
                             }
+                            files.write(&serialised);
                             entries.clear();
                         }
                         Chunk::Lines(lines) => {
-                            files.write_serialized(lines);
+                            files.write(lines);
                             lines.clear();
                         }
                     }
@@ -82,6 +88,7 @@ impl BackgroundJournal {
             })?;
         Ok(BackgroundJournal {
             chunk: Chunk::Entries(Vec::with_capacity(CHUNK)),
+            follow_ups: FollowUps::default(),
             to_writer: Some(to_writer),
             spare,
             writer: Some(writer),
@@ -138,11 +145,11 @@ impl Journal for BackgroundJournal {
     fn record(&mut self, record: &JournalRecord<'_>) {
         let n = match &mut self.chunk {
             Chunk::Entries(v) => {
-                v.push(JournalEntry::from(record));
+                v.push(self.follow_ups.entry(record));
                 v.len()
             }
             Chunk::Lines(l) => {
-                l.record(record);
+                l.push(&self.follow_ups.entry(record));
                 if l.error.is_some() {
                     CHUNK // the writer takes the error in its place
                 } else {
@@ -163,104 +170,5 @@ impl Drop for BackgroundJournal {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use pipeline::signal::{Action, Signal};
-    use pipeline::{Symbol, TimestampMs};
-
-    fn signal(k: u64) -> Signal {
-        Signal {
-            time: TimestampMs(1_735_689_600_000 + i64::try_from(k).unwrap_or(0) * 60_000),
-            symbol: Symbol::new("BTCUSDT").expect("symbol"),
-            action: if k.is_multiple_of(2) {
-                Action::Buy
-            } else {
-                Action::Sell
-            },
-            confidence: 0.75,
-            source: "test \"quoted\"".into(),
-        }
-    }
-
-    /// Both sinks write the same bytes in the same order, across chunk boundaries, with chunks
-    /// serialised on either side, and with a last, partial chunk.
-    #[test]
-    fn the_background_journal_writes_what_the_file_journal_writes() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-        std::fs::create_dir_all(&a).expect("a");
-        std::fs::create_dir_all(&b).expect("b");
-        let mut direct = FileJournal::create(&a).expect("direct");
-        let mut background = BackgroundJournal::create(&b).expect("background");
-        let n = CHUNK * CHUNKS_IN_FLIGHT * 40 + 7;
-        let mut serialised_here = 0;
-        for k in 0..n {
-            let s = signal(k as u64);
-            direct.record(&JournalRecord::Signal(&s));
-            background.record(&JournalRecord::Signal(&s));
-            serialised_here += usize::from(matches!(background.chunk, Chunk::Lines(_)));
-        }
-        assert_eq!(direct.finish().expect("direct"), n as u64);
-        assert_eq!(background.finish().expect("background"), n as u64);
-        for f in ["orders.jsonl", "results.jsonl"] {
-            let x = std::fs::read(a.join(f)).expect("read a");
-            let y = std::fs::read(b.join(f)).expect("read b");
-            assert_eq!(x, y, "{f}");
-        }
-        // Not asserted (it depends on the machine's load): how much the run serialised itself.
-        eprintln!("records taken while serialising here: {serialised_here} of {n}");
-    }
-
-    /// Lines serialised here are written after the copies sent before them.
-    #[test]
-    fn serialised_chunks_keep_their_place() {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut j = BackgroundJournal::create(dir.path()).expect("journal");
-        let mut want = Vec::new();
-        for k in 0..(CHUNK as u64 * 5) {
-            if k == CHUNK as u64 * 2 {
-                // As if the writer had fallen behind: the third chunk is serialised here.
-                j.send_chunk();
-                j.chunk = Chunk::Lines(SerializedLines::default());
-            }
-            let s = signal(k);
-            j.record(&JournalRecord::Signal(&s));
-            want.extend(serde_json::to_vec(&JournalRecord::Signal(&s)).expect("json"));
-            want.push(b'\n');
-        }
-        assert_eq!(j.finish().expect("finish"), CHUNK as u64 * 5);
-        assert_eq!(
-            std::fs::read(dir.path().join("orders.jsonl")).expect("read"),
-            want
-        );
-    }
-
-    /// A run that fails drops its journal without `finish`: the drop waits for the writer, so
-    /// when it returns every chunk handed over is on disk and nothing writes into the folder
-    /// any more. Enough records that the writer is behind at the drop (up to
-    /// `CHUNKS_IN_FLIGHT` chunks still queued): a drop that did not wait would return with
-    /// them unwritten, and the line count read at once would fall short.
-    #[test]
-    fn dropping_the_background_journal_waits_for_the_writer() {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut j = BackgroundJournal::create(dir.path()).expect("journal");
-        let n = CHUNK * CHUNKS_IN_FLIGHT * 40;
-        for k in 0..n {
-            let s = signal(k as u64);
-            j.record(&JournalRecord::Signal(&s));
-        }
-        // Every chunk is full, so each was handed over; none is left in the journal.
-        assert_eq!(j.chunk.len(), 0);
-        drop(j);
-        let path = dir.path().join("orders.jsonl");
-        let lines = |p: &Path| {
-            let bytes = std::fs::read(p).expect("read");
-            bytes.iter().filter(|b| **b == b'\n').count()
-        };
-        assert_eq!(
-            lines(&path),
-            n,
-            "every handed-over line is written by the drop"
-        );
-    }
-}
+#[path = "journal_thread_tests.rs"]
+mod tests;

@@ -10,6 +10,7 @@
 
 mod csv_text;
 pub mod execution_model;
+pub mod journal_compact;
 pub mod journal_files;
 pub mod journal_thread;
 pub mod mirror_sink;
@@ -24,6 +25,7 @@ pub mod run_tables;
 mod signal_tape;
 pub mod summary;
 pub mod trades;
+pub mod zstd_frames;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,8 +64,8 @@ pub struct BacktestOutcome {
     pub mirror: Option<deployment::mirror::MirrorReport>,
 }
 
-/// Whether a run writes its journals (`orders.jsonl`, `results.jsonl`): `sim backtest
-/// --journal off|full`. Off, the stages record nothing and the run folder has no journals
+/// Whether a run writes its journals (`orders.journal.zst`, `results.journal.zst`): `sim
+/// backtest --journal off|full`. Off, the stages record nothing and the run folder has no journals
 /// (reports then show no drop or result details); everything else is the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JournalMode {
@@ -237,7 +239,7 @@ fn fill_run_folder(
             let mirror = mirror.map(|m| m.finish());
             let journal_lines = journal.finish().with_context(|| {
                 format!(
-                    "cannot write the journals (orders.jsonl, results.jsonl) in {}",
+                    "cannot write the journals (orders.journal.zst, results.journal.zst) in {}",
                     tmp.display()
                 )
             })?;

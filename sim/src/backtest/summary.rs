@@ -160,19 +160,19 @@ pub fn write_run_folder(
     let config_path = dir.join("config.toml");
     std::fs::write(&config_path, &config_toml)
         .with_context(|| format!("cannot write {}", config_path.display()))?;
-    // The two largest pieces of work (equity.parquet and the data's hash) run beside the rest.
+    // The two largest pieces of work (equity.csv.zst and the data's hash) run beside the rest.
+    let compressed = run_tables::TableForm::Compressed;
     let (beside, trades_csv) = both(
         || -> anyhow::Result<String> {
-            run_tables::write_equity_parquet(dir, equity)?;
+            run_tables::write_equity_csv(dir, equity)?;
             Ok(data_hash(inp.series))
         },
         || -> anyhow::Result<String> {
-            let trades_csv = run_tables::write_trades(dir, &trades)?;
-            run_tables::write_equity_csv(&dir.join("equity.csv"), equity)?;
-            run_tables::write_fills(dir, exchange.fills())?;
-            let prices = dir.join("prices.csv");
-            std::fs::write(&prices, super::price_candles::prices_csv(inp.series))
-                .with_context(|| format!("cannot write {}", prices.display()))?;
+            let trades_csv = run_tables::write_trades_as(dir, &trades, compressed)?;
+            run_tables::write_fills_as(dir, exchange.fills(), compressed)?;
+            let prices = compressed.path(dir, "prices.csv");
+            let text = super::price_candles::prices_csv(inp.series);
+            run_tables::write_text(&prices, &text, compressed)?;
             Ok(trades_csv)
         },
     );

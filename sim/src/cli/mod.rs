@@ -7,6 +7,7 @@ mod data;
 mod diff;
 mod exchange_info;
 mod explain;
+mod journal;
 mod live;
 mod mirror_args;
 mod record;
@@ -55,6 +56,10 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Explain a run's funnel in plain sentences, worst blockage first.
     Explain(explain::ExplainArgs),
+    /// A run folder's journals: `cat` prints the records as JSON lines (`--json`) or one
+    /// readable line each, by stage and symbol.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
     /// Run the pipeline on live closed bars: Binance testnet (default), --demo, --mainnet, a
     /// Binance-compatible --base-url, or --paper against the simulated exchange.
     Live(live::LiveArgs),
@@ -108,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Explain(args) => explain::run(args),
+        Command::Journal(cmd) => journal::run(cmd),
         Command::Live(args) => live::run(args),
         Command::Report(args) => report::run(args),
         Command::Diff(args) => diff::run(args),

@@ -7,9 +7,14 @@
 //! - `digests.txt`: size, line count and sha256 of every file of the run folder the goldens
 //!   pin, so a change anywhere in the big files (the year's journals are ~80 MB) fails too.
 //!
-//! Not pinned: the Parquet files (their bytes depend on the polars writer's version; the CSV
-//! files hold the same rows exactly) and `report.html`/`charts/` (the golden runs pass
-//! `--no-report`; the report is drawn from the files pinned here).
+//! The run folder stores its tables and journals compressed (`equity.csv.zst`,
+//! `orders.journal.zst`); the goldens pin what they hold, decoded, under the name of the text
+//! (`equity.csv`, `orders.jsonl`): the same text older run folders held, so a diff of the
+//! goldens stays readable and a change of the stored form alone changes nothing here.
+//!
+//! Not pinned: the Parquet file (its bytes depend on the polars writer's version; the CSV holds
+//! the same rows exactly) and `report.html`/`charts/` (the golden runs pass `--no-report`; the
+//! report is drawn from the files pinned here).
 
 use std::path::Path;
 
@@ -32,19 +37,15 @@ const DIGESTED: [&str; 8] = [
 ];
 
 /// Files a run folder holds that no digest pins: the summary (pinned as a file of its own,
-/// without `wall_clock`) and the Parquet files (not pinned, see above).
-const NOT_DIGESTED: [(&str, &str); 3] = [
-    ("equity.parquet", "not-pinned"),
+/// without `wall_clock`) and the Parquet file (not pinned, see above).
+const NOT_DIGESTED: [(&str, &str); 2] = [
     ("summary.json", "pinned-without-wall_clock"),
     ("trades.parquet", "not-pinned"),
 ];
 
 /// The golden files of the run folder `run`, as (file name, contents), sorted by name.
 pub fn of_run_folder(run: &Path) -> Vec<(String, Vec<u8>)> {
-    let read = |name: &str| {
-        std::fs::read(run.join(name))
-            .unwrap_or_else(|e| panic!("{}: {e}", run.join(name).display()))
-    };
+    let read = |name: &str| crate::support::run_text(run, name).into_bytes();
     let mut out = vec![
         (
             "summary.json".to_string(),
@@ -118,7 +119,7 @@ fn excerpt(bytes: &[u8]) -> Vec<u8> {
 fn digests(run: &Path) -> Vec<u8> {
     let mut names: Vec<String> = std::fs::read_dir(run)
         .expect("the run folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|e| text_name(&e.expect("entry").file_name().to_string_lossy()))
         .collect();
     names.sort();
     let mut out = String::from("# file bytes lines sha256 (see tests/golden/README.md)\n");
@@ -131,10 +132,22 @@ fn digests(run: &Path) -> Vec<u8> {
             DIGESTED.contains(&name.as_str()),
             "the run folder has a new file {name}: pin it (DIGESTED) or say why not (NOT_DIGESTED)"
         );
-        let bytes = std::fs::read(run.join(&name)).expect("read");
+        let bytes = crate::support::run_text(run, &name).into_bytes();
         let lines = bytes.iter().filter(|&&b| b == b'\n').count();
         let sha = datasets::sha256_hex(&bytes);
         out.push_str(&format!("{name} {} {lines} {sha}\n", bytes.len()));
     }
     out.into_bytes()
+}
+
+/// The name of the text a stored file holds: `equity.csv.zst` is `equity.csv`,
+/// `orders.journal.zst` is `orders.jsonl`; other files are their own.
+fn text_name(stored: &str) -> String {
+    if let Some(stem) = stored.strip_suffix(".journal.zst") {
+        format!("{stem}.jsonl")
+    } else if let Some(table) = stored.strip_suffix(".zst") {
+        table.to_string()
+    } else {
+        stored.to_string()
+    }
 }
