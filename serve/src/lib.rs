@@ -26,6 +26,7 @@
 //! injected [`WallClock`] (plus the skew fault on the server time), because clients sign with
 //! their own wall clock. Market data and orders carry the replayed
 //! dataset's times (the simulator's clock), which `/sim/state` also reports.
+//! `journal`: `--journal FILE`, every exchange event as a JSON line.
 //! Known limitations: one account, one-way mode only, no `ALGO_UPDATE` events, depth is one
 //! synthetic level at the last close.
 //! Must never live here: fill rules (those are `exchange_sim`'s), the wire format (that is
@@ -39,6 +40,7 @@ mod clock;
 pub mod faults;
 mod http;
 mod income;
+mod journal;
 mod limits;
 mod market;
 mod parse_errors;
@@ -103,6 +105,8 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// The time of day the server reads (the system clock unless a test injects its own).
     pub wall_clock: Arc<dyn WallClock>,
+    /// Where to append every exchange event as a JSON line (`sim serve --journal FILE`).
+    pub journal: Option<std::path::PathBuf>,
 }
 
 impl ServeConfig {
@@ -128,6 +132,7 @@ impl ServeConfig {
             order_limits: (limits::ORDERS_PER_10S, limits::ORDERS_PER_MINUTE),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             wall_clock: Arc::new(SystemClock),
+            journal: None,
         }
     }
 }
@@ -157,6 +162,8 @@ pub(crate) struct App {
     /// User-data stream messages (JSON text) for websockets on the listen key.
     pub user: tokio::sync::broadcast::Sender<Arc<String>>,
     pub wall_clock: Arc<dyn WallClock>,
+    /// `--journal`: every exchange event, in order.
+    pub journal: Option<std::sync::Mutex<journal::Journal>>,
 }
 
 impl App {
@@ -196,6 +203,11 @@ impl App {
     pub fn publish(&self, m: &mut market::Market) {
         let events = m.ex.take_events();
         m.remember_orders(&events);
+        if let Some(j) = &self.journal {
+            j.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .write(&events, self.wall_clock.now_ms());
+        }
         if events.is_empty() || self.user.receiver_count() == 0 {
             return;
         }

@@ -99,6 +99,13 @@ impl Server {
             error,
         })?;
         drop(market.ex.take_events()); // the warm-up's, before anyone could listen
+        let journal = cfg
+            .journal
+            .as_deref()
+            .map(super::journal::Journal::create)
+            .transpose()
+            .map_err(ServeError::Config)?
+            .map(std::sync::Mutex::new);
         let (klines, _) = tokio::sync::broadcast::channel(4096);
         let (user, _) = tokio::sync::broadcast::channel(4096);
         let app = Arc::new(App {
@@ -113,6 +120,7 @@ impl Server {
             klines,
             user,
             wall_clock: cfg.wall_clock,
+            journal,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
