@@ -29,6 +29,11 @@ impl Drop for Served {
 
 /// Starts `sim serve --step` on a free port and waits for the line with its URL.
 pub fn start(sb: &Sandbox, dataset: &str) -> Served {
+    start_with(sb, dataset, &[])
+}
+
+/// [`start`] with more `sim serve` arguments (e.g. `--journal FILE`).
+pub fn start_with(sb: &Sandbox, dataset: &str, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args([
             "serve",
@@ -44,6 +49,7 @@ pub fn start(sb: &Sandbox, dataset: &str) -> Served {
             "--api-secret",
             SECRET,
         ])
+        .args(extra)
         .env("SIM_HOME", sb.path("home"))
         .env_remove("SIM_LOG")
         .current_dir(sb.dir.path())
