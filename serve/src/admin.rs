@@ -30,20 +30,24 @@ fn bad(msg: String) -> Response<Body> {
 }
 
 fn state_json(app: &App) -> serde_json::Value {
+    let server_time = app.tell_time();
     let m = app.market();
     let (step, steps) = m.progress();
-    let skew = app.faults().clock_skew_ms;
     json!({
         "simTime": m.sim_now().as_ms(),
-        "serverTime": app.now_ms() + skew,
+        "serverTime": server_time,
+        "clock": match app.time_base {
+            super::TimeBase::Dataset => "dataset",
+            super::TimeBase::Wall => "wall",
+        },
         "step": step,
         "steps": steps,
         "finished": step >= steps,
         "interval": m.interval.as_str(),
         "symbols": m.series.keys().collect::<Vec<_>>(),
         "usedWeight1m": app.limits().used_weight(),
-        // Kline websocket connections now open (a driver of the step clock can wait for them).
-        "klineSubscribers": app.klines.receiver_count(),
+        // Market websocket connections now open (a driver of the step clock can wait for them).
+        "klineSubscribers": app.streams.receiver_count(),
     })
 }
 

@@ -9,6 +9,7 @@ use binance::sign::verify;
 use pipeline::exchange_info::Reject;
 
 use super::ApiKey;
+use super::server_clock::TimestampCheck;
 
 /// Binance's security types, as far as the server distinguishes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +36,14 @@ fn bad_recv_window() -> Reject {
     }
 }
 
-/// Checks the request; `server_ms` is the server's time (wall clock plus skew).
+/// Checks the request; `now` judges its timestamp (the server's wall time plus skew, or the
+/// dataset clock's [`crate::server_clock::Synced`]).
 pub(crate) fn check(
     security: Security,
     keys: &[ApiKey],
     api_key_header: Option<&str>,
     params: &Params,
-    server_ms: i64,
+    now: impl TimestampCheck,
 ) -> Result<(), Reject> {
     if security == Security::None {
         return Ok(());
@@ -59,12 +61,7 @@ pub(crate) fn check(
     if recv_window > MAX_RECV_WINDOW {
         return Err(bad_recv_window());
     }
-    if timestamp >= server_ms + 1000 {
-        return Err(Reject::timestamp_ahead());
-    }
-    if server_ms - timestamp > recv_window {
-        return Err(Reject::timestamp_outside_recv_window());
-    }
+    now.check_timestamp(timestamp, recv_window)?;
     let signature = params.required("signature")?;
     if !verify(&key.secret, &params.signed_payload(), signature) {
         return Err(Reject::invalid_signature());

@@ -8,7 +8,7 @@
 //!   `execute` the request is carried out first (a 503 "unknown" that did happen).
 //! - `force_429`: the next N requests get 429/-1003.
 //! - `clock_skew_ms`: added to the server's time (`/time` and the recvWindow check).
-//! - `ws_drop_after`: the next kline websocket that opens is closed after N messages.
+//! - `ws_drop_after`: the next market websocket that opens is closed after N messages.
 //!
 //! Must never live here: the request pipeline itself (`http`).
 

@@ -13,9 +13,9 @@ use pipeline::exchange_info::Reject;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use super::App;
 use super::auth::{self, Security};
 use super::limits::Admission;
+use super::{App, TimeBase};
 
 /// An endpoint's answer: JSON, or Binance's error.
 pub(crate) type Answer = Result<Value, Reject>;
@@ -181,7 +181,14 @@ async fn pipeline(app: Arc<App>, e: Endpoint, req: Request) -> Response<Body> {
         .headers
         .get("X-MBX-APIKEY")
         .and_then(|v| v.to_str().ok());
-    if let Err(r) = auth::check(e.security, &app.keys, key, &params, now + skew) {
+    let checked = match app.time_base {
+        TimeBase::Wall => auth::check(e.security, &app.keys, key, &params, now + skew),
+        TimeBase::Dataset => {
+            let sync = app.sync();
+            auth::check(e.security, &app.keys, key, &params, sync.at(now))
+        }
+    };
+    if let Err(r) = checked {
         return error(&r, &headers);
     }
     if e.places_order {

@@ -15,17 +15,20 @@
 //!   `X-MBX-USED-WEIGHT-1M`; `parse_errors`: the same JSON on the 431/414 hyper answers
 //!   itself (an oversized request never reaches the router).
 //! - `auth`, `limits`, [`faults`]: the checks and counters the pipeline applies.
-//! - `routes_market`, `routes_trade`, `routes_account`: the endpoints of binance-facts.md
-//!   section 8; `tickers`: 24hr and bookTicker from the closed bars; `ws`: `/ws/<symbol>@kline_<interval>` and `/ws/<listenKey>` (the user-data
-//!   stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
+//! - `routes_market`, `routes_series`, `routes_trade`, `routes_batch`, `routes_account`: the
+//!   endpoints of binance-facts.md section 3; `tickers`: 24hr and bookTicker from the closed
+//!   bars; `ws`: the market streams (`streams`: klines, mark price, book ticker) and
+//!   `/ws/<listenKey>` (the user-data stream built by `user_stream`); `admin`: `/sim/step`, `/sim/state`,
 //!   `/sim/faults` (unauthenticated; loopback only); `catalog`: the one list of served routes
 //!   that builds the router and answers `GET /sim/endpoints`, unknown paths (404, -5000,
 //!   naming the nearest served endpoints) and wrong methods (405, -1000).
 //!
-//! Clocks: `/fapi/v1/time`, the `recvWindow` check and the rate-limit windows use the
-//! injected [`WallClock`] (plus the skew fault on the server time), because clients sign with
-//! their own wall clock. Market data and orders carry the replayed
-//! dataset's times (the simulator's clock), which `/sim/state` also reports.
+//! Clocks: market data, orders and fills carry the replayed dataset's times (the simulator's
+//! clock). `/fapi/v1/time`, the `recvWindow` check and event times (`E`) follow
+//! [`TimeBase`] (`server_clock`): the dataset's clock (`sim serve`'s default; a client that
+//! syncs with `/fapi/v1/time` passes the check however fast the market runs) or the injected
+//! [`WallClock`] (plus the skew fault on the server time). The rate-limit windows always count
+//! wall-clock time.
 //! `journal`: `--journal FILE`, every exchange event as a JSON line.
 //! Known limitations: one account, one-way mode only, no `ALGO_UPDATE` events, depth is one
 //! synthetic level at the last close.
@@ -45,9 +48,13 @@ mod limits;
 mod market;
 mod parse_errors;
 mod routes_account;
+mod routes_batch;
 mod routes_market;
+mod routes_series;
 mod routes_trade;
 mod server;
+pub mod server_clock;
+mod streams;
 mod tickers;
 mod user_stream;
 pub mod wall_clock;
@@ -56,13 +63,14 @@ mod ws;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use exchange_sim::SimConfig;
+use exchange_sim::{MarketFill, SimConfig};
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::{Bar, Interval, Symbol};
 
 pub use clock::ClockMode;
 pub use faults::{ErrorFault, Faults};
 pub use server::{Server, ServerHandle};
+pub use server_clock::TimeBase;
 pub use wall_clock::{ManualClock, SystemClock, WallClock};
 
 /// An API key pair the server accepts. Debug never shows the secret.
@@ -105,20 +113,29 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// The time of day the server reads (the system clock unless a test injects its own).
     pub wall_clock: Arc<dyn WallClock>,
+    /// The clock the API reports and checks timestamps against (`server_clock`); `new` keeps
+    /// the wall clock, `sim serve` defaults to the dataset's.
+    pub time_base: TimeBase,
+    /// The dataset's recorded funding per symbol (none: the constant rate of `sim.funding`).
+    pub funding_rates: Vec<(Symbol, Vec<exchange_sim::FundingRate>)>,
     /// Where to append every exchange event as a JSON line (`sim serve --journal FILE`).
     pub journal: Option<std::path::PathBuf>,
 }
 
 impl ServeConfig {
     /// A config with Binance's defaults: step clock, 1 warm-up step, weight limit 2400, no
-    /// faults, 127.0.0.1 on a free port, the system clock.
+    /// faults, 127.0.0.1 on a free port, the system clock; and MARKET orders that fill at once
+    /// at the last price plus the configured slippage, as on Binance (`sim.market_fill` is set
+    /// to `current_close`; set it back to `MarketFill::NextOpen` for the backtest's rule, which
+    /// `sim serve --market-fill next_open` does).
     pub fn new(
         exchange_info: ExchangeInfo,
-        sim: SimConfig,
+        mut sim: SimConfig,
         interval: Interval,
         bars: Vec<(Symbol, Bar)>,
         api_keys: Vec<ApiKey>,
     ) -> ServeConfig {
+        sim.market_fill = MarketFill::CurrentClose;
         ServeConfig {
             exchange_info,
             sim,
@@ -132,6 +149,8 @@ impl ServeConfig {
             order_limits: (limits::ORDERS_PER_10S, limits::ORDERS_PER_MINUTE),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             wall_clock: Arc::new(SystemClock),
+            time_base: TimeBase::Wall,
+            funding_rates: Vec::new(),
             journal: None,
         }
     }
@@ -158,10 +177,14 @@ pub(crate) struct App {
     pub limits: std::sync::Mutex<limits::Limits>,
     pub faults: std::sync::Mutex<Faults>,
     pub keys: Vec<ApiKey>,
-    pub klines: tokio::sync::broadcast::Sender<Arc<market::ClosedBar>>,
+    /// Every advance of the clock, for the market websockets (`streams`).
+    pub streams: tokio::sync::broadcast::Sender<Arc<streams::StepView>>,
     /// User-data stream messages (JSON text) for websockets on the listen key.
     pub user: tokio::sync::broadcast::Sender<Arc<String>>,
     pub wall_clock: Arc<dyn WallClock>,
+    pub time_base: TimeBase,
+    /// The server times told to clients, for the dataset clock's timestamp check.
+    pub sync: std::sync::Mutex<server_clock::SyncOffsets>,
     /// `--journal`: every exchange event, in order.
     pub journal: Option<std::sync::Mutex<journal::Journal>>,
 }
@@ -177,22 +200,57 @@ impl App {
     pub fn limits(&self) -> std::sync::MutexGuard<'_, limits::Limits> {
         self.limits.lock().unwrap_or_else(|p| p.into_inner())
     }
+    pub fn sync(&self) -> std::sync::MutexGuard<'_, server_clock::SyncOffsets> {
+        self.sync.lock().unwrap_or_else(|p| p.into_inner())
+    }
     /// The time of day (ms since the epoch) before the skew fault.
     pub fn now_ms(&self) -> i64 {
         self.wall_clock.now_ms()
     }
-    /// Advances the market `n` steps and publishes the closed bars to websocket subscribers.
+    /// The server's time on the API's clock, plus the skew fault. Locks the market under the
+    /// dataset clock: never call it while holding the market.
+    pub fn server_ms(&self) -> i64 {
+        let skew = self.faults().clock_skew_ms;
+        match self.time_base {
+            TimeBase::Wall => self.now_ms() + skew,
+            TimeBase::Dataset => self.market().sim_now().as_ms() + skew,
+        }
+    }
+    /// The server time as told to a client (`/fapi/v1/time`, exchangeInfo's `serverTime`),
+    /// remembered so that timestamps synced from it pass the dataset clock's check.
+    pub fn tell_time(&self) -> i64 {
+        let t = self.server_ms();
+        self.sync().told(self.now_ms(), t);
+        t
+    }
+    /// The time stamped on events (`E`) built while the market `m` is locked.
+    pub fn event_ms(&self, m: &market::Market) -> i64 {
+        match self.time_base {
+            TimeBase::Wall => self.now_ms(),
+            TimeBase::Dataset => m.sim_now().as_ms(),
+        }
+    }
+    /// [`App::event_ms`] when the market is not locked.
+    pub fn event_now(&self) -> i64 {
+        match self.time_base {
+            TimeBase::Wall => self.now_ms(),
+            TimeBase::Dataset => self.market().sim_now().as_ms(),
+        }
+    }
+    /// Advances the market `n` steps and publishes them to the market websockets.
     pub fn step(&self, n: usize) -> Result<usize, exchange_sim::SimError> {
         let mut closed = Vec::new();
-        let done = {
+        let (done, view) = {
             let mut m = self.market();
             let done = m.step(n, &mut closed);
             self.publish(&mut m);
-            done?
+            // Built only when someone listens; the bars stay in the kline history anyway.
+            let view = (self.streams.receiver_count() > 0)
+                .then(|| streams::StepView::of(&m, closed, self.event_ms(&m)));
+            (done?, view)
         };
-        for bar in closed {
-            // No subscriber is fine: the bar stays in the kline history.
-            let _ = self.klines.send(Arc::new(bar));
+        if let Some(view) = view {
+            let _ = self.streams.send(Arc::new(view));
         }
         Ok(done)
     }
@@ -211,7 +269,8 @@ impl App {
         if events.is_empty() || self.user.receiver_count() == 0 {
             return;
         }
-        for msg in user_stream::messages(m, events, &*self.wall_clock) {
+        let event_ms = self.event_ms(m);
+        for msg in user_stream::messages(m, events, event_ms) {
             let _ = self.user.send(Arc::new(msg.to_string()));
         }
     }

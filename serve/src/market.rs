@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use exchange_sim::orders::is_algo_id;
-use exchange_sim::{SimConfig, SimError, SimExchange, SymId};
+use exchange_sim::{FundingRate, SimConfig, SimError, SimExchange, SymId};
 use pipeline::exchange_info::{ExchangeInfo, Reject};
 use pipeline::venue::VenueEvent;
 use pipeline::{Bar, Interval, Symbol, TimestampMs};
@@ -48,6 +48,11 @@ pub(crate) struct Market {
     /// The regular (not algo) order ids each symbol has had, from the exchange's order
     /// updates: what `/fapi/v1/allOrders` reads back.
     order_ids: BTreeMap<String, BTreeSet<i64>>,
+    /// The algo (conditional) order ids each symbol has had: `/fapi/v1/allAlgoOrders`.
+    algo_ids: BTreeMap<String, BTreeSet<i64>>,
+    /// The dataset's recorded funding per symbol (settled by the exchange and listed by
+    /// `/fapi/v1/fundingRate`); symbols without records settle at the constant rate.
+    pub funding: BTreeMap<String, Vec<FundingRate>>,
 }
 
 impl Market {
@@ -99,7 +104,24 @@ impl Market {
             next_step: 0,
             listen_key: None,
             order_ids: BTreeMap::new(),
+            algo_ids: BTreeMap::new(),
+            funding: BTreeMap::new(),
         })
+    }
+
+    /// Gives the symbols of `rates` their recorded funding (before the first step).
+    pub fn attach_funding(
+        &mut self,
+        rates: Vec<(Symbol, Vec<FundingRate>)>,
+    ) -> Result<(), ServeError> {
+        for (symbol, series) in rates {
+            let Some(id) = self.ex.symbol_id(symbol.as_str()) else {
+                continue; // not listed: its bars were refused already, or it has none
+            };
+            self.ex.set_funding_rates(id, series.clone())?;
+            self.funding.insert(symbol.to_string(), series);
+        }
+        Ok(())
     }
 
     /// Feeds up to `n` more steps; returns how many were fed (fewer at the end of the data).
@@ -150,15 +172,22 @@ impl Market {
     /// Notes the regular orders `events` update (before they go to the user stream).
     pub fn remember_orders(&mut self, events: &[VenueEvent]) {
         for e in events {
-            if let VenueEvent::OrderUpdate(o) = e
-                && !is_algo_id(o.order_id)
-            {
-                self.order_ids
-                    .entry(o.symbol.to_string())
+            if let VenueEvent::OrderUpdate(o) = e {
+                let ids = if is_algo_id(o.order_id) {
+                    &mut self.algo_ids
+                } else {
+                    &mut self.order_ids
+                };
+                ids.entry(o.symbol.to_string())
                     .or_default()
                     .insert(o.order_id);
             }
         }
+    }
+
+    /// The algo order ids `symbol` has had, ascending.
+    pub fn algo_ids(&self, symbol: &str) -> impl Iterator<Item = i64> + '_ {
+        self.algo_ids.get(symbol).into_iter().flatten().copied()
     }
 
     /// The regular order ids `symbol` has had, ascending.

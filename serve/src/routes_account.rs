@@ -1,4 +1,5 @@
-//! Account endpoints: leverage, marginType, positionSide/dual, symbolConfig, accountConfig,
+//! Account endpoints: leverage, marginType, positionSide/dual and multiAssetsMargin (one-way
+//! and single-asset only: asking for the other mode answers -1020), symbolConfig, accountConfig,
 //! positionRisk v2/v3, balance v2/v3, account v2/v3, income (the simulator's funding payments
 //! as `FUNDING_FEE` rows), commissionRate, leverageBracket (signed), and listenKey (key only).
 //! Must never live here: margin arithmetic (the simulator computes every number).
@@ -34,6 +35,14 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get(
             "/fapi/v1/positionSide/dual",
             Endpoint::signed(|_| 30, |_, _| Ok(json!({"dualSidePosition": false}))),
+        )
+        .get(
+            "/fapi/v1/multiAssetsMargin",
+            Endpoint::signed(|_| 30, |_, _| Ok(json!({"multiAssetsMargin": false}))),
+        )
+        .post(
+            "/fapi/v1/multiAssetsMargin",
+            Endpoint::signed(one, set_multi_assets),
         )
         .get(
             "/fapi/v1/symbolConfig",
@@ -116,10 +125,35 @@ fn set_dual(_: &App, p: &Params) -> Answer {
             code: -4059,
             msg: "No need to change position side.".to_string(),
         }),
-        Some(true) => Err(Reject {
-            code: -1106,
-            msg: "Parameter 'dualSidePosition' sent when not required. (sim serve simulates one-way mode only)".to_string(),
+        Some(true) => Err(unsupported(
+            "hedge mode (dualSidePosition=true)",
+            "one-way mode",
+        )),
+    }
+}
+
+/// -1020, Binance's answer to an operation it does not support, naming what sim serve lacks.
+fn unsupported(what: &str, only: &str) -> Reject {
+    Reject {
+        code: -1020,
+        msg: format!(
+            "This operation is not supported. (sim serve does not simulate {what}; it simulates {only} only)"
+        ),
+    }
+}
+
+/// `POST /fapi/v1/multiAssetsMargin`: single-asset mode is the only one simulated.
+fn set_multi_assets(_: &App, p: &Params) -> Answer {
+    match p.flag("multiAssetsMargin")? {
+        None => Err(Reject::mandatory_param("multiAssetsMargin")),
+        Some(false) => Err(Reject {
+            code: -4171,
+            msg: "Adjusted Multi-Assets mode is same as user's current mode.".to_string(),
         }),
+        Some(true) => Err(unsupported(
+            "Multi-Assets mode (multiAssetsMargin=true)",
+            "single-asset USDT margin",
+        )),
     }
 }
 

@@ -60,25 +60,22 @@ pub(crate) fn by_symbol(with: u32, without: u32) -> fn(&Params) -> u32 {
     }
 }
 
-pub(crate) fn server_time(app: &App) -> i64 {
-    app.now_ms() + app.faults().clock_skew_ms
-}
-
 fn time(app: &App, _: &Params) -> Answer {
     Ok(serde_json::to_value(ServerTime {
-        server_time: server_time(app),
+        server_time: app.tell_time(),
     })
     .unwrap_or(Value::Null))
 }
 
 fn exchange_info(app: &App, _: &Params) -> Answer {
+    let server_time = app.tell_time();
     let m = app.market();
     let info =
         m.ex.schedule().info_at(m.sim_now()).ok_or_else(|| {
             Reject::unknown_error("no exchange info is valid at the market's clock")
         })?;
     let mut raw = info.raw().clone();
-    raw.server_time = server_time(app);
+    raw.server_time = server_time;
     raw.rate_limits = vec![
         json!({"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":app.limits().weight_limit}),
         json!({"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200}),
@@ -113,7 +110,7 @@ pub(crate) fn time_range(p: &Params) -> Result<(Option<i64>, Option<i64>), Rejec
     Ok((start, end))
 }
 
-fn klines_weight(p: &Params) -> u32 {
+pub(crate) fn klines_weight(p: &Params) -> u32 {
     match p.parsed::<u32>("limit").ok().flatten().unwrap_or(500) {
         0..100 => 1,
         100..500 => 2,
@@ -132,6 +129,23 @@ pub(crate) fn listed<'a>(m: &Market, p: &'a Params) -> Result<&'a str, Reject> {
 fn klines(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let symbol = listed(&m, p)?;
+    let ms = m.interval.as_ms();
+    let rows: Vec<KlineRow> = closed_bars(&m, symbol, p)?
+        .iter()
+        .filter_map(|b| Kline::from_bar(b, ms))
+        .map(|k| KlineRow::from(&k))
+        .collect();
+    Ok(serde_json::to_value(rows).unwrap_or(Value::Null))
+}
+
+/// The closed bars of `symbol` a kline request selects: `interval` (the replayed one only),
+/// `startTime`/`endTime` (-1023 when reversed), `limit` (default 500, at most 1500); from the
+/// start when it is given, else the most recent.
+pub(crate) fn closed_bars<'m>(
+    m: &'m Market,
+    symbol: &str,
+    p: &Params,
+) -> Result<&'m [pipeline::Bar], Reject> {
     let interval = p.required("interval")?;
     m.check_interval(interval)?;
     let limit = limit_param(p, 500, 1500)? as usize;
@@ -142,18 +156,11 @@ fn klines(app: &App, p: &Params) -> Answer {
         history.partition_point(|b| b.open_time.as_ms() <= t)
     });
     let (from, to) = (from.min(to), to);
-    let picked = if start.is_some() {
+    Ok(if start.is_some() {
         &history[from..to.min(from + limit)]
     } else {
         &history[to.saturating_sub(limit).max(from)..to]
-    };
-    let ms = m.interval.as_ms();
-    let rows: Vec<KlineRow> = picked
-        .iter()
-        .filter_map(|b| Kline::from_bar(b, ms))
-        .map(|k| KlineRow::from(&k))
-        .collect();
-    Ok(serde_json::to_value(rows).unwrap_or(Value::Null))
+    })
 }
 
 /// Symbols to answer for: the one named, or every symbol with a price.
@@ -186,20 +193,20 @@ pub(crate) fn one_or_all<T: serde::Serialize>(p: &Params, mut rows: Vec<T>) -> A
 fn premium_index(app: &App, p: &Params) -> Answer {
     let m = app.market();
     let now = m.sim_now().as_ms();
-    let cfg = m.ex.config().funding;
-    let every = i64::from(cfg.interval_hours.max(1)) * 3_600_000;
-    let next_funding = (now.div_euclid(every) + 1) * every;
     let rows: Vec<PremiumIndex> = priced(&m, p)?
         .into_iter()
-        .map(|(symbol, mark)| PremiumIndex {
-            symbol,
-            mark_price: mark.to_string(),
-            index_price: mark.to_string(),
-            estimated_settle_price: mark.to_string(),
-            last_funding_rate: cfg.constant_rate.to_string(),
-            interest_rate: "0.00010000".to_string(),
-            next_funding_time: next_funding,
-            time: now,
+        .map(|(symbol, mark)| {
+            let (rate, next_funding) = super::routes_series::funding_view(&m, &symbol, now);
+            PremiumIndex {
+                last_funding_rate: format!("{rate:.8}"),
+                mark_price: mark.to_string(),
+                index_price: mark.to_string(),
+                estimated_settle_price: mark.to_string(),
+                interest_rate: "0.00010000".to_string(),
+                next_funding_time: next_funding,
+                time: now,
+                symbol,
+            }
         })
         .collect();
     one_or_all(p, rows)

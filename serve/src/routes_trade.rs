@@ -6,7 +6,7 @@
 
 use binance::{AlgoCancelAnswer, Params, WireAlgoOrder, WireOrder, WireTrade, order_request};
 use pipeline::exchange_info::Reject;
-use pipeline::venue::{OrderRef, OrderState};
+use pipeline::venue::{OrderRef, OrderState, OrderStatus};
 use serde_json::{Value, json};
 
 use super::App;
@@ -61,11 +61,50 @@ fn client_id_chars(p: &Params, name: &str) -> Result<(), Reject> {
     }
 }
 
-fn new_order(app: &App, p: &Params) -> Answer {
+/// What `POST /fapi/v1/order` answers with (`newOrderRespType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RespType {
+    /// The default: the order as the engine accepted it, before any fill (status NEW,
+    /// executedQty 0), even when a MARKET order filled at once; the fill is read back later.
+    Ack,
+    /// The order's state after matching: a MARKET order FILLED with `executedQty`,
+    /// `avgPrice` and `cumQuote`; an IOC/FOK LIMIT FILLED or EXPIRED.
+    Result,
+}
+
+/// `newOrderRespType`: ACK (default) or RESULT; USD-M has no FULL (that is spot's), so it and
+/// anything else get -1100 with the legal values, in Binance's wording for a bad enum value.
+fn resp_type(p: &Params) -> Result<RespType, Reject> {
+    match p.get("newOrderRespType") {
+        None | Some("ACK") => Ok(RespType::Ack),
+        Some("RESULT") => Ok(RespType::Result),
+        Some(_) => Err(Reject {
+            code: -1100,
+            msg: "Illegal characters found in parameter 'newOrderRespType'; legal range is 'ACK, RESULT'.".to_string(),
+        }),
+    }
+}
+
+/// The acknowledgement of `state`: the same order as it stood when accepted.
+fn acknowledged(state: &OrderState) -> OrderState {
+    OrderState {
+        status: OrderStatus::New,
+        executed_qty: pipeline::Qty::ZERO,
+        avg_price: None,
+        ..state.clone()
+    }
+}
+
+pub(crate) fn new_order(app: &App, p: &Params) -> Answer {
     client_id_chars(p, "newClientOrderId")?;
+    let resp = resp_type(p)?;
     let req = order_request(p, false)?;
     let state = app.market().ex.submit(&req)?;
-    to_json(WireOrder::from_state(&state, true))
+    let shown = match resp {
+        RespType::Ack => acknowledged(&state),
+        RespType::Result => state,
+    };
+    to_json(WireOrder::from_state(&shown, true))
 }
 
 /// `orderId` or `origClientOrderId` (or the algo names), -1102 when neither is given.

@@ -87,6 +87,7 @@ impl Server {
             .period(cfg.interval.as_ms())
             .map_err(ServeError::Config)?;
         let mut market = Market::new(cfg.exchange_info, cfg.sim, cfg.interval, cfg.bars)?;
+        market.attach_funding(cfg.funding_rates)?;
         market.step(cfg.warmup_steps.max(1), &mut Vec::new())?;
         let listener = std::net::TcpListener::bind(cfg.addr)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -106,7 +107,7 @@ impl Server {
             .transpose()
             .map_err(ServeError::Config)?
             .map(std::sync::Mutex::new);
-        let (klines, _) = tokio::sync::broadcast::channel(4096);
+        let (streams, _) = tokio::sync::broadcast::channel(4096);
         let (user, _) = tokio::sync::broadcast::channel(4096);
         let app = Arc::new(App {
             market: std::sync::Mutex::new(market),
@@ -117,10 +118,12 @@ impl Server {
             }),
             faults: std::sync::Mutex::new(cfg.faults),
             keys: cfg.api_keys,
-            klines,
+            streams,
             user,
             wall_clock: cfg.wall_clock,
             journal,
+            time_base: cfg.time_base,
+            sync: std::sync::Mutex::new(Default::default()),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
@@ -138,6 +141,8 @@ impl Server {
 fn router(app: Arc<App>) -> Router {
     let r = super::catalog::Routes::new();
     let r = super::routes_market::routes(r);
+    let r = super::routes_series::routes(r);
+    let r = super::routes_batch::routes(r);
     let r = super::routes_trade::routes(r);
     let r = super::routes_account::routes(r);
     let r = super::admin::routes(r);

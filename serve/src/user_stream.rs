@@ -11,22 +11,15 @@ use exchange_sim::MarginMode;
 use pipeline::venue::{Fill, OrderRef, OrderState, OrderStatus, VenueEvent};
 use serde_json::{Value, json};
 
-use super::WallClock;
 use super::market::Market;
 
 /// `ORDER_TRADE_UPDATE` for `o`, with execution type `x` and the fill `f` if it traded.
-fn order_update(
-    m: &Market,
-    o: &OrderState,
-    x: &str,
-    f: Option<&Fill>,
-    clock: &dyn WallClock,
-) -> Value {
+fn order_update(m: &Market, o: &OrderState, x: &str, f: Option<&Fill>, event_ms: i64) -> Value {
     let trade_id = f.and_then(|f| m.ex.fills().iter().rposition(|g| g == f));
     let price = |p: Option<pipeline::Price>| p.map_or("0".to_string(), |p| p.to_string());
     json!({
         "e": "ORDER_TRADE_UPDATE",
-        "E": clock.now_ms(),
+        "E": event_ms,
         "T": o.update_time.as_ms(),
         "o": {
             "s": o.symbol.as_str(),
@@ -65,7 +58,7 @@ fn order_update(
 }
 
 /// `ACCOUNT_UPDATE` with the wallet and `symbol`'s position as they are now.
-fn account_update(m: &Market, symbol: &str, reason: &str, clock: &dyn WallClock) -> Value {
+fn account_update(m: &Market, symbol: &str, reason: &str, event_ms: i64) -> Value {
     let a = m.ex.account();
     let position = m.ex.symbol_id(symbol).map(|id| {
         let p = m.ex.position(id);
@@ -85,7 +78,7 @@ fn account_update(m: &Market, symbol: &str, reason: &str, clock: &dyn WallClock)
     });
     json!({
         "e": "ACCOUNT_UPDATE",
-        "E": clock.now_ms(),
+        "E": event_ms,
         "T": m.sim_now().as_ms(),
         "a": {
             "m": reason,
@@ -100,14 +93,15 @@ fn is_trade(status: OrderStatus) -> bool {
 }
 
 /// The stream messages for `events`, in order.
-pub(crate) fn messages(m: &Market, events: Vec<VenueEvent>, clock: &dyn WallClock) -> Vec<Value> {
+/// `event_ms` is the `E` of every message (the API's clock now).
+pub(crate) fn messages(m: &Market, events: Vec<VenueEvent>, event_ms: i64) -> Vec<Value> {
     let mut out = Vec::new();
     let mut pending: Option<Fill> = None;
     let flush = |out: &mut Vec<Value>, f: Fill| {
         if let Ok(o) = m.ex.query(f.symbol.as_str(), &OrderRef::Id(f.order_id)) {
-            out.push(order_update(m, &o, "TRADE", Some(&f), clock));
+            out.push(order_update(m, &o, "TRADE", Some(&f), event_ms));
         }
-        out.push(account_update(m, f.symbol.as_str(), "ORDER", clock));
+        out.push(account_update(m, f.symbol.as_str(), "ORDER", event_ms));
     };
     for ev in events {
         match ev {
@@ -119,8 +113,8 @@ pub(crate) fn messages(m: &Market, events: Vec<VenueEvent>, clock: &dyn WallCloc
             VenueEvent::OrderUpdate(o) => {
                 if let Some(f) = pending.take_if(|f| f.order_id == o.order_id && is_trade(o.status))
                 {
-                    out.push(order_update(m, &o, "TRADE", Some(&f), clock));
-                    out.push(account_update(m, f.symbol.as_str(), "ORDER", clock));
+                    out.push(order_update(m, &o, "TRADE", Some(&f), event_ms));
+                    out.push(account_update(m, f.symbol.as_str(), "ORDER", event_ms));
                     continue;
                 }
                 if let Some(prev) = pending.take() {
@@ -132,14 +126,14 @@ pub(crate) fn messages(m: &Market, events: Vec<VenueEvent>, clock: &dyn WallCloc
                     } else {
                         status_str(o.status)
                     };
-                    out.push(order_update(m, &o, x, None, clock));
+                    out.push(order_update(m, &o, x, None, event_ms));
                 }
             }
             VenueEvent::Funding { symbol, .. } => {
-                out.push(account_update(m, symbol.as_str(), "FUNDING_FEE", clock));
+                out.push(account_update(m, symbol.as_str(), "FUNDING_FEE", event_ms));
             }
             VenueEvent::Liquidation { symbol, .. } => {
-                out.push(account_update(m, symbol.as_str(), "ORDER", clock));
+                out.push(account_update(m, symbol.as_str(), "ORDER", event_ms));
             }
         }
     }

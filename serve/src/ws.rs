@@ -1,6 +1,6 @@
-//! The kline websocket: `/ws/<symbol>@kline_<interval>` (and `/market/ws/...`, Binance's host
-//! split of 2026) sends Binance's kline event for every bar of that symbol as the server's
-//! clock closes it (`"x": true`); `/stream?streams=a@kline_1m/b@kline_1m` (and
+//! The market websockets: `/ws/<stream>` (and `/market/ws/...`, Binance's host split of 2026)
+//! sends one stream's events (`streams`: klines closed and opening, mark price, book ticker)
+//! at every step of the server's clock; `/stream?streams=a@kline_1m/b@markPrice` (and
 //! `/market/stream`) sends several, each wrapped as `{"stream": name, "data": event}`. The
 //! `ws_drop_after` fault closes the next connection abruptly after N messages.
 //! `/ws/<listenKey>` (and `/private/ws/<listenKey>`, `/private/ws?listenKey=<listenKey>`) is
@@ -15,8 +15,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::Response;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use binance::{KlineEvent, Params};
-use pipeline::Kline;
+use binance::Params;
 use pipeline::exchange_info::Reject;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
@@ -24,7 +23,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::App;
 use super::catalog::Routes;
 use super::http::error;
-use super::market::ClosedBar;
+use super::streams::{self, StepView, Stream};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.other("GET", "/ws/{stream}", "WEBSOCKET", get(single))
@@ -35,38 +34,30 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .other("GET", "/market/stream", "WEBSOCKET", get(combined))
 }
 
-/// One subscribed stream: its name as the client wrote it and the symbol it follows.
+/// One subscribed stream: its name as the client wrote it and what it follows.
 struct Sub {
     name: String,
-    symbol: String,
+    stream: Stream,
 }
 
-/// Checks `<symbol>@kline_<interval>` against the replayed symbols and interval.
-fn parse(app: &App, stream: &str) -> Result<Sub, Reject> {
-    let Some((symbol, interval)) = stream.split_once("@kline_") else {
-        return Err(Reject {
-            code: -1100,
-            msg: format!(
-                "sim serve streams klines only: <symbol>@kline_<interval>, not '{stream}'"
-            ),
-        });
-    };
-    let symbol = symbol.to_ascii_uppercase();
-    let m = app.market();
-    if m.series(&symbol).is_none() {
-        return Err(Reject::invalid_symbol());
-    }
-    m.check_interval(interval)?;
+fn parse(app: &App, name: &str) -> Result<Sub, Reject> {
+    let stream = streams::parse(&app.market(), name)?;
     Ok(Sub {
-        name: stream.to_string(),
-        symbol,
+        name: name.to_string(),
+        stream,
     })
 }
 
 fn open(app: Arc<App>, ws: WebSocketUpgrade, subs: Vec<Sub>, wrap: bool) -> Response<Body> {
     let drop_after = app.faults().ws_drop_after.take();
-    let rx = app.klines.subscribe();
-    ws.on_upgrade(move |socket| send_klines(app, socket, subs, wrap, rx, drop_after))
+    let rx = app.streams.subscribe();
+    // Mark price and book ticker streams start with the state now, as Binance's first push.
+    let first = {
+        let event_ms = app.event_now();
+        let m = app.market();
+        StepView::of(&m, Vec::new(), event_ms)
+    };
+    ws.on_upgrade(move |socket| send_market(app, socket, subs, wrap, rx, drop_after, first))
         .into_response()
 }
 
@@ -75,7 +66,7 @@ async fn single(
     Path(stream): Path<String>,
     ws: WebSocketUpgrade,
 ) -> Response<Body> {
-    if !stream.contains('@') {
+    if !stream.contains('@') && !stream.starts_with('!') {
         return user_stream(app, ws, &stream);
     }
     match parse(&app, &stream) {
@@ -114,67 +105,72 @@ async fn combined(
     }
 }
 
-/// The text frame for `bar` on `sub`, or `None` when the bar is not `sub`'s.
-fn frame(
-    sub: &Sub,
-    bar: &ClosedBar,
+/// The text frames `view` gives `subs`, wrapped as `{"stream", "data"}` on `/stream`.
+fn texts(
+    subs: &[Sub],
+    view: &StepView,
     interval: &str,
     interval_ms: i64,
     wrap: bool,
-    event_ms: i64,
-) -> Option<String> {
-    if bar.symbol.as_str() != sub.symbol {
-        return None;
-    }
-    let k = Kline::from_bar(&bar.bar, interval_ms)?;
-    let ev = KlineEvent::new(&sub.symbol, interval, &k, true, event_ms);
-    let text = if wrap {
-        serde_json::to_string(&serde_json::json!({"stream": sub.name, "data": ev}))
-    } else {
-        serde_json::to_string(&ev)
-    };
-    text.ok()
+) -> Vec<String> {
+    subs.iter()
+        .flat_map(|sub| {
+            streams::frames(&sub.stream, view, interval, interval_ms)
+                .into_iter()
+                .map(move |ev| {
+                    if wrap {
+                        serde_json::json!({"stream": sub.name, "data": ev})
+                    } else {
+                        ev
+                    }
+                })
+        })
+        .map(|v| v.to_string())
+        .collect()
 }
 
-async fn send_klines(
+async fn send_market(
     app: Arc<App>,
     mut socket: WebSocket,
     subs: Vec<Sub>,
     wrap: bool,
-    mut rx: Receiver<Arc<ClosedBar>>,
+    mut rx: Receiver<Arc<StepView>>,
     drop_after: Option<u32>,
+    first: StepView,
 ) {
     let (interval, interval_ms) = {
         let m = app.market();
         (m.interval.as_str().to_string(), m.interval.as_ms())
     };
     let mut sent = 0_u32;
+    let mut pending = texts(&subs, &first, &interval, interval_ms, wrap);
     loop {
+        for text in pending.drain(..) {
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+            sent += 1;
+            if drop_after.is_some_and(|n| sent >= n) {
+                tracing::info!(sent, "fault: dropping a market websocket");
+                return; // dropped without a close frame
+            }
+        }
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 // Pings are answered by the websocket layer; anything else is ignored.
                 Some(Ok(_)) => continue,
                 _ => return,
             },
-            bar = rx.recv() => {
-                let bar = match bar {
-                    Ok(b) => b,
+            view = rx.recv() => {
+                let view = match view {
+                    Ok(v) => v,
                     Err(RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "a kline websocket client fell behind; it must backfill over REST");
+                        tracing::warn!(missed = n, "a market websocket client fell behind; it must backfill over REST");
                         continue;
                     }
                     Err(RecvError::Closed) => return,
                 };
-                for text in subs.iter().filter_map(|s| frame(s, &bar, &interval, interval_ms, wrap, app.now_ms())) {
-                    if socket.send(Message::Text(text.into())).await.is_err() {
-                        return;
-                    }
-                    sent += 1;
-                    if drop_after.is_some_and(|n| sent >= n) {
-                        tracing::info!(sent, "fault: dropping a kline websocket");
-                        return; // dropped without a close frame
-                    }
-                }
+                pending = texts(&subs, &view, &interval, interval_ms, wrap);
             }
         }
     }

@@ -31,6 +31,9 @@ fn server() -> ::serve::ServerHandle {
     cfg.warmup_steps = WARMUP;
     cfg.weight_limit = 1_000_000;
     cfg.order_limits = (1_000_000, 1_000_000);
+    // The scenario is an order in flight across a step: `sim serve --market-fill next_open`
+    // (serve's default fills MARKET orders at once, so nothing would be in flight).
+    cfg.sim.market_fill = exchange_sim::MarketFill::NextOpen;
     ::serve::Server::start(cfg).expect("server")
 }
 

@@ -74,6 +74,10 @@ fn record_session(sb: &Sandbox, serve_config: &str, live_config: &str, bars: u64
         "--warmup",
         "100",
         "--no-rate-limits",
+        // The replay is a backtest, whose MARKET orders fill at the next open: the server
+        // must fill by the same rule for the fills to pair (its default fills at once).
+        "--market-fill",
+        "next_open",
         "--api-key",
         "p-key",
         "--api-secret",

@@ -27,12 +27,13 @@ impl Drop for Served {
     }
 }
 
-/// Starts `sim serve --step` on a free port and waits for the line with its URL.
+/// Starts `sim serve --step --clock wall` on a free port and waits for the line with its URL:
+/// the clients of these tests sign with their own clock, without syncing to the server's.
 pub fn start(sb: &Sandbox, dataset: &str) -> Served {
-    start_with(sb, dataset, &[])
+    start_with(sb, dataset, &["--clock", "wall"])
 }
 
-/// [`start`] with more `sim serve` arguments (e.g. `--journal FILE`).
+/// Starts `sim serve --step` with `extra` arguments.
 pub fn start_with(sb: &Sandbox, dataset: &str, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args([
@@ -115,11 +116,24 @@ pub fn json(addr: &str, method: &str, target: &str) -> serde_json::Value {
     serde_json::from_str(&body).expect("json")
 }
 
-fn signed(addr: &str, method: &str, path: &str, params: &str) -> (u16, serde_json::Value) {
-    let ts = std::time::SystemTime::now()
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
-        .as_millis();
+        .as_millis() as i64
+}
+
+fn signed(addr: &str, method: &str, path: &str, params: &str) -> (u16, serde_json::Value) {
+    signed_at(addr, method, path, params, wall_ms())
+}
+
+fn signed_at(
+    addr: &str,
+    method: &str,
+    path: &str,
+    params: &str,
+    ts: i64,
+) -> (u16, serde_json::Value) {
     let payload = format!("{params}&timestamp={ts}");
     let sig = binance::sign::sign(SECRET, &payload);
     let (status, body) = http(
@@ -156,6 +170,7 @@ fn serve_answers_exchange_info_klines_orders_and_positions() {
         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=e2e-1",
     );
     assert_eq!(status, 200, "{placed}");
+    // ACK, the default answer: the order as accepted (it filled at once, at the last close).
     assert_eq!(placed["status"], "NEW");
     json(&s.addr, "POST", "/sim/step?bars=1");
     let (_, order) = signed(
@@ -191,4 +206,108 @@ fn serve_answers_exchange_info_klines_orders_and_positions() {
         Some("wrong"),
     );
     assert_eq!(status, 401);
+}
+
+#[test]
+fn sim_serve_speaks_the_datasets_clock_by_default() {
+    let sb = Sandbox::new();
+    let s = start_with(&sb, "btc_2026q1", &[]);
+    let state = json(&s.addr, "GET", "/sim/state");
+    assert_eq!(state["clock"], "dataset");
+    let server = json(&s.addr, "GET", "/fapi/v1/time")["serverTime"]
+        .as_i64()
+        .expect("serverTime");
+    assert_eq!(Some(server), state["simTime"].as_i64(), "the market's time");
+    let (status, own) = signed(&s.addr, "GET", "/fapi/v2/balance", "recvWindow=5000");
+    assert_eq!(
+        status, 400,
+        "a timestamp of the wall clock is refused: {own}"
+    );
+    assert_eq!(own["code"], -1021);
+    // Synced once, as python-binance, ccxt and freqtrade can: passes after the market moved.
+    let offset = server - wall_ms();
+    json(&s.addr, "POST", "/sim/step?bars=30");
+    let (status, placed) = signed_at(
+        &s.addr,
+        "POST",
+        "/fapi/v1/order",
+        "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newOrderRespType=RESULT",
+        wall_ms() + offset,
+    );
+    assert_eq!(status, 200, "{placed}");
+    assert_eq!(placed["status"], "FILLED", "a MARKET order fills at once");
+    let now = json(&s.addr, "GET", "/sim/state")["simTime"].clone();
+    assert_eq!(placed["updateTime"], now);
+}
+
+/// The incident reports' universe: 12 symbols, two of which (SUIUSDT, NEARUSDT) the testnet's
+/// exchange info leaves out.
+const REPORTS_UNIVERSE: &str = "ETHUSDT,BTCUSDT,SOLUSDT,XRPUSDT,BNBUSDT,ADAUSDT,SUIUSDT,LINKUSDT,AVAXUSDT,LTCUSDT,DOTUSDT,NEARUSDT";
+
+#[test]
+fn a_universe_wider_than_the_testnet_fails_as_the_testnet_does() {
+    let sb = Sandbox::new();
+    sb.synth(REPORTS_UNIVERSE, "2026-01-01", "2026-01-01", "universe");
+    // run.exchange_info defaults to the testnet's.
+    let s = start(&sb, "universe");
+    let info = json(&s.addr, "GET", "/fapi/v1/exchangeInfo");
+    let listed: Vec<&str> = info["symbols"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .filter_map(|s| s["symbol"].as_str())
+        .collect();
+    assert!(listed.contains(&"XRPUSDT") && !listed.contains(&"SUIUSDT"));
+    let state = json(&s.addr, "GET", "/sim/state");
+    let served = state["symbols"].as_array().expect("symbols").len();
+    assert_eq!(served, 10, "the testnet's 10 of the 12: {state}");
+
+    for symbol in ["SUIUSDT", "NEARUSDT", "WAVESUSDT"] {
+        let (status, body) = http(
+            &s.addr,
+            "GET",
+            &format!("/fapi/v1/klines?symbol={symbol}&interval=1m&limit=5"),
+            None,
+        );
+        assert_eq!(
+            (status, body.as_str()),
+            (400, r#"{"code":-1121,"msg":"Invalid symbol."}"#),
+            "klines of {symbol}"
+        );
+        let (status, refused) = signed(
+            &s.addr,
+            "POST",
+            "/fapi/v1/order",
+            &format!("symbol={symbol}&side=BUY&type=MARKET&quantity=1"),
+        );
+        assert_eq!(status, 400, "{symbol}: {refused}");
+        assert_eq!(
+            refused,
+            serde_json::json!({"code": -1121, "msg": "Invalid symbol."}),
+            "an order for {symbol}, as the testnet answers it"
+        );
+    }
+
+    // Every listed symbol of the universe trades: a MARKET order on BNBUSDT fills at once.
+    let bars = json(
+        &s.addr,
+        "GET",
+        "/fapi/v1/klines?symbol=BNBUSDT&interval=1m&limit=1",
+    );
+    let close: f64 = bars[0][4]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .expect("close");
+    let qty = format!("{:.2}", ((50.0 / close) / 0.01).ceil() * 0.01);
+    let (status, placed) = signed(
+        &s.addr,
+        "POST",
+        "/fapi/v1/order",
+        &format!("symbol=BNBUSDT&side=BUY&type=MARKET&quantity={qty}&newOrderRespType=RESULT"),
+    );
+    assert_eq!(
+        (status, &placed["status"]),
+        (200, &"FILLED".into()),
+        "{placed}"
+    );
 }

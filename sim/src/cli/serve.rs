@@ -10,9 +10,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
+use exchange_sim::{FundingRate, MarketFill};
 use pipeline::{Bar, Symbol};
 // The server crate (this module, `cli::serve`, is its command).
-use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server};
+use ::serve::{ApiKey, ClockMode, Faults, ServeConfig, Server, TimeBase};
 
 use super::run_inputs::{self, ConfigArgs};
 
@@ -49,6 +50,16 @@ pub struct ServeArgs {
     /// The API secret clients sign with (else SIM_SERVE_API_SECRET, else generated).
     #[arg(long)]
     pub api_secret: Option<String>,
+    /// When a MARKET order fills: `immediate` (at once, at the last price plus the configured
+    /// slippage, as on Binance) or `next_open` (the backtest's rule: NEW until the symbol's next
+    /// bar, then at its open). Overrides exchange.market_fill of the run config.
+    #[arg(long, value_enum, default_value_t = MarketFillArg::Immediate)]
+    pub market_fill: MarketFillArg,
+    /// The clock the API speaks: `dataset` (`/fapi/v1/time`, event times and the timestamp
+    /// check follow the replayed market; sync your client with `GET /fapi/v1/time`) or `wall`
+    /// (the time of day, as before; clients sign with their own clock).
+    #[arg(long, value_enum, default_value_t = ClockArg::Dataset)]
+    pub clock: ClockArg,
     /// Faults armed from the start, as the JSON `POST /sim/faults` takes.
     #[arg(long, value_name = "JSON")]
     pub faults: Option<String>,
@@ -60,6 +71,21 @@ pub struct ServeArgs {
     pub config: ConfigArgs,
 }
 
+/// `--clock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClockArg {
+    Dataset,
+    Wall,
+}
+
+/// `--market-fill`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MarketFillArg {
+    Immediate,
+    #[value(name = "next_open")]
+    NextOpen,
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut extra = Vec::new();
     if let Some(d) = &args.dataset {
@@ -68,15 +94,36 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let spec = args.config.load(extra)?;
     let info = run_inputs::exchange_info(&spec)?;
     let ds = run_inputs::dataset(&spec)?;
-    let series: Vec<_> = ds
+    let (series, unlisted): (Vec<_>, Vec<_>) = ds
         .series()
         .iter()
         .filter(|s| spec.run.symbols.is_empty() || spec.run.symbols.contains(s.symbol()))
-        .collect();
-    let interval = series
-        .first()
-        .map(|s| s.interval())
-        .context("the dataset has none of the run's symbols; check run.symbols")?;
+        .partition(|s| info.get(s.symbol().as_str()).is_some());
+    // A universe wider than the venue: the venue's list wins, as it would on the testnet,
+    // where an order for a symbol it lacks answers -1121 `Invalid symbol.`.
+    let left_out: Vec<String> = unlisted.iter().map(|s| s.symbol().to_string()).collect();
+    if !left_out.is_empty() {
+        eprintln!(
+            "sim serve: {} not served: run.exchange_info = \"{}\" does not list {}; requests \
+             for {} answer -1121 Invalid symbol., as that venue answers",
+            left_out.join(", "),
+            spec.run.exchange_info,
+            if left_out.len() == 1 { "it" } else { "them" },
+            if left_out.len() == 1 { "it" } else { "them" },
+        );
+    }
+    let interval = series.first().map(|s| s.interval()).with_context(|| {
+        if left_out.is_empty() {
+            "the dataset has none of the run's symbols; check run.symbols".to_string()
+        } else {
+            format!(
+                "run.exchange_info = \"{}\" lists none of the dataset's symbols ({}); \
+                     use exchange info that lists them (e.g. --set run.exchange_info=mainnet)",
+                spec.run.exchange_info,
+                left_out.join(", ")
+            )
+        }
+    })?;
     if series.iter().any(|s| s.interval() != interval) {
         anyhow::bail!("the dataset mixes bar intervals; sim serve replays one interval");
     }
@@ -105,6 +152,33 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }],
     );
     cfg.clock = clock;
+    let funding = &spec.exchange.funding;
+    if funding.enabled && funding.recorded {
+        cfg.funding_rates = series
+            .iter()
+            .filter_map(|s| {
+                let f = s.funding()?;
+                let rates = f
+                    .records
+                    .iter()
+                    .map(|r| FundingRate {
+                        time: r.time,
+                        rate: r.rate,
+                        mark_price: None,
+                    })
+                    .collect();
+                Some((s.symbol().clone(), rates))
+            })
+            .collect();
+    }
+    cfg.time_base = match args.clock {
+        ClockArg::Dataset => TimeBase::Dataset,
+        ClockArg::Wall => TimeBase::Wall,
+    };
+    cfg.sim.market_fill = match args.market_fill {
+        MarketFillArg::Immediate => MarketFill::CurrentClose,
+        MarketFillArg::NextOpen => MarketFill::NextOpen,
+    };
     cfg.warmup_steps = args.warmup;
     cfg.weight_limit = args.weight_limit;
     if args.no_rate_limits {
@@ -123,11 +197,23 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let lines = [
         format!("sim serve: a Binance USD-M compatible exchange at {url}"),
         format!(
-            "  dataset {} ({interval}, {}), {total} bars, clock {}, {} warm-up bars",
+            "  dataset {} ({interval}, {}), {total} bars, clock {}, {} warm-up bars, MARKET orders fill {}",
             spec.run.dataset,
             symbols.join(" "),
             describe(clock),
-            args.warmup.max(1)
+            args.warmup.max(1),
+            match args.market_fill {
+                MarketFillArg::Immediate => "at once",
+                MarketFillArg::NextOpen => "at the next open",
+            }
+        ),
+        format!(
+            "  API clock: {}",
+            match args.clock {
+                ClockArg::Dataset =>
+                    "the dataset's (sync your client with GET /fapi/v1/time; --clock wall for the time of day)",
+                ClockArg::Wall => "the time of day (--clock wall)",
+            }
         ),
         format!("  API key:    {key}"),
         format!("  API secret: {secret}"),

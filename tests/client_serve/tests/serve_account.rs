@@ -188,15 +188,16 @@ fn the_user_data_stream_reports_orders_fills_and_positions() {
         (Some("NEW"), Some("NEW"))
     );
     assert_eq!(new["o"]["c"], "u-1");
-    c.step(1);
+    // The MARKET order filled at once (serve's default, as on Binance): at the last close,
+    // bar 4's 70,045, with no step of the clock.
     let trade = next();
     assert_eq!(trade["o"]["x"], "TRADE");
     assert_eq!(trade["o"]["X"], "FILLED");
     assert_eq!(trade["o"]["l"], "0.01");
-    assert_eq!(trade["o"]["L"], "70050");
+    assert_eq!(trade["o"]["L"], "70045");
     assert_eq!(trade["o"]["t"], 1);
     let account = next();
     assert_eq!(account["e"], "ACCOUNT_UPDATE");
     assert_eq!(account["a"]["P"][0]["pa"], "0.01");
-    assert_eq!(account["a"]["P"][0]["ep"], "70050");
+    assert_eq!(account["a"]["P"][0]["ep"], "70045");
 }

@@ -118,8 +118,11 @@ fn market_data_shows_only_closed_bars() {
 }
 
 #[test]
-fn a_market_order_fills_at_the_next_bar_and_shows_in_positions() {
-    let server = start(Faults::default());
+fn with_next_open_a_market_order_fills_at_the_next_bar_and_shows_in_positions() {
+    // `sim serve --market-fill next_open`: the backtest's rule, NEW until the next bar.
+    let mut cfg = serve_common::config(100, 5);
+    cfg.sim.market_fill = exchange_sim::MarketFill::NextOpen;
+    let server = serve::Server::start(cfg).expect("server starts");
     let c = Caller::new(&server);
     let lev = c.signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=10");
     assert_eq!(lev.body["leverage"], 10);

@@ -347,5 +347,9 @@ fn every_client_endpoint_is_served_or_answers_the_helpful_unknown_path_error() {
             assert!(msg(&got).contains("GET /sim/endpoints"), "{}", msg(&got));
         }
     }
-    assert!(served >= 30, "served {served}; missing {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "every endpoint the clients call is served; missing {missing:?}"
+    );
+    assert_eq!(served, CLIENT_ENDPOINTS.len());
 }
