@@ -39,7 +39,9 @@ def config(cls, key, secret, base_url):
         "apiKey": key,
         "secret": secret,
         "urls": {"api": local_urls(cls().urls["api"], base_url)},
-        "options": {"fetchCurrencies": False, "fetchMarkets": {"types": ["linear"]}},
+        # adjustForTimeDifference: sync with the server's (dataset) clock at load_markets.
+        "options": {"fetchCurrencies": False, "fetchMarkets": {"types": ["linear"]},
+                    "adjustForTimeDifference": True},
     }
 
 

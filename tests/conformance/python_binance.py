@@ -10,6 +10,9 @@ Usage: python_binance.py BASE_URL API_KEY API_SECRET   (the server must run with
 """
 
 import asyncio
+import json
+import time
+import urllib.request
 import sys
 
 # From the modules, not `binance`: binance-futures-connector installs into the same `binance`
@@ -33,6 +36,11 @@ def local_client(key, secret, base_url, cls=Client):
         value = getattr(client, name)
         if name.endswith("_URL") and isinstance(value, str) and "://" in value:
             setattr(client, name, local_url(value, base_url))
+    # sim serve speaks the dataset's clock: sync once, as python-binance's own
+    # `timestamp_offset` is meant to be used (its start-up sync pings the spot API instead).
+    with urllib.request.urlopen(f"{base_url}/fapi/v1/time", timeout=30) as res:
+        server_ms = json.load(res)["serverTime"]
+    client.timestamp_offset = server_ms - int(time.time() * 1000)
     return client
 
 
