@@ -11,6 +11,7 @@ mod data_checksum;
 mod diff;
 mod exchange_info;
 mod fast_clock;
+mod freqtrade;
 mod funding;
 mod golden;
 mod intrabar;
