@@ -184,8 +184,14 @@ async fn pipeline(app: Arc<App>, e: Endpoint, req: Request) -> Response<Body> {
     let checked = match app.time_base {
         TimeBase::Wall => auth::check(e.security, &app.keys, key, &params, now + skew),
         TimeBase::Dataset => {
+            // The market's time and bar, read before the offsets (never both locks at once).
+            let (market_ms, bar_ms) = {
+                let m = app.market();
+                (m.sim_now().as_ms() + skew, m.interval.as_ms())
+            };
             let sync = app.sync();
-            auth::check(e.security, &app.keys, key, &params, sync.at(now))
+            let check = sync.at(now).or_on_market_clock(market_ms, bar_ms);
+            auth::check(e.security, &app.keys, key, &params, check)
         }
     };
     if let Err(r) = checked {

@@ -29,6 +29,7 @@
 //! syncs with `/fapi/v1/time` passes the check however fast the market runs) or the injected
 //! [`WallClock`] (plus the skew fault on the server time). The rate-limit windows always count
 //! wall-clock time.
+//! `journal`: `--journal FILE`, every exchange event as a JSON line.
 //! Known limitations: one account, one-way mode only, no `ALGO_UPDATE` events, depth is one
 //! synthetic level at the last close.
 //! Must never live here: fill rules (those are `exchange_sim`'s), the wire format (that is
@@ -42,6 +43,7 @@ mod clock;
 pub mod faults;
 mod http;
 mod income;
+mod journal;
 mod limits;
 mod market;
 mod parse_errors;
@@ -122,6 +124,8 @@ pub struct ServeConfig {
     /// The dataset's recorded trades (or finer bars) per symbol: the order of events inside a
     /// bar (`exchange_sim::intrabar`).
     pub trades: Vec<(Symbol, exchange_sim::TradeTape)>,
+    /// Where to append every exchange event as a JSON line (`sim serve --journal FILE`).
+    pub journal: Option<std::path::PathBuf>,
 }
 
 impl ServeConfig {
@@ -155,6 +159,7 @@ impl ServeConfig {
             funding_rates: Vec::new(),
             mark_prices: Vec::new(),
             trades: Vec::new(),
+            journal: None,
         }
     }
 }
@@ -188,6 +193,8 @@ pub(crate) struct App {
     pub time_base: TimeBase,
     /// The server times told to clients, for the dataset clock's timestamp check.
     pub sync: std::sync::Mutex<server_clock::SyncOffsets>,
+    /// `--journal`: every exchange event, in order.
+    pub journal: Option<std::sync::Mutex<journal::Journal>>,
 }
 
 impl App {
@@ -262,6 +269,11 @@ impl App {
     pub fn publish(&self, m: &mut market::Market) {
         let events = m.ex.take_events();
         m.remember_orders(&events);
+        if let Some(j) = &self.journal {
+            j.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .write(&events, self.wall_clock.now_ms());
+        }
         if events.is_empty() || self.user.receiver_count() == 0 {
             return;
         }

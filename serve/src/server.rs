@@ -101,6 +101,13 @@ impl Server {
             error,
         })?;
         drop(market.ex.take_events()); // the warm-up's, before anyone could listen
+        let journal = cfg
+            .journal
+            .as_deref()
+            .map(super::journal::Journal::create)
+            .transpose()
+            .map_err(ServeError::Config)?
+            .map(std::sync::Mutex::new);
         let (streams, _) = tokio::sync::broadcast::channel(4096);
         let (user, _) = tokio::sync::broadcast::channel(4096);
         let app = Arc::new(App {
@@ -115,6 +122,7 @@ impl Server {
             streams,
             user,
             wall_clock: cfg.wall_clock,
+            journal,
             time_base: cfg.time_base,
             sync: std::sync::Mutex::new(Default::default()),
         });

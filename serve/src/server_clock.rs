@@ -13,6 +13,11 @@
 //!   read through one of those offsets, it lies within `recvWindow` of the wall clock now:
 //!   exactly the check Binance makes of a client whose clock was synced at that moment.
 //!   A timestamp of the client's own wall clock, never synced, fails (-1021, saying so).
+//!   A client whose own clock follows the market (a bot under libfaketime at the replay's
+//!   speed, as the freqtrade end-to-end test runs it) passes too: its timestamp lies within
+//!   `recvWindow` before the market's time or inside the bar being replayed (up to one bar
+//!   interval plus Binance's 1000 ms after the latest close, since the market's time stands
+//!   still between steps while such a clock runs on).
 //!
 //! Must never live here: what advances the market (`clock`), where the time of day comes
 //! from (`wall_clock`).
@@ -82,6 +87,7 @@ impl SyncOffsets {
         Synced {
             offsets: self,
             wall_ms,
+            market: None,
         }
     }
 }
@@ -91,6 +97,19 @@ impl SyncOffsets {
 pub(crate) struct Synced<'a> {
     offsets: &'a SyncOffsets,
     wall_ms: i64,
+    /// The market's time and bar interval, for clients on the market's own clock.
+    market: Option<(i64, i64)>,
+}
+
+impl Synced<'_> {
+    /// Also passes timestamps on the market's clock: at most `recvWindow` before `market_ms`
+    /// (the latest close) and less than one bar (`bar_ms`) plus 1000 ms after it.
+    pub fn or_on_market_clock(self, market_ms: i64, bar_ms: i64) -> Self {
+        Synced {
+            market: Some((market_ms, bar_ms)),
+            ..self
+        }
+    }
 }
 
 fn not_synced(msg: &str) -> Reject {
@@ -109,6 +128,11 @@ impl TimestampCheck for Synced<'_> {
         let low = self.wall_ms - recv_window - timestamp;
         let high = self.wall_ms + 1000 - timestamp;
         if self.offsets.sorted.range(low..high).next().is_some() {
+            return Ok(());
+        }
+        if let Some((market_ms, bar_ms)) = self.market
+            && (market_ms - recv_window..market_ms + bar_ms + 1000).contains(&timestamp)
+        {
             return Ok(());
         }
         match self.offsets.sorted.first() {
@@ -171,6 +195,33 @@ mod tests {
                 .at(wall + 100)
                 .check_timestamp(market0 + 30 * 60_000 + 100, 5000),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_client_on_the_markets_own_clock_passes_within_the_bar_being_replayed() {
+        let code = |r: Result<(), Reject>| r.err().map(|r| r.code);
+        let offsets = SyncOffsets::default();
+        let wall = 1_800_000_000_000;
+        // The latest 1m bar closed at market0; the client's clock (faked at the replay's
+        // speed) runs on inside the next bar while the market's time stands still.
+        let market0 = wall - 365 * DAY;
+        let on_market = || offsets.at(wall).or_on_market_clock(market0, 60_000);
+        assert_eq!(on_market().check_timestamp(market0 + 59_000, 5000), Ok(()));
+        assert_eq!(on_market().check_timestamp(market0 - 4_000, 5000), Ok(()));
+        // Older than recvWindow, or past the bar being replayed: refused.
+        assert_eq!(
+            code(on_market().check_timestamp(market0 - 6_000, 5000)),
+            Some(-1021)
+        );
+        assert_eq!(
+            code(on_market().check_timestamp(market0 + 61_000, 5000)),
+            Some(-1021)
+        );
+        // Without the market's clock, the same timestamp is a never-synced client's.
+        assert_eq!(
+            code(offsets.at(wall).check_timestamp(market0 + 59_000, 5000)),
+            Some(-1021)
         );
     }
 

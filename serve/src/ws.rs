@@ -3,7 +3,8 @@
 //! at every step of the server's clock; `/stream?streams=a@kline_1m/b@markPrice` (and
 //! `/market/stream`) sends several, each wrapped as `{"stream": name, "data": event}`. The
 //! `ws_drop_after` fault closes the next connection abruptly after N messages.
-//! `/ws/<listenKey>` (and `/private/ws/...`) is the user-data stream (`user_stream`).
+//! `/ws/<listenKey>` (and `/private/ws/<listenKey>`, `/private/ws?listenKey=<listenKey>`) is
+//! the user-data stream (`user_stream`).
 //! Must never live here: the replay clock (`clock`), REST endpoints.
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     r.other("GET", "/ws/{stream}", "WEBSOCKET", get(single))
         .other("GET", "/market/ws/{stream}", "WEBSOCKET", get(single))
         .other("GET", "/private/ws/{stream}", "WEBSOCKET", get(single))
+        .other("GET", "/private/ws", "WEBSOCKET", get(private_by_query))
         .other("GET", "/stream", "WEBSOCKET", get(combined))
         .other("GET", "/market/stream", "WEBSOCKET", get(combined))
 }
@@ -69,6 +71,20 @@ async fn single(
     }
     match parse(&app, &stream) {
         Ok(sub) => open(app, ws, vec![sub], false),
+        Err(r) => error(&r, &[]),
+    }
+}
+
+/// `/private/ws?listenKey=<key>`: the user-data stream as Binance's host split of 2026 names
+/// it (python-binance 1.0.37 connects this way).
+async fn private_by_query(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Response<Body> {
+    let params = Params::parse(query.as_deref().unwrap_or(""), "");
+    match params.required("listenKey") {
+        Ok(key) => user_stream(app, ws, key),
         Err(r) => error(&r, &[]),
     }
 }

@@ -12,6 +12,7 @@ mod diff;
 mod exchange_info;
 mod fast_clock;
 mod fidelity;
+mod freqtrade;
 mod funding;
 mod golden;
 mod intrabar;

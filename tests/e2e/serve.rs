@@ -35,6 +35,14 @@ pub fn start(sb: &Sandbox, dataset: &str) -> Served {
 
 /// Starts `sim serve --step` with `extra` arguments.
 pub fn start_with(sb: &Sandbox, dataset: &str, extra: &[&str]) -> Served {
+    let mut args = vec!["--step"];
+    args.extend_from_slice(extra);
+    spawn(sb, dataset, &args)
+}
+
+/// Starts `sim serve` with `args` (the clock is theirs to choose, e.g. `--speed 1`) on a free
+/// port and waits for the line with its URL.
+pub fn spawn(sb: &Sandbox, dataset: &str, args: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args([
             "serve",
@@ -42,7 +50,6 @@ pub fn start_with(sb: &Sandbox, dataset: &str, extra: &[&str]) -> Served {
             dataset,
             "--port",
             "0",
-            "--step",
             "--warmup",
             "50",
             "--api-key",
@@ -50,7 +57,7 @@ pub fn start_with(sb: &Sandbox, dataset: &str, extra: &[&str]) -> Served {
             "--api-secret",
             SECRET,
         ])
-        .args(extra)
+        .args(args)
         .env("SIM_HOME", sb.path("home"))
         .env_remove("SIM_LOG")
         .current_dir(sb.dir.path())

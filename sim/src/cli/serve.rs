@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// Faults armed from the start, as the JSON `POST /sim/faults` takes.
     #[arg(long, value_name = "JSON")]
     pub faults: Option<String>,
+    /// Append every exchange event (fills, order updates, funding, liquidations) to this file as
+    /// JSON lines, flushed as they happen: the server's own record of what it did.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -193,6 +197,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         cfg.order_limits = (u32::MAX, u32::MAX);
     }
     cfg.addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    cfg.journal = args.journal;
     if let Some(json) = &args.faults {
         cfg.faults = serde_json::from_str::<Faults>(json)
             .context("--faults must be the JSON that POST /sim/faults takes")?;
