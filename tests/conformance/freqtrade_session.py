@@ -3,8 +3,8 @@ the end-to-end test of issue 27 item 7, run by tests/e2e/freqtrade.rs.
 
 It writes a freqtrade config (futures, isolated margin, dry_run false, the strategy of
 freqtrade/SimServeRoundTrips.py, ccxt's Binance URLs all pointed at the local server), starts
-`freqtrade trade` under libfaketime, waits until freqtrade has closed TRADES trades (bounded),
-stops it with SIGINT, and prints freqtrade's trade list from its sqlite database as one JSON line
+`freqtrade trade` under libfaketime, waits until freqtrade has closed TRADES trades (bounded; the strategy
+enters no more than TRADES, so nothing is in flight then), stops it with SIGINT, and prints freqtrade's trade list from its sqlite database as one JSON line
 after "FREQTRADE_TRADES ", for the Rust test to hold against serve's journal and userTrades.
 
 The clock: freqtrade ignores candles older than two intervals by its own clock, and the replayed
@@ -149,7 +149,8 @@ def main(base_url, key, secret, workdir, speed, want, timeout):
     log = open(os.path.join(workdir, "freqtrade.log"), "w")
     proc = subprocess.Popen(
         ["faketime", "-m", "-f", fake, freqtrade, "trade", "--config", path],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TZ": "UTC"})
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "TZ": "UTC", "SIM_FREQTRADE_TRADES": str(want)})
     db = os.path.join(workdir, "trades.sqlite")
     deadline = time.monotonic() + timeout
     try:
