@@ -4,7 +4,7 @@
 //! Must never live here: HTTP, order logic.
 
 use pipeline::domain::decimal_text::plain_text;
-use pipeline::order::{OrderType, Side, TimeInForce};
+use pipeline::order::{OrderType, Side, TimeInForce, WorkingType};
 use pipeline::venue::{OrderState, OrderStatus};
 use pipeline::{Price, Qty, TimestampMs};
 use rust_decimal::Decimal;
@@ -149,7 +149,7 @@ impl WireOrder {
             side: o.side.as_str().to_string(),
             position_side: "BOTH".to_string(),
             stop_price: price_text(o.stop_price),
-            working_type: "CONTRACT_PRICE".to_string(),
+            working_type: o.working_type.as_str().to_string(),
             price_protect: false,
             price_match: "NONE".to_string(),
             self_trade_prevention_mode: "EXPIRE_MAKER".to_string(),
@@ -184,6 +184,7 @@ impl WireOrder {
             reduce_only: self.reduce_only,
             close_position: self.close_position,
             update_time: TimestampMs(self.update_time),
+            working_type: WorkingType::parse(&self.working_type).unwrap_or_default(),
         })
     }
 }
@@ -275,7 +276,7 @@ impl WireAlgoOrder {
             algo_status: algo_status_str(o.status).to_string(),
             trigger_price: price_text(o.stop_price),
             price: price_text(o.price),
-            working_type: "CONTRACT_PRICE".to_string(),
+            working_type: o.working_type.as_str().to_string(),
             price_match: "NONE".to_string(),
             self_trade_prevention_mode: "EXPIRE_MAKER".to_string(),
             close_position: o.close_position,
@@ -314,6 +315,7 @@ impl WireAlgoOrder {
             reduce_only: self.reduce_only,
             close_position: self.close_position,
             update_time: TimestampMs(self.update_time),
+            working_type: WorkingType::parse(&self.working_type).unwrap_or_default(),
         })
     }
 }
@@ -351,6 +353,7 @@ mod tests {
             reduce_only: false,
             close_position: false,
             update_time: TimestampMs(1_767_225_600_000),
+            working_type: WorkingType::ContractPrice,
         }
     }
 

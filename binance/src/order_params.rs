@@ -10,7 +10,7 @@
 use pipeline::ClientOrderId;
 use pipeline::domain::decimal_text::plain_text;
 use pipeline::exchange_info::Reject;
-use pipeline::order::{OrderRequest, OrderType};
+use pipeline::order::{OrderRequest, OrderType, WorkingType};
 
 use super::Params;
 use super::order::{parse_order_type, parse_side, parse_time_in_force};
@@ -45,6 +45,9 @@ pub fn order_params(req: &OrderRequest) -> Vec<(&'static str, String)> {
     }
     if req.close_position {
         q.push(("closePosition", "true".to_string()));
+    }
+    if algo && req.working_type != WorkingType::ContractPrice {
+        q.push(("workingType", req.working_type.as_str().to_string()));
     }
     if let Some(c) = &req.client_order_id {
         let name = if algo {
@@ -100,6 +103,13 @@ pub fn order_request(p: &Params, algo: bool) -> Result<OrderRequest, Reject> {
     } else {
         None
     };
+    let working_type = match p.get("workingType") {
+        Some(w) => WorkingType::parse(w).ok_or_else(|| Reject {
+            code: -1100,
+            msg: "Illegal characters found in parameter 'workingType'; legal range is 'CONTRACT_PRICE, MARK_PRICE'.".to_string(),
+        })?,
+        None => WorkingType::ContractPrice,
+    };
     let client_id = if algo {
         "clientAlgoId"
     } else {
@@ -116,6 +126,7 @@ pub fn order_request(p: &Params, algo: bool) -> Result<OrderRequest, Reject> {
         reduce_only: p.flag("reduceOnly")?.unwrap_or(false),
         close_position: p.flag("closePosition")?.unwrap_or(false),
         client_order_id: p.get(client_id).map(ClientOrderId::from),
+        working_type,
     })
 }
 
@@ -154,6 +165,9 @@ mod tests {
         let q = order_query(&stop);
         assert!(q.starts_with("algoType=CONDITIONAL&") && q.contains("clientAlgoId=plan-7-sl"));
         assert_eq!(round_trip(&stop), Ok(stop.clone()));
+        let on_mark = stop.with_working_type(WorkingType::MarkPrice);
+        assert!(order_query(&on_mark).contains("workingType=MARK_PRICE"));
+        assert_eq!(round_trip(&on_mark), Ok(on_mark.clone()));
     }
 
     #[test]
@@ -177,6 +191,13 @@ mod tests {
             Err(-4061)
         );
         assert_eq!(code("side=BUY&type=MARKET", false), Err(-1102));
+        assert_eq!(
+            code(
+                "algoType=CONDITIONAL&symbol=X&side=BUY&type=STOP_MARKET&triggerPrice=1&workingType=INDEX",
+                true
+            ),
+            Err(-1100)
+        );
         assert_eq!(
             code(
                 "algoType=CONDITIONAL&symbol=X&side=BUY&type=STOP_MARKET",

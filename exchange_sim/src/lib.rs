@@ -52,9 +52,9 @@
 //! 1. **Clock.** Bars are closed klines. After `on_bar`, the clock is the bar's close time
 //!    (open time + interval - 1 ms); orders submitted between bars are placed at that instant.
 //!    Each symbol's bars must come in time order; several symbols may interleave.
-//! 2. **Mark price = the bar's close.** There is no separate index or mark series: MARKET
-//!    notional (MIN_NOTIONAL), PERCENT_PRICE, margin, unrealised PnL, liquidation and funding
-//!    all use the last close of the symbol.
+//! 2. **Mark price = the bar's close**, unless the symbol has recorded mark-price bars
+//!    ([`mark`]): MARKET notional (MIN_NOTIONAL), PERCENT_PRICE, margin, unrealised PnL,
+//!    liquidation and funding all use the last close of the symbol, or its mark bar's.
 //! 3. **No spread, no depth.** Best bid = best ask = the last close. A BUY LIMIT at or above it
 //!    (a SELL at or below it) is marketable.
 //! 4. **MARKET orders** fill at the open of the symbol's next bar (default `next_open`; the
@@ -113,6 +113,9 @@
 //!     Binance's liquidation price and the symbol's `liquidationFee`; the position closes at
 //!     the mark and its orders are canceled. Losses beyond the margin go to the insurance fund
 //!     (see `liquidation`), so `wallet = initial + realised - fees - funding + insurance`.
+//!     With recorded mark-price bars, the mark is theirs and the check follows the mark bar
+//!     inside the bar, and STOP/TAKE_PROFIT orders with `workingType=MARK_PRICE` trigger on
+//!     the mark bar and fill at the trade price (see [`mark`]).
 //! 16. **Exchange info is point-in-time**: the version valid at the clock decides; a symbol not
 //!     listed then (or before its `onboardDate`) is rejected -1121. When a symbol leaves the
 //!     exchange info its orders are canceled and its position is settled at the last mark
@@ -130,9 +133,9 @@
 //!     the answer stay at send time, and cancels act at once. See `latency`.
 //!
 //! Left out: hedge mode (LONG/SHORT position sides), STOP/TAKE_PROFIT limit variants, trailing
-//! stops, GTD, `priceMatch`, self-trade prevention, `workingType=MARK_PRICE` (triggers use bar
-//! prices), market-order PERCENT_PRICE (-4131, there is no book), auto-cancel of reduce-only
-//! orders when a position closes (they expire when reached), and order purging.
+//! stops, GTD, `priceMatch`, self-trade prevention, market-order PERCENT_PRICE (-4131, there
+//! is no book), auto-cancel of reduce-only orders when a position closes (they expire when
+//! reached), and order purging.
 //!
 //! Must never live here: I/O, a wall clock, HTTP, polars, or knowledge of the pipeline stages.
 

@@ -199,6 +199,7 @@ impl SimExchange {
             reduce_only: true,
             close_position: false,
             update_time: TimestampMs(t),
+            working_type: Default::default(),
         };
         self.events.push(VenueEvent::OrderUpdate(state.clone()));
         self.orders.push(OrderRecord {

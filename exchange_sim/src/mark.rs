@@ -9,7 +9,13 @@
 //!   bar (its low for a long, its high for a short), at that price, or at the mark bar's open
 //!   when it opened beyond it; a trade-price wick beyond it alone liquidates nothing;
 //! - a bar without a mark bar (a hole in the mark file) is marked at the trade close and
-//!   counted ([`SimExchange::mark_bars_missing`]).
+//!   counted ([`SimExchange::mark_bars_missing`]);
+//! - a STOP_MARKET / TAKE_PROFIT_MARKET with `workingType=MARK_PRICE` triggers when the mark
+//!   bar's path (open, extremes in the order `config.intrabar` gives, close) reaches its stop,
+//!   and fills as a market order at the trade price: the stop when the trade bar traded there,
+//!   else the trade bar's extreme nearest to it (the trade open when the mark opened beyond
+//!   the stop). Without a mark bar it triggers on the trade prices, as a `CONTRACT_PRICE`
+//!   order does. `-2021` (would trigger immediately) is judged against the mark.
 //!
 //! Such a symbol never takes the quiet-bar path: every bar goes through `on_bar`'s full work.
 //! Must never live here: reading mark-price files (that is `datasets::mark_price`).
@@ -58,6 +64,12 @@ impl SimExchange {
         s.marks = Some(marks);
         self.hot[i].has_mark = true;
         Ok(())
+    }
+
+    /// The path of the current bar's mark bar of symbol `i`, when it has one.
+    pub(crate) fn mark_path(&self, i: usize) -> Option<[f64; 4]> {
+        let m = self.syms[i].mark_bar?;
+        Some(self.path_through(i, m.open, m.high, m.low, m.close))
     }
 
     /// Bars so far of symbols with mark-price bars that had none (marked at the trade close).

@@ -8,7 +8,9 @@
 //! is beyond it, a gap), and orders reached in the same segment fill in the order the price
 //! meets them, then in placement order. A bar that reaches orders on both sides of its open
 //! is counted: the rule, not the data, decided which filled first; unless the symbol has
-//! recorded trades, whose prices then make the path (`intrabar`).
+//! recorded trades, whose prices then make the path (`intrabar`). A trigger on the mark
+//! price (`workingType=MARK_PRICE`) follows the same path through the mark bar when the
+//! symbol has one (`mark`).
 //! Must never live here: prices and fees of a fill (`fills`), placement checks (`submit`).
 
 use pipeline::Bar;
@@ -68,7 +70,9 @@ impl SimExchange {
         self.hot[i].bar = *bar;
         self.hot[i].mark = mark_bar.map_or(bar.close, |m| m.close);
         let h = self.hot[i];
-        let may_fill = h.pending || bar.low <= h.down_max || bar.high >= h.up_min;
+        // A trigger on the mark may be reached by the mark bar when the trade bar reaches nothing.
+        let mark_reaches = mark_bar.is_some_and(|m| m.low <= h.down_max || m.high >= h.up_min);
+        let may_fill = h.pending || bar.low <= h.down_max || bar.high >= h.up_min || mark_reaches;
         let ctx = || {
             let close = self.close_dec(i)?;
             BarCtx::new(bar, close, self.cfg.max_participation)
@@ -97,22 +101,32 @@ impl SimExchange {
     }
 
     fn path(&self, i: usize, bar: &Bar) -> [f64; 4] {
-        let up_bar = bar.close >= bar.open;
+        self.path_through(i, bar.open, bar.high, bar.low, bar.close)
+    }
+
+    /// Open -> first extreme -> second extreme -> close of a bar of symbol `i` (a trade bar,
+    /// or its mark bar), the extreme first that `config.intrabar` names.
+    pub(crate) fn path_through(
+        &self,
+        i: usize,
+        open: f64,
+        high: f64,
+        low: f64,
+        close: f64,
+    ) -> [f64; 4] {
         let amt = self.syms[i].position.amt;
         let low_first = match self.cfg.intrabar {
             IntrabarPath::Pessimistic if amt > Decimal::ZERO => true,
             IntrabarPath::Pessimistic if amt < Decimal::ZERO => false,
             IntrabarPath::Optimistic if amt > Decimal::ZERO => false,
             IntrabarPath::Optimistic if amt < Decimal::ZERO => true,
-            IntrabarPath::OpenNearest if bar.open - bar.low != bar.high - bar.open => {
-                bar.open - bar.low < bar.high - bar.open
-            }
-            _ => up_bar,
+            IntrabarPath::OpenNearest if open - low != high - open => open - low < high - open,
+            _ => close >= open,
         };
         if low_first {
-            [bar.open, bar.low, bar.high, bar.close]
+            [open, low, high, close]
         } else {
-            [bar.open, bar.high, bar.low, bar.close]
+            [open, high, low, close]
         }
     }
 
@@ -131,8 +145,9 @@ impl SimExchange {
         up && down
     }
 
-    /// The orders of symbol `i` that `path` reaches, in `hits` (cleared first).
-    fn collect_hits(&self, i: usize, path: &[f64], hits: &mut Vec<Hit>) {
+    /// The orders of symbol `i` that `path` reaches, in `hits` (cleared first); triggers on
+    /// the mark follow `mark_path` instead when the bar has a mark bar.
+    fn collect_hits(&self, i: usize, path: &[f64], mark_path: Option<&[f64]>, hits: &mut Vec<Hit>) {
         let strict_limits = self.cfg.limit_fill == LimitFill::TradeThrough;
         hits.clear();
         for (seq, o) in self.syms[i].open.iter().enumerate() {
@@ -140,7 +155,11 @@ impl SimExchange {
                 continue;
             }
             let strict = strict_limits && o.order_type == OrderType::Limit;
-            if let Some((seg, dist)) = first_hit(path, o.level, o.dir(), strict) {
+            let along = match mark_path {
+                Some(m) if o.on_mark => m,
+                _ => path,
+            };
+            if let Some((seg, dist)) = first_hit(along, o.level, o.dir(), strict) {
                 let seq = u32::try_from(seq).unwrap_or(u32::MAX);
                 hits.push(Hit { seg, dist, seq });
             }
@@ -149,15 +168,25 @@ impl SimExchange {
 
     /// The hits along the bar's recorded trades (its open, then every trade price inside
     /// it), when the symbol has trades there that reach the same orders as the bar does;
-    /// `None` otherwise (the rule decides).
+    /// `None` otherwise (the rule decides). A trigger reached along the mark bar cannot be
+    /// placed among the trades (the mark inside the bar is not recorded): the rule decides.
     fn hits_from_trades(
         &self,
         i: usize,
         bar: &Bar,
         close_t: i64,
+        mark_path: Option<&[f64]>,
         coarse: &[Hit],
     ) -> Option<Vec<Hit>> {
         let tape = self.syms[i].trades.as_ref()?;
+        let open = &self.syms[i].open;
+        if mark_path.is_some()
+            && coarse
+                .iter()
+                .any(|h| open.get(h.seq as usize).is_some_and(|o| o.on_mark))
+        {
+            return None;
+        }
         let prices = tape.0.between(bar.open_time.0, close_t);
         if prices.is_empty() {
             return None;
@@ -166,7 +195,7 @@ impl SimExchange {
         path.push(bar.open);
         path.extend_from_slice(prices);
         let mut fine = Vec::with_capacity(coarse.len());
-        self.collect_hits(i, &path, &mut fine);
+        self.collect_hits(i, &path, mark_path, &mut fine);
         let same =
             fine.len() == coarse.len() && fine.iter().zip(coarse).all(|(a, b)| a.seq == b.seq);
         (same && !self.one_unit_reaches_both(i, &fine, tape.0.unit())).then_some(fine)
@@ -194,10 +223,12 @@ impl SimExchange {
 
     fn match_resting(&mut self, i: usize, bar: &Bar, ctx: &mut BarCtx, open_t: i64, close_t: i64) {
         let path = self.path(i, bar);
+        let mark_path = self.mark_path(i);
+        let mark_path = mark_path.as_ref().map(|p| &p[..]);
         let mut hits = std::mem::take(&mut self.scratch);
-        self.collect_hits(i, &path, &mut hits);
+        self.collect_hits(i, &path, mark_path, &mut hits);
         if self.two_sided(i, &hits) {
-            match self.hits_from_trades(i, bar, close_t, &hits) {
+            match self.hits_from_trades(i, bar, close_t, mark_path, &hits) {
                 Some(fine) => {
                     hits.clear();
                     hits.extend(fine);
@@ -283,7 +314,15 @@ impl SimExchange {
                 return;
             }
         }
-        let base = if gap { ctx.open } else { o.price };
+        // Reached on the mark, the order fills at the trade price then: its stop where the
+        // trade bar traded there, else the nearest price the trade bar reached.
+        let base = if gap {
+            ctx.open
+        } else if o.on_mark {
+            ctx.clamp(o.price)
+        } else {
+            o.price
+        };
         let price = self.taker_price(i, base, o.side, ctx);
         self.execute_fill(i, Exec::taker(o.id, qty, price, t));
         self.record_actual_order(o.id);

@@ -193,6 +193,9 @@ pub(crate) struct OpenOrder {
     pub level: f64,
     pub reduce_only: bool,
     pub close_position: bool,
+    /// A conditional order whose trigger watches the mark price (`workingType=MARK_PRICE`):
+    /// it is reached along the mark bar's path when the symbol has one (see `mark`).
+    pub on_mark: bool,
     /// Initial margin the order holds (its opening part / leverage; 0 for reduce-only and
     /// conditional orders), recomputed whenever a position or the wallet changes.
     pub margin: Decimal,
@@ -241,6 +244,7 @@ pub(crate) fn new_state(
         reduce_only: checked.reduce_only(),
         close_position: checked.close_position(),
         update_time: time,
+        working_type: checked.working_type(),
     }
 }
 

@@ -12,7 +12,7 @@
 
 use pipeline::domain::decimal_cmp;
 use pipeline::exchange_info::{MarketContext, Reject, SymbolSpec, check_order};
-use pipeline::order::{CheckedOrder, OrderRequest, OrderType, Side, TimeInForce};
+use pipeline::order::{CheckedOrder, OrderRequest, OrderType, Side, TimeInForce, WorkingType};
 use pipeline::venue::{OrderRef, OrderState, OrderStatus, VenueEvent};
 use pipeline::{Price, TimestampMs};
 use rust_decimal::Decimal;
@@ -179,6 +179,7 @@ impl SimExchange {
             level: level_f64(price),
             reduce_only: o.reduce_only(),
             close_position: o.close_position(),
+            on_mark: o.order_type().is_conditional() && o.working_type() == WorkingType::MarkPrice,
             margin: Decimal::ZERO,
             done: false,
             arrive_at,
@@ -232,6 +233,11 @@ impl SimExchange {
             return Err(Reject::reduce_only_rejected());
         }
         if let Some(stop) = o.stop_price().map(Price::get) {
+            // A trigger on the mark price compares with the mark, not the last trade.
+            let mark = match o.working_type() {
+                WorkingType::MarkPrice => self.mark_dec(i).unwrap_or(mark),
+                WorkingType::ContractPrice => mark,
+            };
             let now =
                 match (o.order_type(), side) {
                     (OrderType::StopMarket, Side::Buy)

@@ -28,6 +28,7 @@ pub fn request_of(o: &CheckedOrder) -> OrderRequest {
         reduce_only: o.reduce_only(),
         close_position: o.close_position(),
         client_order_id: o.client_id().cloned(),
+        working_type: o.working_type(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The mark price from mark-price bars (issue 26 item 2), with Binance's published formulas
 //! worked by hand in the comments: a position is liquidated when the MARK reaches its
 //! liquidation price, not the last trade; unrealised PnL, equity and funding use the mark;
-//! fills keep the trade price.
+//! fills keep the trade price; a trigger with `workingType=MARK_PRICE` watches the mark.
 
 mod common;
 
@@ -13,7 +13,7 @@ use exchange_sim::{
     FundingRate, MarginMode, MarkBar, MarkPrices, MarkTape, MarketFill, SimConfig, SimExchange,
     SymId,
 };
-use pipeline::order::{OrderRequest, Side};
+use pipeline::order::{OrderRequest, OrderType, Side, WorkingType};
 use pipeline::venue::VenueEvent;
 use pipeline::{Price, TimestampMs};
 use rust_decimal::Decimal;
@@ -209,4 +209,121 @@ fn a_bar_without_a_mark_bar_is_marked_at_the_trade_close_and_counted() {
     ex.on_bar(b, &flat(1, 69_000.0)).expect("bar");
     assert_eq!(ex.mark_bars_missing(), 1);
     assert_eq!(ex.mark(b), Price::new(dec!(69000)).ok());
+}
+
+/// A reduce-only SELL STOP_MARKET of 1 BTC at `stop`, triggering on `working`.
+fn stop_loss(stop: Decimal, working: WorkingType) -> OrderRequest {
+    OrderRequest::conditional("BTCUSDT", Side::Sell, OrderType::StopMarket, dec!(1), stop)
+        .with_reduce_only(true)
+        .with_working_type(working)
+}
+
+fn fill_prices(events: &[VenueEvent]) -> Vec<Decimal> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            VenueEvent::Fill(f) => Some(f.price.get()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_stop_on_the_mark_ignores_a_trade_wick_and_fills_at_the_trade_price() {
+    // Long 1 BTC at 70,000, cross 10x (liquidation far below). Bar 1: the trades wick to
+    // 69,000 while the mark's low is 69,600: a MARK_PRICE stop at 69,500 stays, where a
+    // CONTRACT_PRICE stop triggers at 69,500. Bar 2: the mark's low reaches 69,400 while the
+    // trades stay in 69,700..69,950: the mark stop triggers and fills as a market order at
+    // the trade price nearest its stop the bar traded, 69,700 (no slippage configured).
+    let marks = [
+        (1, mark(70_000.0, 70_000.0, 69_600.0, 69_900.0)),
+        (2, mark(69_900.0, 69_950.0, 69_400.0, 69_800.0)),
+    ];
+    let (mut ex, b) = opened(MarginMode::Cross, Side::Buy, &marks);
+    let placed = ex
+        .submit(&stop_loss(dec!(69500), WorkingType::MarkPrice))
+        .expect("placed");
+    assert_eq!(placed.working_type, WorkingType::MarkPrice);
+    ex.take_events();
+    ex.on_bar(b, &bar(1, 70_000.0, 70_000.0, 69_000.0, 69_900.0))
+        .expect("bar");
+    assert_eq!(ex.position_amt(b), dec!(1), "the mark never reached 69,500");
+    assert!(fill_prices(&ex.take_events()).is_empty());
+    ex.on_bar(b, &bar(2, 69_900.0, 69_950.0, 69_700.0, 69_800.0))
+        .expect("bar");
+    assert_eq!(ex.position_amt(b), dec!(0));
+    assert_eq!(fill_prices(&ex.take_events()), vec![dec!(69700)]);
+
+    // The same bar 1 with the default CONTRACT_PRICE: the wick triggers it at its stop.
+    let (mut ex, b) = opened(MarginMode::Cross, Side::Buy, &marks);
+    ex.submit(&stop_loss(dec!(69500), WorkingType::ContractPrice))
+        .expect("placed");
+    ex.take_events();
+    ex.on_bar(b, &bar(1, 70_000.0, 70_000.0, 69_000.0, 69_900.0))
+        .expect("bar");
+    assert_eq!(ex.position_amt(b), dec!(0));
+    assert_eq!(fill_prices(&ex.take_events()), vec![dec!(69500)]);
+}
+
+#[test]
+fn a_mark_that_opens_beyond_the_stop_fills_at_the_trade_open() {
+    // Bar 1's mark opens at 69,400, already below the 69,500 stop: it triggers at the open
+    // and fills at the trade bar's open, 69,800.
+    let (mut ex, b) = opened(
+        MarginMode::Cross,
+        Side::Buy,
+        &[(1, mark(69_400.0, 69_900.0, 69_300.0, 69_800.0))],
+    );
+    ex.submit(&stop_loss(dec!(69500), WorkingType::MarkPrice))
+        .expect("placed");
+    ex.take_events();
+    ex.on_bar(b, &bar(1, 69_800.0, 69_900.0, 69_600.0, 69_700.0))
+        .expect("bar");
+    assert_eq!(fill_prices(&ex.take_events()), vec![dec!(69800)]);
+}
+
+#[test]
+fn would_trigger_immediately_is_judged_against_the_price_the_trigger_watches() {
+    // After bar 1 the last trade is 70,500 and the mark 70,000. A SELL stop at 70,200 would
+    // trigger at once on the mark (70,000 <= 70,200: -2021) but rests on the last price; a
+    // SELL take-profit at 70,300 is the other way round (70,500 >= 70,300 on the last price).
+    let (mut ex, b) = opened(
+        MarginMode::Cross,
+        Side::Buy,
+        &[(1, mark(70_000.0, 70_100.0, 69_900.0, 70_000.0))],
+    );
+    ex.on_bar(b, &flat(1, 70_500.0)).expect("bar");
+    let sl = |w| stop_loss(dec!(70200), w);
+    let tp = |w| {
+        OrderRequest::conditional(
+            "BTCUSDT",
+            Side::Sell,
+            OrderType::TakeProfitMarket,
+            dec!(1),
+            dec!(70300),
+        )
+        .with_reduce_only(true)
+        .with_working_type(w)
+    };
+    assert_eq!(code(ex.submit(&sl(WorkingType::MarkPrice))), -2021);
+    assert_eq!(code(ex.submit(&sl(WorkingType::ContractPrice))), 0);
+    assert_eq!(code(ex.submit(&tp(WorkingType::ContractPrice))), -2021);
+    assert_eq!(code(ex.submit(&tp(WorkingType::MarkPrice))), 0);
+}
+
+#[test]
+fn without_a_mark_bar_a_mark_trigger_follows_the_trade_prices() {
+    // No mark bars at all: the mark is the trade close, so a MARK_PRICE stop triggers on the
+    // trade wick exactly as a CONTRACT_PRICE one does.
+    let mut ex = exchange(config(MarginMode::Cross));
+    let b = btc(&ex);
+    ex.on_bar(b, &flat(0, 70_000.0)).expect("bar");
+    ex.submit(&OrderRequest::market("BTCUSDT", Side::Buy, dec!(1)))
+        .expect("filled");
+    ex.submit(&stop_loss(dec!(69500), WorkingType::MarkPrice))
+        .expect("placed");
+    ex.take_events();
+    ex.on_bar(b, &bar(1, 70_000.0, 70_000.0, 69_000.0, 69_900.0))
+        .expect("bar");
+    assert_eq!(fill_prices(&ex.take_events()), vec![dec!(69500)]);
 }

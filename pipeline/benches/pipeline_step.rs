@@ -46,6 +46,7 @@ impl BenchVenue {
             reduce_only: order.reduce_only(),
             close_position: false,
             update_time: TimestampMs(0),
+            working_type: order.working_type(),
         }
     }
 }

@@ -87,6 +87,47 @@ impl fmt::Display for OrderType {
     }
 }
 
+/// The price a conditional order's trigger watches (Binance's `workingType`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkingType {
+    /// The last trade price (Binance's default).
+    #[default]
+    ContractPrice,
+    /// The mark price.
+    MarkPrice,
+}
+
+impl WorkingType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkingType::ContractPrice => "CONTRACT_PRICE",
+            WorkingType::MarkPrice => "MARK_PRICE",
+        }
+    }
+
+    /// Binance's name for it, e.g. from a request parameter.
+    pub fn parse(text: &str) -> Option<WorkingType> {
+        match text {
+            "CONTRACT_PRICE" => Some(WorkingType::ContractPrice),
+            "MARK_PRICE" => Some(WorkingType::MarkPrice),
+            _ => None,
+        }
+    }
+
+    /// True for the default: records leave the field out then, so journals written before
+    /// the field existed and those written since read and compare the same.
+    pub fn is_contract_price(&self) -> bool {
+        *self == WorkingType::ContractPrice
+    }
+}
+
+impl fmt::Display for WorkingType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TimeInForce {
@@ -124,6 +165,9 @@ pub struct OrderRequest {
     pub reduce_only: bool,
     pub close_position: bool,
     pub client_order_id: Option<ClientOrderId>,
+    /// What a conditional order's trigger watches; ignored for other types.
+    #[serde(default, skip_serializing_if = "WorkingType::is_contract_price")]
+    pub working_type: WorkingType,
 }
 
 impl OrderRequest {
@@ -140,6 +184,7 @@ impl OrderRequest {
             reduce_only: false,
             close_position: false,
             client_order_id: None,
+            working_type: WorkingType::ContractPrice,
         }
     }
 
@@ -187,6 +232,12 @@ impl OrderRequest {
         self.time_in_force = Some(tif);
         self
     }
+
+    /// Makes a conditional order's trigger watch `working_type` (the mark or the last price).
+    pub fn with_working_type(mut self, working_type: WorkingType) -> Self {
+        self.working_type = working_type;
+        self
+    }
 }
 
 /// An order that passed every exchange filter. Only [`crate::exchange_info::check_order`]
@@ -205,6 +256,9 @@ pub struct CheckedOrder {
     pub(crate) reduce_only: bool,
     pub(crate) close_position: bool,
     pub(crate) client_order_id: Option<ClientOrderId>,
+    /// What the trigger watches (conditional orders; `CONTRACT_PRICE` for the others).
+    #[serde(skip_serializing_if = "WorkingType::is_contract_price")]
+    pub(crate) working_type: WorkingType,
     /// The notional the MIN_NOTIONAL check used (price or mark price x quantity).
     pub(crate) notional: Notional,
     /// What the check was given, when its rules were shared ones (see [`CheckStamp`]).
@@ -232,6 +286,7 @@ impl PartialEq for CheckedOrder {
             && self.reduce_only == other.reduce_only
             && self.close_position == other.close_position
             && self.client_order_id == other.client_order_id
+            && self.working_type == other.working_type
             && self.notional == other.notional
     }
 }
@@ -276,6 +331,9 @@ impl CheckedOrder {
     }
     pub fn notional(&self) -> Notional {
         self.notional
+    }
+    pub fn working_type(&self) -> WorkingType {
+        self.working_type
     }
     /// True when this order was checked against exactly `spec` (the same shared rules) and
     /// `market`: checking it again there would give the same answer.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClientOrderId, Price, Qty, Symbol, TimestampMs};
 use crate::exchange_info::{Reject, SharedSpec};
-use crate::order::{CheckedOrder, OrderType, Side, TimeInForce};
+use crate::order::{CheckedOrder, OrderType, Side, TimeInForce, WorkingType};
 
 /// Binance's order status lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +51,9 @@ pub struct OrderState {
     pub reduce_only: bool,
     pub close_position: bool,
     pub update_time: TimestampMs,
+    /// What a conditional order's trigger watches (left out of records when the default).
+    #[serde(default, skip_serializing_if = "WorkingType::is_contract_price")]
+    pub working_type: WorkingType,
 }
 
 /// How to name an order to cancel or query it.

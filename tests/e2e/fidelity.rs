@@ -4,7 +4,9 @@
 //! - mark bars equal to the trade bars change nothing: same fills, same account;
 //! - mark bars 1 % under the trade bars change what is marked but not what is filled: the
 //!   same fills, funding settled on the mark (1 % less for the same positions), and the run
-//!   names every source in its execution model.
+//!   names every source in its execution model;
+//! - TP/SL set to trigger on the mark (`executor.working_type = MARK_PRICE`) fill elsewhere
+//!   than on the trade prices, and the run says so.
 
 use std::fmt::Write as _;
 
@@ -37,8 +39,12 @@ fn funding_file(sb: &Sandbox) -> String {
 }
 
 fn backtest(sb: &Sandbox, dataset: &str) -> serde_json::Value {
-    let out = format!("run_{dataset}");
-    sb.sim(&[
+    backtest_as(sb, dataset, &format!("run_{dataset}"), &[])
+}
+
+/// A backtest of `dataset` into the folder `out`, with more `--set` overrides.
+fn backtest_as(sb: &Sandbox, dataset: &str, out: &str, sets: &[&str]) -> serde_json::Value {
+    let mut args = vec![
         "backtest",
         "--dataset",
         dataset,
@@ -48,9 +54,12 @@ fn backtest(sb: &Sandbox, dataset: &str) -> serde_json::Value {
         "trader.sl_pct=0.2",
         "--no-report",
         "--out",
-        &out,
-    ])
-    .ok();
+        out,
+    ];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    sb.sim(&args).ok();
     read_json(&sb.path(&format!("{out}/summary.json")))
 }
 
@@ -136,6 +145,29 @@ fn funding_mark_price_and_trades_of_the_same_hours_each_do_their_part() {
             .as_str()
             .expect("text")
             .starts_with("the trade klines' close")
+    );
+
+    // TP/SL on the mark (1 % under the trades): the triggers follow the mark bars, the fills
+    // stay at trade prices, and the run says so.
+    let on_mark = backtest_as(
+        &sb,
+        "under",
+        "run_under_on_mark",
+        &["executor.working_type=MARK_PRICE"],
+    );
+    let on_mark_fills = run_text(&sb.path("run_under_on_mark"), "fills.csv");
+    assert_ne!(on_mark_fills, fills(&sb, "under"), "triggers moved");
+    let mark_text = on_mark["execution_model"]["mark_price"]
+        .as_str()
+        .expect("text");
+    assert!(
+        mark_text.contains("TP/SL triggers on the mark bar (executor.working_type = MARK_PRICE)"),
+        "{mark_text}"
+    );
+    let orders = run_text(&sb.path("run_under_on_mark"), "orders.jsonl");
+    assert!(
+        orders.contains("\"working_type\":\"MARK_PRICE\""),
+        "the journal records it"
     );
 }
 

@@ -32,6 +32,7 @@ fn wire_request(order: &CheckedOrder, client_id: &str) -> OrderRequest {
         reduce_only: order.reduce_only(),
         close_position: order.close_position(),
         client_order_id: Some(client_id.into()),
+        working_type: order.working_type(),
     }
 }
 

@@ -298,6 +298,7 @@ mod tests {
             reduce_only: false,
             close_position: false,
             update_time: TimestampMs(1),
+            working_type: Default::default(),
         }
     }
 

@@ -15,7 +15,7 @@ use super::shared_spec::SharedSpec;
 use super::spec::{LotSize, PriceFilter, SymbolSpec};
 use crate::domain::decimal_cmp as dc;
 use crate::domain::{Notional, Price, Qty, normalized};
-use crate::order::{CheckedOrder, OrderRequest, OrderType, Side};
+use crate::order::{CheckedOrder, OrderRequest, OrderType, Side, WorkingType};
 
 /// What the venue knows about the market at the moment of the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,11 @@ pub fn check_order(
         reduce_only: req.reduce_only,
         close_position: req.close_position,
         client_order_id: req.client_order_id.clone(),
+        working_type: if req.order_type.is_conditional() {
+            req.working_type
+        } else {
+            WorkingType::ContractPrice
+        },
         notional: Notional::new(notional.get()).unwrap_or(Notional::ZERO),
         stamp: crate::order::CheckStamp::default(),
     })

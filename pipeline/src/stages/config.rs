@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Symbol;
 use crate::domain::money::decimal_str;
+use crate::order::WorkingType;
 
 /// Every stage's section.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -197,6 +198,10 @@ pub struct ExecutorConfig {
     pub source_allowlist: Vec<String>,
     /// Place the plan's TP/SL as reduce-only TAKE_PROFIT_MARKET / STOP_MARKET after an entry fills.
     pub place_tp_sl: bool,
+    /// The price the TP/SL triggers watch (`workingType`): `CONTRACT_PRICE` (the last trade,
+    /// Binance's default) or `MARK_PRICE`. Left out of a written config when the default.
+    #[serde(skip_serializing_if = "WorkingType::is_contract_price")]
+    pub working_type: WorkingType,
 }
 
 impl Default for ExecutorConfig {
@@ -205,6 +210,7 @@ impl Default for ExecutorConfig {
             allow_upsize: false,
             source_allowlist: Vec::new(),
             place_tp_sl: true,
+            working_type: WorkingType::ContractPrice,
         }
     }
 }

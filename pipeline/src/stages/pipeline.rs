@@ -123,6 +123,7 @@ impl<J: Journal> Pipeline<J> {
                 Protection {
                     tp_pct: cfg.trader.tp_pct,
                     sl_pct: cfg.trader.sl_pct,
+                    working_type: cfg.executor.working_type,
                 }
             } else {
                 Protection::default()

@@ -26,7 +26,7 @@ use super::ledger::Ledger;
 use super::order_lifecycle::OrderLifecycle;
 use crate::domain::{Price, Symbol};
 use crate::exchange_info::{MarketContext, check_order_shared};
-use crate::order::{OrderRequest, OrderType, Side};
+use crate::order::{OrderRequest, OrderType, Side, WorkingType};
 use crate::venue::{OrderRef, OrderState, Venue, VenueError};
 
 /// Client id prefixes of orders this program sends (see the module doc).
@@ -47,6 +47,8 @@ pub enum Unprotected {
 pub struct Protection {
     pub tp_pct: Option<Decimal>,
     pub sl_pct: Option<Decimal>,
+    /// What the placed legs' triggers watch (`executor.working_type`).
+    pub working_type: WorkingType,
 }
 
 /// What the recovery found and did.
@@ -233,7 +235,8 @@ impl<J: Journal> RecoveryCtx<'_, J> {
                 price.get(),
             )
             .with_reduce_only(true)
-            .with_client_order_id(cid.clone());
+            .with_client_order_id(cid.clone())
+            .with_working_type(self.protection.working_type);
             let answer = check_order_shared(spec, &req, &ctx)
                 .map_err(VenueError::Rejected)
                 .and_then(|c| {

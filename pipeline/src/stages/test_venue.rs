@@ -203,6 +203,7 @@ impl Venue for FakeVenue {
             reduce_only: order.reduce_only(),
             close_position: order.close_position(),
             update_time: self.now,
+            working_type: order.working_type(),
         };
         if order.order_type() != OrderType::Market || self.defer_market {
             self.open.push(state.clone());

@@ -6,6 +6,7 @@
 
 use datasets::{BarSeries, FundingSeries};
 use exchange_sim::SimConfig;
+use pipeline::order::WorkingType;
 use reports::run_folder::ExecutionModel;
 
 use super::recorded_funding::uses_recorded;
@@ -21,8 +22,14 @@ pub struct Counts {
     pub marks_missing: u64,
 }
 
-/// The execution model of a run of `series` under `cfg`, with what the exchange counted.
-pub fn of(cfg: &SimConfig, series: &[&BarSeries], counts: Counts) -> ExecutionModel {
+/// The execution model of a run of `series` under `cfg`, whose TP/SL triggers watch
+/// `triggers` (`executor.working_type`), with what the exchange counted.
+pub fn of(
+    cfg: &SimConfig,
+    series: &[&BarSeries],
+    triggers: WorkingType,
+    counts: Counts,
+) -> ExecutionModel {
     let Counts {
         by_rule,
         by_data,
@@ -65,7 +72,7 @@ pub fn of(cfg: &SimConfig, series: &[&BarSeries], counts: Counts) -> ExecutionMo
         intrabar_bars_by_data: by_data,
         intrabar_decided: decided_text(by_rule, by_data, source),
         funding: funding_text(cfg, series, &rules.constant_funding),
-        mark_price: mark_text(series, &rules.mark_price, marks_missing),
+        mark_price: mark_text(series, &rules.mark_price, triggers, marks_missing),
         fees: rules.fees,
         slippage: rules.slippage,
         latency: rules.latency,
@@ -73,15 +80,27 @@ pub fn of(cfg: &SimConfig, series: &[&BarSeries], counts: Counts) -> ExecutionMo
 }
 
 /// The mark price: recorded mark-price klines (per symbol, with the bars that lacked one), or
-/// the trade close (`plain`).
-fn mark_text(series: &[&BarSeries], plain: &str, missing: u64) -> String {
+/// the trade close (`plain`); and what the TP/SL triggers watch.
+fn mark_text(series: &[&BarSeries], plain: &str, triggers: WorkingType, missing: u64) -> String {
     let marked: Vec<String> = series
         .iter()
         .filter_map(|s| Some(format!("{}: {}", s.symbol(), s.marks()?.files.join(", "))))
         .collect();
+    let on_mark = triggers == WorkingType::MarkPrice;
     if marked.is_empty() {
-        return plain.to_string();
+        return if on_mark {
+            format!(
+                "{plain}; TP/SL set to trigger on the mark (executor.working_type = MARK_PRICE) trigger on the trade prices, since the dataset has no mark-price klines"
+            )
+        } else {
+            plain.to_string()
+        };
     }
+    let fills = if on_mark {
+        "fills at the trade price; TP/SL triggers on the mark bar (executor.working_type = MARK_PRICE)"
+    } else {
+        "fills and triggers at the trade price"
+    };
     let unmarked: Vec<&str> = series
         .iter()
         .filter(|s| s.marks().is_none())
@@ -97,7 +116,7 @@ fn mark_text(series: &[&BarSeries], plain: &str, missing: u64) -> String {
         format!("; {}: {plain}", unmarked.join(", "))
     };
     format!(
-        "the recorded mark-price klines ({}): unrealised PnL, margin and funding at the mark close, liquidation when the mark bar reaches the liquidation price; fills and triggers at the trade price{gaps}{rest}",
+        "the recorded mark-price klines ({}): unrealised PnL, margin and funding at the mark close, liquidation when the mark bar reaches the liquidation price; {fills}{gaps}{rest}",
         marked.join("; ")
     )
 }
@@ -184,7 +203,12 @@ mod tests {
         let bars = datasets::generate(&sym, Interval::M1, start, start.plus_ms(86_399_000), 1)
             .expect("bars");
         let cfg = SimConfig::default();
-        let plain = of(&cfg, &[&bars], Counts::default());
+        let plain = of(
+            &cfg,
+            &[&bars],
+            WorkingType::ContractPrice,
+            Counts::default(),
+        );
         assert_eq!(plain.funding, "constant 0.0001 every 8 h (00:00 UTC grid)");
         // 00:00 and 16:00: 08:00 is missing.
         let csv = format!(
@@ -203,6 +227,7 @@ mod tests {
         let m = of(
             &cfg,
             &[&with],
+            WorkingType::ContractPrice,
             Counts {
                 by_rule: 3,
                 ..Counts::default()
@@ -215,9 +240,14 @@ mod tests {
         let mut off = cfg.clone();
         off.funding.recorded = false;
         assert!(
-            of(&off, &[&with], Counts::default())
-                .funding
-                .ends_with("(exchange.funding.recorded = false)")
+            of(
+                &off,
+                &[&with],
+                WorkingType::ContractPrice,
+                Counts::default()
+            )
+            .funding
+            .ends_with("(exchange.funding.recorded = false)")
         );
         assert!(m.rows().iter().all(|(_, v)| !v.is_empty()));
         assert!(

@@ -225,6 +225,7 @@ pub fn write_run_folder(
         execution_model: super::execution_model::of(
             &inp.spec.exchange,
             inp.series,
+            inp.spec.pipeline.executor.working_type,
             super::execution_model::Counts {
                 by_rule: exchange.intrabar_bars_by_rule(),
                 by_data: exchange.intrabar_bars_by_data(),

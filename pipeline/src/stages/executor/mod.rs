@@ -403,7 +403,8 @@ impl Executor {
                 stop_price.get(),
             )
             .with_reduce_only(true)
-            .with_client_order_id(client_id(p.plan_id(), tag));
+            .with_client_order_id(client_id(p.plan_id(), tag))
+            .with_working_type(self.cfg.working_type);
             let answer = check_order_shared(spec, &req, ctx)
                 .map_err(VenueError::Rejected)
                 .and_then(|c: CheckedOrder| {
