@@ -125,6 +125,8 @@ pub fn draw_charts(run: &RunFolder, d: &Derived) -> Result<Vec<Chart>, ReportErr
         if candles.is_empty() {
             continue;
         }
+        let marks: Vec<&run_folder::Candle> =
+            run.marks.iter().filter(|c| &c.symbol == sym).collect();
         let mut events = Vec::new();
         let held: Vec<(i64, Option<i64>, bool)> = run
             .trades
@@ -164,6 +166,7 @@ pub fn draw_charts(run: &RunFolder, d: &Derived) -> Result<Vec<Chart>, ReportErr
             symbol: sym,
             interval: &s.dataset.interval,
             candles: &candles,
+            marks: &marks,
             events: &events,
             held: &held,
             blocked: &blocked,

@@ -5,6 +5,8 @@
 //! - mark bars 1 % under the trade bars change what is marked but not what is filled: the
 //!   same fills, funding settled on the mark (1 % less for the same positions), and the run
 //!   names every source in its execution model;
+//! - the run folder keeps the mark price beside the price candles (`marks.csv`) for the
+//!   report's price chart;
 //! - TP/SL set to trigger on the mark (`executor.working_type = MARK_PRICE`) fill elsewhere
 //!   than on the trade prices, and the run says so.
 
@@ -140,6 +142,19 @@ fn funding_mark_price_and_trades_of_the_same_hours_each_do_their_part() {
         text("intrabar")
     );
     assert!(model["intrabar_bars_by_data"].as_u64().expect("count") > 0);
+
+    // The run folder keeps the mark over the price chart's windows, and the report draws it.
+    let prices = run_text(&sb.path("run_under"), "prices.csv");
+    let marks = run_text(&sb.path("run_under"), "marks.csv");
+    assert_eq!(marks.lines().count(), prices.lines().count());
+    assert_eq!(marks.lines().next(), prices.lines().next(), "one layout");
+    assert!(crate::support::run_text_opt(&sb.path("run_plain"), "marks.csv").is_none());
+    sb.sim(&["report", "run_under"]).ok();
+    let html = std::fs::read_to_string(sb.path("run_under/report.html")).expect("report");
+    assert!(
+        html.contains("price-BTCUSDT.png"),
+        "the price chart is in the report"
+    );
     assert!(
         plain["execution_model"]["mark_price"]
             .as_str()

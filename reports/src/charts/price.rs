@@ -1,7 +1,8 @@
 //! The price chart of one symbol: the merged candles of `prices.csv` as a high-low band with
 //! the close as a line, and on it every entry (long / short), exit, take-profit and stop-loss
 //! hit and liquidation at its price, and every blocked intent at the price of its time, with a
-//! marker per reason.
+//! marker per reason. With recorded mark prices (`marks.csv`), the mark's close is a second
+//! line: liquidations happen on it, so a liquidation marker sits on the mark, not the trade price.
 //! Must never live here: deciding how a trade ended (that is `analysis`).
 
 use plotters::prelude::*;
@@ -39,6 +40,8 @@ pub struct PriceInput<'a> {
     pub symbol: &'a str,
     pub interval: &'a str,
     pub candles: &'a [&'a Candle],
+    /// The recorded mark price over the same windows (empty: none recorded).
+    pub marks: &'a [&'a Candle],
     pub events: &'a [(i64, f64, Event)],
     /// Each trade's entry time, exit time (`None`: open at the end) and whether it is long.
     pub held: &'a [(i64, Option<i64>, bool)],
@@ -91,6 +94,12 @@ pub fn draw(area: &Area<'_>, inp: &PriceInput<'_>) -> DrawResult {
         return style::empty_note(area, "No prices for this symbol in prices.csv");
     };
     let mut items: Vec<(Glyph, String)> = vec![(Glyph::Line(style::INK), "close".into())];
+    if !inp.marks.is_empty() {
+        items.push((
+            Glyph::Line(style::MARK),
+            "mark price: close, and in lilac its high-low where beyond the trade price's (liquidations happen on it)".into(),
+        ));
+    }
     let routine = |e: &Event| {
         matches!(
             e,
@@ -136,8 +145,18 @@ pub fn draw(area: &Area<'_>, inp: &PriceInput<'_>) -> DrawResult {
     let body = area.margin(legend_y as u32, 0, 0, 0);
 
     let (from, to) = (first.open_ms, last.close_ms.max(first.open_ms + 1));
-    let lo = inp.candles.iter().map(|c| c.low).fold(f64::MAX, f64::min);
-    let hi = inp.candles.iter().map(|c| c.high).fold(f64::MIN, f64::max);
+    let lo = inp
+        .candles
+        .iter()
+        .chain(inp.marks)
+        .map(|c| c.low)
+        .fold(f64::MAX, f64::min);
+    let hi = inp
+        .candles
+        .iter()
+        .chain(inp.marks)
+        .map(|c| c.high)
+        .fold(f64::MIN, f64::max);
     let (lo, hi) = padded(lo, hi, 0.04);
     let span = to - from;
     let mut c = ChartBuilder::on(&body)
@@ -171,9 +190,24 @@ pub fn draw(area: &Area<'_>, inp: &PriceInput<'_>) -> DrawResult {
         }
     }
     let mid = |k: &Candle| k.open_ms + (k.close_ms - k.open_ms) / 2;
+    // The mark's band under the trade price's: it shows where the mark went beyond it.
+    if !inp.marks.is_empty() {
+        let mut band: Vec<(i64, f64)> = inp.marks.iter().map(|k| (mid(k), k.high)).collect();
+        band.extend(inp.marks.iter().rev().map(|k| (mid(k), k.low)));
+        c.draw_series(std::iter::once(Polygon::new(
+            band,
+            style::MARK_BAND.filled(),
+        )))?;
+    }
     let mut band: Vec<(i64, f64)> = inp.candles.iter().map(|k| (mid(k), k.high)).collect();
     band.extend(inp.candles.iter().rev().map(|k| (mid(k), k.low)));
     c.draw_series(std::iter::once(Polygon::new(band, style::BAND.filled())))?;
+    if !inp.marks.is_empty() {
+        c.draw_series(LineSeries::new(
+            inp.marks.iter().map(|k| (mid(k), k.close)),
+            style::MARK.stroke_width(1),
+        ))?;
+    }
     c.draw_series(LineSeries::new(
         inp.candles.iter().map(|k| (mid(k), k.close)),
         style::INK.stroke_width(1),

@@ -33,6 +33,10 @@ pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
 pub const GRID: RGBColor = RGBColor(0xe3, 0xe3, 0xe3);
 pub const BAND: RGBColor = RGBColor(0xcf, 0xd4, 0xda);
+/// The recorded mark price's line on a price chart.
+pub const MARK: RGBColor = RGBColor(0x7b, 0x3f, 0x9e);
+/// The recorded mark price's high-low band, under the trade price's.
+pub const MARK_BAND: RGBColor = RGBColor(0xe2, 0xc8, 0xf0);
 pub const EQUITY: RGBColor = RGBColor(0x1f, 0x4e, 0x9c);
 pub const DRAWDOWN: RGBColor = RGBColor(0xb2, 0x3a, 0x2e);
 pub const PASSED: RGBColor = RGBColor(0x3b, 0x4a, 0x5a);

@@ -161,6 +161,9 @@ pub struct RunFolder {
     pub equity: Vec<EquityPoint>,
     /// Empty when the folder has no `prices.csv` (older runs): no price chart then.
     pub prices: Vec<Candle>,
+    /// The recorded mark price over the same windows (`marks.csv`), empty when the dataset
+    /// had none.
+    pub marks: Vec<Candle>,
     pub drops: Vec<DropRow>,
     pub results: Vec<ResultRow>,
     /// The resolved config as written (empty when missing).
@@ -214,6 +217,10 @@ impl RunFolder {
             Some((path, text)) if !text.is_empty() => tables::parse_prices(&path, &text)?,
             _ => Vec::new(),
         };
+        let marks = match files::read_table(dir, "marks.csv")? {
+            Some((path, text)) if !text.is_empty() => tables::parse_prices(&path, &text)?,
+            _ => Vec::new(),
+        };
         let drops = match journal_format::open(dir, JournalFile::Orders)? {
             Some((path, lines)) => journal::parse_drops(&path, lines)?,
             None => Vec::new(),
@@ -228,6 +235,7 @@ impl RunFolder {
             trades,
             equity,
             prices,
+            marks,
             drops,
             results,
             config_toml: read_optional(&p("config.toml"))?,

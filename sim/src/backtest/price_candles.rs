@@ -1,5 +1,8 @@
 //! `prices.csv` of a run folder: each symbol's bars merged into at most [`MAX_CANDLES`] candles,
-//! enough for a report's price chart without copying the dataset into every run.
+//! enough for a report's price chart without copying the dataset into every run; and
+//! `marks.csv`, in the same layout, the recorded mark-price bars merged over the same windows
+//! (only for a run whose dataset has mark prices: the report draws the mark, on which
+//! liquidations happen, beside the trade price).
 //! Must never live here: drawing (that is `reports`) or any other file of the run folder.
 
 use std::fmt::Write as _;
@@ -47,6 +50,46 @@ pub fn prices_csv(series: &[&BarSeries]) -> String {
         }
     }
     out
+}
+
+/// `marks.csv` for `series`: per symbol with mark-price bars, the mark bars of each window of
+/// bars [`prices_csv`] merges (first open, highest high, lowest low, last close, how many mark
+/// bars); a window without a mark bar is left out. `None` when no symbol has mark prices.
+pub fn marks_csv(series: &[&BarSeries]) -> Option<String> {
+    if series.iter().all(|s| s.marks().is_none()) {
+        return None;
+    }
+    let mut out = String::from(HEADER);
+    for s in series {
+        let (Some(marks), n) = (s.marks(), s.len()) else {
+            continue;
+        };
+        let per = n.div_ceil(MAX_CANDLES).max(1);
+        let t = s.open_times();
+        let step = s.interval().as_ms();
+        for window in t.chunks(per) {
+            let found: Vec<(f64, f64, f64, f64)> =
+                window.iter().filter_map(|&ot| marks.bar(ot)).collect();
+            let (Some(first), Some(last)) = (found.first(), found.last()) else {
+                continue;
+            };
+            let high = found.iter().map(|m| m.1).fold(f64::MIN, f64::max);
+            let low = found.iter().map(|m| m.2).fold(f64::MAX, f64::min);
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{}",
+                s.symbol(),
+                TimestampMs(window[0]),
+                TimestampMs(window[window.len() - 1] + step),
+                first.0,
+                high,
+                low,
+                last.3,
+                found.len()
+            );
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -109,5 +152,34 @@ mod tests {
             })
             .sum();
         assert_eq!(merged, MAX_CANDLES * 2 + 1);
+    }
+
+    #[test]
+    fn marks_follow_the_price_windows_and_skip_holes() {
+        let s = series(5);
+        assert_eq!(marks_csv(&[&s]), None, "no mark prices, no marks.csv");
+        // Mark bars for bars 0, 1 and 3 (bar 2 and 4 missing): one candle per bar, as
+        // prices.csv has for 5 bars; the bars without a mark bar get no row.
+        let t = s.open_times();
+        let marks = datasets::MarkSeries {
+            symbol: Some(s.symbol().clone()),
+            open_times: vec![t[0], t[1], t[3]],
+            open: vec![10.0, 11.0, 13.0],
+            high: vec![10.5, 11.5, 13.5],
+            low: vec![9.5, 10.5, 12.5],
+            close: vec![10.2, 11.2, 13.2],
+            files: vec!["m.csv".into()],
+        };
+        let marked = s.clone().with_marks(marks);
+        let csv = marks_csv(&[&marked]).expect("marks.csv");
+        let rows: Vec<&str> = csv.lines().skip(1).collect();
+        assert_eq!(
+            rows,
+            vec![
+                "BTCUSDT,2026-01-01T00:00:00.000Z,2026-01-01T00:01:00.000Z,10,10.5,9.5,10.2,1",
+                "BTCUSDT,2026-01-01T00:01:00.000Z,2026-01-01T00:02:00.000Z,11,11.5,10.5,11.2,1",
+                "BTCUSDT,2026-01-01T00:03:00.000Z,2026-01-01T00:04:00.000Z,13,13.5,12.5,13.2,1",
+            ]
+        );
     }
 }

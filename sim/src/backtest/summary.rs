@@ -173,6 +173,9 @@ pub fn write_run_folder(
             let prices = compressed.path(dir, "prices.csv");
             let text = super::price_candles::prices_csv(inp.series);
             run_tables::write_text(&prices, &text, compressed)?;
+            if let Some(text) = super::price_candles::marks_csv(inp.series) {
+                run_tables::write_text(&compressed.path(dir, "marks.csv"), &text, compressed)?;
+            }
             Ok(trades_csv)
         },
     );
