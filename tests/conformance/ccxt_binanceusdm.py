@@ -19,19 +19,10 @@ import sys
 import ccxt
 import ccxt.pro
 
-from sim_serve import check, close, local_url, step
+from sim_serve import check, close, local_urls, step
 
 SYMBOL = "BTC/USDT:USDT"
 AMOUNT = 0.01
-
-
-def local_urls(api, base_url):
-    """ccxt's `urls.api` tree with every URL pointed at `base_url`."""
-    if isinstance(api, dict):
-        return {k: local_urls(v, base_url) for k, v in api.items()}
-    if isinstance(api, str) and "://" in api:
-        return local_url(api, base_url)
-    return api
 
 
 def config(cls, key, secret, base_url):

@@ -28,18 +28,10 @@ import urllib.request
 
 import ccxt
 
-from sim_serve import check, local_url
+from sim_serve import check, local_urls
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAIR = "BTC/USDT:USDT"
-
-
-def local_urls(api, base_url):
-    if isinstance(api, dict):
-        return {k: local_urls(v, base_url) for k, v in api.items()}
-    if isinstance(api, str) and "://" in api:
-        return local_url(api, base_url)
-    return api
 
 
 def ccxt_config(base_url, speed):

@@ -40,5 +40,14 @@ def local_url(url, base_url):
     return urllib.parse.urlunsplit((scheme, local.netloc, parts.path, parts.query, ""))
 
 
+def local_urls(api, base_url):
+    """ccxt's `urls.api` tree with every URL pointed at `base_url`."""
+    if isinstance(api, dict):
+        return {k: local_urls(v, base_url) for k, v in api.items()}
+    if isinstance(api, str) and "://" in api:
+        return local_url(api, base_url)
+    return api
+
+
 def close(a, b, tol=1e-9):
     return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(a)), abs(float(b)))
