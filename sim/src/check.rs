@@ -104,7 +104,11 @@ pub fn check(
             Some(match (versions.len(), from) {
                 (1, _) => f,
                 (_, Some(t)) => Finding {
-                    message: format!("{} (exchange info from {} UTC)", f.message, t.to_minute_string()),
+                    message: format!(
+                        "{} (exchange info from {} UTC)",
+                        f.message,
+                        t.to_minute_string()
+                    ),
                     ..f
                 },
                 (_, None) => Finding {
@@ -126,7 +130,9 @@ fn versions_in<'a>(
     prices: &[PriceRange],
 ) -> Vec<(Option<TimestampMs>, &'a ExchangeInfo)> {
     let span = prices.iter().fold(None, |acc: Option<(i64, i64)>, p| {
-        Some(acc.map_or((p.from_ms, p.to_ms), |(a, b)| (a.min(p.from_ms), b.max(p.to_ms))))
+        Some(acc.map_or((p.from_ms, p.to_ms), |(a, b)| {
+            (a.min(p.from_ms), b.max(p.to_ms))
+        }))
     });
     let all: Vec<(TimestampMs, &ExchangeInfo)> = rules.versions().collect();
     let mut out = Vec::with_capacity(all.len());
@@ -176,9 +182,10 @@ fn listing_finding(
         events.push("not listed at the start".to_string());
     }
     for (i, pair) in listed.windows(2).enumerate() {
-        let at = versions[i + 1]
-            .0
-            .map_or_else(|| "the start".to_string(), |t| format!("{} UTC", t.to_minute_string()));
+        let at = versions[i + 1].0.map_or_else(
+            || "the start".to_string(),
+            |t| format!("{} UTC", t.to_minute_string()),
+        );
         match (pair[0], pair[1]) {
             (true, false) => events.push(format!("delisted at {at}")),
             (false, true) => events.push(format!("listed at {at}")),

@@ -9,8 +9,14 @@ const DAY: i64 = 86_400_000;
 
 fn testnet_then_mainnet() -> InfoSchedule {
     InfoSchedule::new(vec![
-        (TimestampMs(i64::MIN), snapshot(Environment::Testnet).expect("testnet")),
-        (TimestampMs(T1), snapshot(Environment::Mainnet).expect("mainnet")),
+        (
+            TimestampMs(i64::MIN),
+            snapshot(Environment::Testnet).expect("testnet"),
+        ),
+        (
+            TimestampMs(T1),
+            snapshot(Environment::Mainnet).expect("mainnet"),
+        ),
     ])
     .expect("schedule")
 }
@@ -50,12 +56,17 @@ fn a_symbol_listed_while_the_data_runs_is_warned_with_the_time() {
     let before = check(&spec, &rules, "h", &[sui(T1 - 2 * DAY, T1 - DAY)]);
     assert_eq!(
         f5(&before),
-        ["SUIUSDT is not listed in exchange info 'h': every order for it will be refused \
-          (-1121 Invalid symbol.); remove it from the universe or use an exchange info that lists it"]
+        [
+            "SUIUSDT is not listed in exchange info 'h': every order for it will be refused \
+          (-1121 Invalid symbol.); remove it from the universe or use an exchange info that lists it"
+        ]
     );
     // Wholly after it: listed all along.
     assert!(f5(&check(&spec, &rules, "h", &[sui(T1, T1 + DAY)])).is_empty());
     // One info for all time gives the finding it always gave.
     let one = InfoSchedule::single(snapshot(Environment::Testnet).expect("testnet"));
-    assert_eq!(f5(&check(&spec, &one, "h", &[sui(T1, T1 + DAY)])), f5(&before));
+    assert_eq!(
+        f5(&check(&spec, &one, "h", &[sui(T1, T1 + DAY)])),
+        f5(&before)
+    );
 }

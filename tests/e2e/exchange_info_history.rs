@@ -82,7 +82,8 @@ fn in_changed(t: i64) -> bool {
     t > T3 && t <= T6
 }
 
-const HISTORY_NAME: &str = "testnet@history..2026-01-07T00-00-00Z (3 snapshots 2026-01-01..2026-01-07)";
+const HISTORY_NAME: &str =
+    "testnet@history..2026-01-07T00-00-00Z (3 snapshots 2026-01-01..2026-01-07)";
 
 #[test]
 fn a_history_changes_the_rules_at_each_snapshot_time() {
@@ -107,7 +108,13 @@ fn a_history_changes_the_rules_at_each_snapshot_time() {
     let history = ["--set", "run.exchange_info=\"testnet@history\""];
 
     let check = sb
-        .sim(&[&["check", "--set", "run.dataset=\"pair\""][..], &history[..]].concat())
+        .sim(
+            &[
+                &["check", "--set", "run.dataset=\"pair\""][..],
+                &history[..],
+            ]
+            .concat(),
+        )
         .ok();
     let out = &check.stdout;
     for want in [
@@ -136,7 +143,8 @@ fn a_history_changes_the_rules_at_each_snapshot_time() {
         .sim(&[&base[..], &["--out", "hist"], &history[..]].concat())
         .ok();
     assert!(
-        hist.stderr.contains("bars before it use that oldest snapshot"),
+        hist.stderr
+            .contains("bars before it use that oldest snapshot"),
         "{}",
         hist.stderr
     );
@@ -145,7 +153,12 @@ fn a_history_changes_the_rules_at_each_snapshot_time() {
     sb.sim(
         &[
             &base[..],
-            &["--out", "one", "--set", "run.exchange_info=\"testnet@shipped\""],
+            &[
+                "--out",
+                "one",
+                "--set",
+                "run.exchange_info=\"testnet@shipped\"",
+            ],
         ]
         .concat(),
     )
@@ -197,7 +210,11 @@ fn a_history_changes_the_rules_at_each_snapshot_time() {
         }
     }
     let in_window = sized.iter().filter(|s| in_changed(time(s))).count();
-    assert_eq!(small.len(), in_window, "every entry sized in the window, and only those");
+    assert_eq!(
+        small.len(),
+        in_window,
+        "every entry sized in the window, and only those"
+    );
     assert!(sized.iter().any(|s| time(s) > T6), "trading resumes");
 
     // ETHUSDT: refused as not listed while delisted, and only then; executed before and after.
@@ -211,8 +228,14 @@ fn a_history_changes_the_rules_at_each_snapshot_time() {
         .map(time)
         .collect();
     assert!(eth_executed.iter().any(|t| *t <= T3), "{eth_executed:?}");
-    assert!(eth_executed.iter().any(|t| *t > T6), "relisted: {eth_executed:?}");
-    assert!(!eth_executed.iter().any(|t| in_changed(*t)), "{eth_executed:?}");
+    assert!(
+        eth_executed.iter().any(|t| *t > T6),
+        "relisted: {eth_executed:?}"
+    );
+    assert!(
+        !eth_executed.iter().any(|t| in_changed(*t)),
+        "{eth_executed:?}"
+    );
 
     // The summary names the history and counts the drops; the fingerprint covers every version.
     let (sh, so) = (
@@ -236,7 +259,8 @@ fn commands_that_take_one_exchange_info_refuse_a_history() {
     let show = sb.sim(&["exchange-info", "show", "testnet@history"]);
     assert_ne!(show.code, 0);
     assert!(
-        show.stderr.contains("use testnet (the newest snapshot) or testnet@<stamp>"),
+        show.stderr
+            .contains("use testnet (the newest snapshot) or testnet@<stamp>"),
         "{}",
         show.stderr
     );

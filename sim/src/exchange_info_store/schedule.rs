@@ -228,7 +228,12 @@ impl ResolvedSchedule {
                 0 => format!("from the start (its own time {} UTC)", minute_of(s)),
                 _ => format!("from {} UTC", minute_of(s)),
             };
-            let mut line = format!("  {}@{}: {} symbols, {from}", h.environment, s.stamp, info.len());
+            let mut line = format!(
+                "  {}@{}: {} symbols, {from}",
+                h.environment,
+                s.stamp,
+                info.len()
+            );
             if let Some((_, before)) = i.checked_sub(1).and_then(|p| versions.get(p)) {
                 let c = Changes::between(before, info);
                 let parts: Vec<String> = [

@@ -55,9 +55,17 @@ fn every_snapshot_applies_from_its_server_time_and_the_oldest_also_before() {
         "testnet@history..2026-01-09T00-00-00Z (3 snapshots 2026-01-01..2026-01-09)"
     );
     assert_eq!(r.schedule.versions().len(), 3);
-    assert_eq!(btc_min(&r, T0 - 365 * DAY), Decimal::from(100), "before the history");
+    assert_eq!(
+        btc_min(&r, T0 - 365 * DAY),
+        Decimal::from(100),
+        "before the history"
+    );
     assert_eq!(btc_min(&r, T0 + 4 * DAY - 1), Decimal::from(100));
-    assert_eq!(btc_min(&r, T0 + 4 * DAY), Decimal::from(5000), "from its server time");
+    assert_eq!(
+        btc_min(&r, T0 + 4 * DAY),
+        Decimal::from(5000),
+        "from its server time"
+    );
     assert_eq!(btc_min(&r, T0 + 8 * DAY), Decimal::from(100));
     let eth = |t: i64| r.schedule.spec_at("ETHUSDT", TimestampMs(t), false);
     assert!(eth(T0).is_some() && eth(T0 + 5 * DAY).is_none() && eth(T0 + 9 * DAY).is_some());
@@ -70,7 +78,9 @@ fn every_snapshot_applies_from_its_server_time_and_the_oldest_also_before() {
         "{lines:?}"
     );
     assert!(
-        lines[1].contains("12 symbols, from 2026-01-05 00:00 UTC; delisted ETHUSDT; filters changed BTCUSDT"),
+        lines[1].contains(
+            "12 symbols, from 2026-01-05 00:00 UTC; delisted ETHUSDT; filters changed BTCUSDT"
+        ),
         "{lines:?}"
     );
     assert!(
@@ -99,14 +109,18 @@ fn the_line_says_where_the_history_starts_and_warns_when_the_newest_is_stale() {
     // 31 days after the newest (day 8), though 39 after the oldest.
     let stale = r.describe(T0 + 39 * DAY);
     assert!(
-        stale.contains("the newest is 31 days old, refresh it with `sim exchange-info fetch testnet`"),
+        stale.contains(
+            "the newest is 31 days old, refresh it with `sim exchange-info fetch testnet`"
+        ),
         "{stale}"
     );
     assert!(!r.describe(T0 + 38 * DAY).contains("days old"));
     assert!(r.start_note(T0).is_none());
     let early = r.start_note(T0 - DAY).expect("data before the history");
     assert!(
-        early.contains("2025-12-31 00:00 UTC, before the oldest testnet snapshot (2026-01-01 00:00 UTC)"),
+        early.contains(
+            "2025-12-31 00:00 UTC, before the oldest testnet snapshot (2026-01-01 00:00 UTC)"
+        ),
         "{early}"
     );
 }
@@ -120,7 +134,11 @@ fn a_history_can_be_pinned_to_end_at_a_stamp() {
         r.name,
         "testnet@history..2026-01-05T00-00-00Z (2 snapshots 2026-01-01..2026-01-05)"
     );
-    assert_eq!(btc_min(&r, T0 + 30 * DAY), Decimal::from(5000), "the newest kept stays");
+    assert_eq!(
+        btc_min(&r, T0 + 30 * DAY),
+        Decimal::from(5000),
+        "the newest kept stays"
+    );
     // The name it gives asks for the same snapshots again.
     let pin = r.name.split(' ').next().expect("name");
     let again = resolve_schedule_in(store.path(), pin).expect("again");
