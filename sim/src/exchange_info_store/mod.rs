@@ -78,7 +78,10 @@ fn resolve_venue(env: &str, pin: Option<&str>) -> anyhow::Result<Resolved> {
     };
     if let Some(p) = pin.filter(|p| p.starts_with(schedule::HISTORY_PIN)) {
         bail!(
-            "'{env}@{p}' is every {env} snapshot as exchange info over time, which only the              backtesting commands take (sim backtest, check, sweep, walkforward); this one needs              a single exchange info: use {env} (the newest snapshot) or {env}@<stamp> from              `sim exchange-info history {env}`"
+            "'{env}@{p}' is every {env} snapshot as exchange info over time, which only the \
+             backtesting commands take (sim backtest, check, sweep, walkforward); this one needs \
+             a single exchange info: use {env} (the newest snapshot) or {env}@<stamp> from \
+             `sim exchange-info history {env}`"
         );
     }
     if pin == Some("shipped") {

@@ -190,4 +190,5 @@ fn commands_taking_one_exchange_info_refuse_a_history_and_say_what_to_use() {
         text.contains("use testnet (the newest snapshot) or testnet@<stamp>"),
         "{text}"
     );
+    assert!(!text.contains("  "), "one line, no runs of spaces: {text}");
 }
