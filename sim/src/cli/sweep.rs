@@ -282,7 +282,7 @@ pub fn write_folder(
     let record = SweepRecord {
         sim_version: plan.sim_version.clone(),
         dataset: DatasetStamp::of(&loaded.ds),
-        exchange_info: loaded.spec.run.exchange_info.clone(),
+        exchange_info: loaded.info_name.clone(),
         config_source: plan.source.clone(),
         base_config: loaded.spec.to_toml()?,
         sets: plan.sets.clone(),

@@ -209,7 +209,7 @@ impl ResolvedSchedule {
             last.meta.symbols,
         );
         if let Some(stale) = h.newest.stale_note(now_ms) {
-            line.push_str(&format!("; the newest is {stale}"));
+            line.push_str(&format!(", {stale}"));
         }
         line
     }

@@ -110,7 +110,7 @@ fn the_line_says_where_the_history_starts_and_warns_when_the_newest_is_stale() {
     let stale = r.describe(T0 + 39 * DAY);
     assert!(
         stale.contains(
-            "the newest is 31 days old, refresh it with `sim exchange-info fetch testnet`"
+            "the newest is of 2026-01-09 00:00 UTC (13 symbols), 31 days old, refresh it with `sim exchange-info fetch testnet`"
         ),
         "{stale}"
     );
