@@ -134,6 +134,12 @@ impl InfoSchedule {
             .and_then(|s| *s)
     }
 
+    /// Every version as (valid from, info), oldest first: what a run's fingerprint hashes and
+    /// what a check walks to see listings and filter changes within the data's time span.
+    pub fn versions(&self) -> impl ExactSizeIterator<Item = (TimestampMs, &ExchangeInfo)> {
+        self.versions.iter().map(|v| (v.valid_from, &v.info))
+    }
+
     /// The exchange info valid at `t` (what `GET /fapi/v1/exchangeInfo` would answer then).
     pub fn info_at(&self, t: TimestampMs) -> Option<&ExchangeInfo> {
         self.version_at(t)
@@ -187,6 +193,8 @@ mod tests {
         assert!(main_only.spec_at("SUIUSDT", early, false).is_some());
         assert_eq!(s.next_change_after(Some(0)), t1.0);
         assert_eq!(s.next_change_after(Some(1)), i64::MAX);
+        let froms: Vec<TimestampMs> = s.versions().map(|(t, _)| t).collect();
+        assert_eq!(froms, [TimestampMs(0), t1]);
     }
 
     #[test]

@@ -2,8 +2,17 @@
 //! errors), symbols the venue does not list (F5, warnings), sizing that cannot reach the
 //! minimum notional at the dataset's prices (F3, warnings) and an executor allowlist that
 //! blocks every plan (F8, warning). Each finding says the fix.
+//!
+//! The exchange info is a schedule (`ENV@history`: versions over time). The check reads the
+//! versions valid while the data runs (all of them without data): a symbol missing from all of
+//! them is not listed (F5, the same finding as for one exchange info); one listed in some and
+//! not others is listed or delisted within the run (F5, saying when); sizing is checked
+//! against every version's filters, so a MIN_NOTIONAL raised mid-run is found too.
 //! Must never live here: running a backtest.
 
+use datasets::BarSeries;
+use exchange_sim::InfoSchedule;
+use pipeline::TimestampMs;
 use pipeline::exchange_info::ExchangeInfo;
 use pipeline::stages::IntentBridge;
 use rust_decimal::Decimal;
@@ -28,21 +37,43 @@ pub struct Finding {
     pub message: String,
 }
 
-/// The price range of a symbol in the run's data, for the sizing check.
+/// The price range of a symbol in the run's data, for the sizing check, and its time span,
+/// for the exchange-info versions valid while it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriceRange {
     pub symbol: String,
     pub low: f64,
     pub high: f64,
+    /// The first bar's open time (ms since the epoch, UTC).
+    pub from_ms: i64,
+    /// The last bar's close time.
+    pub to_ms: i64,
 }
 
-/// Checks `spec` against the venue `info` (named `info_name`) and the data's price ranges.
+impl PriceRange {
+    /// The lowest low, highest high and time span of `s` (`None` when it has no bars).
+    pub fn of(s: &BarSeries) -> Option<PriceRange> {
+        let times = s.open_times();
+        let (first, last) = (*times.first()?, *times.last()?);
+        Some(PriceRange {
+            symbol: s.symbol().to_string(),
+            low: s.lows().iter().copied().fold(f64::INFINITY, f64::min),
+            high: s.highs().iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            from_ms: first,
+            to_ms: last + s.interval().as_ms() - 1,
+        })
+    }
+}
+
+/// Checks `spec` against the venue's exchange info over time `rules` (named `info_name`) and
+/// the data's price ranges.
 pub fn check(
     spec: &RunSpec,
-    info: &ExchangeInfo,
+    rules: &InfoSchedule,
     info_name: &str,
     prices: &[PriceRange],
 ) -> Vec<Finding> {
+    let versions = versions_in(rules, prices);
     let mut out: Vec<Finding> = spec
         .topology
         .problems()
@@ -65,24 +96,108 @@ pub fn check(
     universe.sort();
     universe.dedup();
     for s in &universe {
-        if info.get(s).is_none() {
-            out.push(Finding {
-                severity: Severity::Warning,
-                failure: "F5",
-                message: format!(
-                    "{s} is not listed in exchange info '{info_name}': every order for it will be refused \
-                     (-1121 Invalid symbol.); remove it from the universe or use an exchange info that lists it"
-                ),
-            });
-        }
+        out.extend(listing_finding(s, &versions, info_name));
     }
     for p in prices {
-        if let Some(f) = sizing_finding(spec, info, p) {
-            out.push(f);
-        }
+        let found = versions.iter().find_map(|(from, info)| {
+            let f = sizing_finding(spec, info, p)?;
+            Some(match (versions.len(), from) {
+                (1, _) => f,
+                (_, Some(t)) => Finding {
+                    message: format!(
+                        "{} (exchange info from {} UTC)",
+                        f.message,
+                        t.to_minute_string()
+                    ),
+                    ..f
+                },
+                (_, None) => Finding {
+                    message: format!("{} (exchange info at the start)", f.message),
+                    ..f
+                },
+            })
+        });
+        out.extend(found);
     }
     out.extend(producer_finding(spec));
     out
+}
+
+/// The versions of `rules` valid while the data in `prices` runs (every version without
+/// data), each with the time it starts applying (`None`: at the data's start, or before it).
+fn versions_in<'a>(
+    rules: &'a InfoSchedule,
+    prices: &[PriceRange],
+) -> Vec<(Option<TimestampMs>, &'a ExchangeInfo)> {
+    let span = prices.iter().fold(None, |acc: Option<(i64, i64)>, p| {
+        Some(acc.map_or((p.from_ms, p.to_ms), |(a, b)| {
+            (a.min(p.from_ms), b.max(p.to_ms))
+        }))
+    });
+    let all: Vec<(TimestampMs, &ExchangeInfo)> = rules.versions().collect();
+    let mut out = Vec::with_capacity(all.len());
+    for (i, &(from, info)) in all.iter().enumerate() {
+        let until = all.get(i + 1).map_or(i64::MAX, |(t, _)| t.0);
+        let (start, end) = span.unwrap_or((i64::MIN, i64::MAX));
+        if from.0 <= end && until > start {
+            out.push(((from.0 > start).then_some(from), info));
+        }
+    }
+    if out.is_empty() {
+        // The data lies wholly before a schedule's first version: nothing is listed then.
+        out.extend(all.first().map(|(_, info)| (None, *info)));
+    }
+    out
+}
+
+/// The F5 finding for symbol `s`: not listed in any of `versions`, or listed in some and not
+/// others (listed or delisted while the run goes on, and when).
+fn listing_finding(
+    s: &str,
+    versions: &[(Option<TimestampMs>, &ExchangeInfo)],
+    info_name: &str,
+) -> Option<Finding> {
+    let listed: Vec<bool> = versions.iter().map(|(_, i)| i.get(s).is_some()).collect();
+    if listed.iter().all(|l| *l) {
+        return None;
+    }
+    let warn = |message| Finding {
+        severity: Severity::Warning,
+        failure: "F5",
+        message,
+    };
+    if !listed.iter().any(|l| *l) {
+        let when = if versions.len() > 1 {
+            " at any time of the data"
+        } else {
+            ""
+        };
+        return Some(warn(format!(
+            "{s} is not listed in exchange info '{info_name}'{when}: every order for it will be refused \
+             (-1121 Invalid symbol.); remove it from the universe or use an exchange info that lists it"
+        )));
+    }
+    let mut events = Vec::new();
+    if !listed[0] {
+        events.push("not listed at the start".to_string());
+    }
+    for (i, pair) in listed.windows(2).enumerate() {
+        let at = versions[i + 1].0.map_or_else(
+            || "the start".to_string(),
+            |t| format!("{} UTC", t.to_minute_string()),
+        );
+        match (pair[0], pair[1]) {
+            (true, false) => events.push(format!("delisted at {at}")),
+            (false, true) => events.push(format!("listed at {at}")),
+            _ => {}
+        }
+    }
+    Some(warn(format!(
+        "{s} is listed in exchange info '{info_name}' only part of the time: {}; while it is not \
+         listed every order for it is refused (-1121 Invalid symbol.), and at a delisting its open \
+         orders are canceled and its position is settled at the last mark",
+        events.join(", ")
+    )))
 }
 
 /// An executor allowlist that leaves out the bridge, the producer of every plan: the executor
@@ -186,3 +301,7 @@ pub fn render(findings: &[Finding]) -> String {
     ));
     s
 }
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;

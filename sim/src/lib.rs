@@ -2,7 +2,8 @@
 //!
 //! Map:
 //! - [`exchange_info_store`]: resolves an exchange-info name (`mainnet`, `testnet`, an imported
-//!   name, or a file path) to a parsed `ExchangeInfo`, and imports files saved from Binance.
+//!   name, or a file path) to a parsed `ExchangeInfo`, or `testnet@history` to every dated
+//!   snapshot of a venue as exchange info over time; imports files saved from Binance.
 //! - [`backtest`]: the event loop over bars and the run folder (`summary.json`, journals,
 //!   trades, equity, resolved config).
 //! - [`check`]: the preflight check (`sim check`, and the start of every run).

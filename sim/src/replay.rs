@@ -148,7 +148,7 @@ pub fn replay(dir: &Path, out: &Path) -> anyhow::Result<(BacktestOutcome, Parity
         label: (&name, false),
         series: &series,
         trade_from: &s.trade_from,
-        info: s.info.clone(),
+        info: s.info.clone().into(),
         info_name: &info_name,
     };
     let outcome = backtest::run_series(run, out, &mut |_, _| {})?;

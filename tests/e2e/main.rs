@@ -10,6 +10,7 @@ mod crash_cycles;
 mod data_checksum;
 mod diff;
 mod exchange_info;
+mod exchange_info_history;
 mod fast_clock;
 mod fidelity;
 mod freqtrade;

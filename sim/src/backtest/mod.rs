@@ -33,8 +33,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use datasets::{BarSeries, Dataset};
-use exchange_sim::SimExchange;
-use pipeline::exchange_info::ExchangeInfo;
+use exchange_sim::{InfoSchedule, SimExchange};
 use pipeline::funnel::Funnel;
 use pipeline::stages::journal::{Journal, NullJournal};
 use pipeline::stages::pipeline::Pipeline;
@@ -80,7 +79,7 @@ pub enum JournalMode {
 pub fn run(
     spec: &RunSpec,
     dataset: &Dataset,
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     info_name: &str,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64),
@@ -100,7 +99,7 @@ pub fn run(
 pub fn run_with_journal(
     spec: &RunSpec,
     dataset: &Dataset,
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     info_name: &str,
     journal: JournalMode,
     out: &Path,
@@ -128,7 +127,8 @@ pub struct SeriesRun<'a> {
     pub label: (&'a str, bool),
     pub series: &'a [&'a BarSeries],
     pub trade_from: &'a BTreeMap<Symbol, i64>,
-    pub info: ExchangeInfo,
+    /// The exchange info over time (an `ExchangeInfo` converts into one valid for all time).
+    pub info: InfoSchedule,
     pub info_name: &'a str,
 }
 
@@ -138,7 +138,7 @@ pub struct SeriesRun<'a> {
 pub fn run_finishing(
     spec: &RunSpec,
     dataset: &Dataset,
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     info_name: &str,
     journal: JournalSinks,
     out: &Path,
@@ -151,7 +151,7 @@ pub fn run_finishing(
         label: (dataset.name(), dataset.is_synthetic()),
         series: &series,
         trade_from: &BTreeMap::new(),
-        info,
+        info: info.into(),
         info_name,
     };
     run_series_finishing(run, journal, out, progress, finish)
@@ -225,7 +225,7 @@ fn fill_run_folder(
         info,
         info_name,
     } = run;
-    let info_hash = datasets::sha256_hex(info.to_json_pretty().as_bytes());
+    let info_hash = info_hash(&info);
     let JournalSinks { mode, mirror } = journal;
     let (sim, journal_lines, elapsed, mirror) = match mode {
         JournalMode::Full => {
@@ -278,6 +278,23 @@ fn fill_run_folder(
     Ok((summary, funnel_table, explanation, mirror))
 }
 
+/// The fingerprint of the exchange info a run used: the SHA-256 of its JSON for one info
+/// valid for all time (as before schedules), else of every version's valid-from time and JSON
+/// in order, so a run over a history changes its hash when any snapshot or date does.
+pub fn info_hash(schedule: &InfoSchedule) -> String {
+    let versions: Vec<_> = schedule.versions().collect();
+    if let [(_, only)] = versions.as_slice() {
+        return datasets::sha256_hex(only.to_json_pretty().as_bytes());
+    }
+    let mut text = String::new();
+    for (from, info) in versions {
+        text.push_str(&format!("valid from {}\n", from.0));
+        text.push_str(&info.to_json_pretty());
+        text.push('\n');
+    }
+    datasets::sha256_hex(text.as_bytes())
+}
+
 /// What [`fill_run_folder`] hands back: the summary, the funnel table, its explanation and
 /// what the mirror wrote.
 type FilledFolder = (
@@ -326,7 +343,7 @@ impl<J> Simulation<J> {
 pub fn simulate<J: Journal>(
     spec: &RunSpec,
     series: &[&BarSeries],
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     journal: J,
 ) -> anyhow::Result<Simulation<J>> {
     simulate_with_progress(spec, series, info, journal, &mut |_, _| {})
@@ -336,7 +353,7 @@ pub fn simulate<J: Journal>(
 pub fn simulate_with_progress<J: Journal>(
     spec: &RunSpec,
     series: &[&BarSeries],
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     journal: J,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<Simulation<J>> {
@@ -348,7 +365,7 @@ pub fn simulate_with_progress<J: Journal>(
 pub fn simulate_from<J: Journal>(
     spec: &RunSpec,
     series: &[&BarSeries],
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     journal: J,
     trade_from: &BTreeMap<Symbol, i64>,
     progress: &mut dyn FnMut(u64, u64),
@@ -357,7 +374,7 @@ pub fn simulate_from<J: Journal>(
         LoopPath::Auto,
         spec,
         series,
-        info,
+        info.into(),
         journal,
         trade_from,
         progress,
@@ -371,7 +388,7 @@ pub fn simulate_from<J: Journal>(
 pub fn simulate_on_general_path<J: Journal>(
     spec: &RunSpec,
     series: &[&BarSeries],
-    info: ExchangeInfo,
+    info: impl Into<InfoSchedule>,
     journal: J,
     trade_from: &BTreeMap<Symbol, i64>,
 ) -> anyhow::Result<Simulation<J>> {
@@ -379,7 +396,7 @@ pub fn simulate_on_general_path<J: Journal>(
         LoopPath::General,
         spec,
         series,
-        info,
+        info.into(),
         journal,
         trade_from,
         &mut |_, _| {},
@@ -391,7 +408,7 @@ fn simulate_on<J: Journal>(
     path: LoopPath,
     spec: &RunSpec,
     series: &[&BarSeries],
-    info: ExchangeInfo,
+    info: InfoSchedule,
     journal: J,
     trade_from: &BTreeMap<Symbol, i64>,
     progress: &mut dyn FnMut(u64, u64),

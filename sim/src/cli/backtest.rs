@@ -70,16 +70,13 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     }
     // Before the data is loaded: an unreachable Redis is reported at once.
     let mirror = args.mirror.start(&spec.topology)?;
-    let resolved = run_inputs::exchange_info(&spec)?;
-    run_inputs::say_exchange_info(&resolved);
-    let (info, info_name) = (resolved.info, resolved.name);
+    let resolved = run_inputs::exchange_info_over_time(&spec)?;
+    run_inputs::say_exchange_info_over_time(&resolved);
     let ds = run_inputs::dataset(&spec)?;
-    let findings = check::check(
-        &spec,
-        &info,
-        &info_name,
-        &run_inputs::price_ranges(&spec, &ds),
-    );
+    let prices = run_inputs::price_ranges(&spec, &ds);
+    run_inputs::say_history_start(&resolved, &prices);
+    let (info, info_name) = (resolved.schedule, resolved.name);
+    let findings = check::check(&spec, &info, &info_name, &prices);
     if !findings.is_empty() {
         eprint!("{}", check::render(&findings));
     }

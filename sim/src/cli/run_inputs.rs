@@ -7,7 +7,7 @@ use clap::Args;
 use datasets::Dataset;
 use sim::check::PriceRange;
 use sim::config::{self, RunSpec};
-use sim::exchange_info_store::{self, Resolved};
+use sim::exchange_info_store::{self, Resolved, ResolvedSchedule};
 
 /// Options shared by commands that resolve a run config.
 #[derive(Debug, Args)]
@@ -39,20 +39,48 @@ pub fn say_exchange_info(resolved: &Resolved) {
     eprintln!("{}", resolved.describe(super::exchange_info::wall_ms()));
 }
 
+/// The run's exchange info over time, for the backtesting commands (`sim backtest`, `check`,
+/// `sweep`, `walkforward`): `run.exchange_info = "testnet@history"` gives every dated
+/// snapshot of the venue, any other name one exchange info valid for all time.
+pub fn exchange_info_over_time(spec: &RunSpec) -> anyhow::Result<ResolvedSchedule> {
+    exchange_info_store::resolve_schedule(&spec.run.exchange_info)
+        .with_context(|| format!("run.exchange_info = \"{}\"", spec.run.exchange_info))
+}
+
+/// The lines describing a schedule: what [`say_exchange_info`] says of one exchange info, and
+/// for a history also one line per snapshot (what it lists, delists and changes).
+pub fn exchange_info_lines(resolved: &ResolvedSchedule) -> Vec<String> {
+    let mut lines = vec![resolved.describe(super::exchange_info::wall_ms())];
+    lines.extend(resolved.version_lines());
+    lines
+}
+
+/// Prints [`exchange_info_lines`] on stderr.
+pub fn say_exchange_info_over_time(resolved: &ResolvedSchedule) {
+    for line in exchange_info_lines(resolved) {
+        eprintln!("{line}");
+    }
+}
+
+/// Says on stderr when the data starts before a history's oldest snapshot (those bars are
+/// checked against the oldest).
+pub fn say_history_start(resolved: &ResolvedSchedule, prices: &[PriceRange]) {
+    let start = prices.iter().map(|p| p.from_ms).min();
+    if let Some(note) = start.and_then(|t| resolved.start_note(t)) {
+        eprintln!("{note}");
+    }
+}
+
 pub fn dataset(spec: &RunSpec) -> anyhow::Result<Dataset> {
     datasets::load(&spec.run.dataset)
         .with_context(|| format!("run.dataset = \"{}\"", spec.run.dataset))
 }
 
-/// Lowest low and highest high per symbol the run trades (`run.symbols`, else all).
+/// Lowest low, highest high and time span per symbol the run trades (`run.symbols`, else all).
 pub fn price_ranges(spec: &RunSpec, ds: &Dataset) -> Vec<PriceRange> {
     ds.series()
         .iter()
         .filter(|s| spec.run.symbols.is_empty() || spec.run.symbols.contains(s.symbol()))
-        .map(|s| PriceRange {
-            symbol: s.symbol().to_string(),
-            low: s.lows().iter().copied().fold(f64::INFINITY, f64::min),
-            high: s.highs().iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        })
+        .filter_map(PriceRange::of)
         .collect()
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 use datasets::Dataset;
-use pipeline::exchange_info::ExchangeInfo;
+use exchange_sim::InfoSchedule;
 use sim::backtest::{self, JournalMode};
 use sim::check::PriceRange;
 use sim::config::RunSpec;
@@ -151,8 +151,10 @@ pub fn plan_of(args: &PlanArgs) -> anyhow::Result<PlanFile> {
 pub struct Loaded {
     pub base: toml::Table,
     pub spec: RunSpec,
-    pub info: ExchangeInfo,
-    /// The name that pins `info` (a fetched snapshot's dated name).
+    /// The exchange info over time (`ENV@history`), or one valid for all time.
+    pub info: InfoSchedule,
+    /// The name that pins `info` (a fetched snapshot's dated name; for a history, the
+    /// snapshots it ends at, their count and dates).
     pub info_name: String,
     pub ds: Dataset,
     pub prices: Vec<PriceRange>,
@@ -163,16 +165,17 @@ impl Loaded {
         let base = plan.base_table()?;
         let spec = sim::config::load_table(base.clone(), plan.source.clone(), &plan.sets, None)
             .context("the sweep's base config (before any grid value) is not valid")?;
-        let resolved = run_inputs::exchange_info(&spec)?;
-        run_inputs::say_exchange_info(&resolved);
+        let resolved = run_inputs::exchange_info_over_time(&spec)?;
+        run_inputs::say_exchange_info_over_time(&resolved);
         let ds = run_inputs::dataset(&spec)?;
         let mut all_symbols = spec.clone();
         all_symbols.run.symbols.clear();
         let prices = run_inputs::price_ranges(&all_symbols, &ds);
+        run_inputs::say_history_start(&resolved, &prices);
         Ok(Loaded {
             base,
             spec,
-            info: resolved.info,
+            info: resolved.schedule,
             info_name: resolved.name,
             ds,
             prices,
@@ -279,7 +282,7 @@ pub fn write_folder(
     let record = SweepRecord {
         sim_version: plan.sim_version.clone(),
         dataset: DatasetStamp::of(&loaded.ds),
-        exchange_info: loaded.spec.run.exchange_info.clone(),
+        exchange_info: loaded.info_name.clone(),
         config_source: plan.source.clone(),
         base_config: loaded.spec.to_toml()?,
         sets: plan.sets.clone(),
@@ -332,7 +335,7 @@ fn keep_best(
             &spec,
             &loaded.ds,
             loaded.info.clone(),
-            &loaded.spec.run.exchange_info,
+            &loaded.info_name,
             JournalMode::Full,
             &dir,
             &mut |_, _| {},

@@ -3,11 +3,14 @@
 //! import` (kept in `$SIM_HOME/exchange-info/NAME.json`), or a path. [`resolve`] turns a name
 //! into the info, the exact name of what was used (`testnet@2026-12-07T06-50-00Z`, so a run's
 //! summary names a snapshot that can be asked for again) and a line saying what it is.
+//! [`resolve_schedule`] (`schedule.rs`) also takes `testnet@history`: every dated snapshot of
+//! a venue as the point-in-time exchange info a backtest runs against.
 //! Must never live here: filter logic (that is `pipeline::exchange_info`).
 
 pub mod fetch;
 pub mod history;
 mod provenance;
+pub mod schedule;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,7 @@ use anyhow::{Context, bail};
 use pipeline::exchange_info::{Environment, ExchangeInfo, snapshot};
 
 pub use provenance::{Origin, Resolved, STALE_AFTER_DAYS};
+pub use schedule::{ResolvedSchedule, ScheduleSource, resolve_schedule};
 
 /// The folder imported exchange-info files live in.
 pub fn store_dir() -> PathBuf {
@@ -72,6 +76,14 @@ fn resolve_venue(env: &str, pin: Option<&str>) -> anyhow::Result<Resolved> {
         "mainnet" => Some(Environment::Mainnet),
         _ => None,
     };
+    if let Some(p) = pin.filter(|p| p.starts_with(schedule::HISTORY_PIN)) {
+        bail!(
+            "'{env}@{p}' is every {env} snapshot as exchange info over time, which only the \
+             backtesting commands take (sim backtest, check, sweep, walkforward); this one needs \
+             a single exchange info: use {env} (the newest snapshot) or {env}@<stamp> from \
+             `sim exchange-info history {env}`"
+        );
+    }
     if pin == Some("shipped") {
         let Some(e) = shipped else {
             bail!(

@@ -88,6 +88,18 @@ impl Resolved {
         line
     }
 
+    /// `40 days old, refresh it with ...` when older than [`STALE_AFTER_DAYS`] (read against
+    /// `now_ms`): the warning a history gives about its newest snapshot.
+    pub(crate) fn stale_note(&self, now_ms: i64) -> Option<String> {
+        let age = self.age_days(now_ms).filter(|d| *d > STALE_AFTER_DAYS)?;
+        Some(match self.venue() {
+            Some(venue) => {
+                format!("{age} days old, refresh it with `sim exchange-info fetch {venue}`")
+            }
+            None => format!("{age} days old"),
+        })
+    }
+
     fn age_days(&self, now_ms: i64) -> Option<i64> {
         self.date_ms().map(|t| (now_ms - t) / 86_400_000)
     }

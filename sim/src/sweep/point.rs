@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use datasets::{BarSeries, Dataset};
+use exchange_sim::InfoSchedule;
 use pipeline::Symbol;
-use pipeline::exchange_info::ExchangeInfo;
 use pipeline::stages::EvalType;
 use pipeline::stages::journal::NullJournal;
 use reports::metrics::{EquityPoint, Metrics, TradeOutcome};
@@ -33,7 +33,8 @@ pub struct Shared<'a> {
     /// `--set` overrides applied to every point before its own.
     pub sets: &'a [String],
     pub dataset: &'a Dataset,
-    pub info: &'a ExchangeInfo,
+    /// The exchange info over time (one version for a single exchange info).
+    pub info: &'a InfoSchedule,
     pub info_name: &'a str,
     /// Every symbol's price range in the data the points run on (each point keeps the ones
     /// it trades).

@@ -144,15 +144,7 @@ fn cut(series: &[&BarSeries], from: i64, to: i64, trade_from: i64) -> Window {
 
 /// Each symbol's low and high in the window (what `sim backtest` checks sizing against).
 fn price_ranges(w: &Window) -> Vec<PriceRange> {
-    w.series
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| PriceRange {
-            symbol: s.symbol().to_string(),
-            low: s.lows().iter().copied().fold(f64::INFINITY, f64::min),
-            high: s.highs().iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        })
-        .collect()
+    w.series.iter().filter_map(PriceRange::of).collect()
 }
 
 fn one_window(
