@@ -379,7 +379,12 @@ fn ctrl_c_stops_after_the_current_bar_and_finishes_the_folder() {
 #[test]
 fn sim_live_against_sim_serve_opens_and_closes_a_position() {
     let sb = Sandbox::new();
+    // `sim live` keeps the wall clock; on serve's default dataset clock at 20x the market
+    // outruns it (its kline feed backfilled in a loop until serve answered 429, and the
+    // permit dropped entries for want of a position snapshot).
     let served = sb.serve(&[
+        "--clock",
+        "wall",
         "--dataset",
         "btc_2026q1",
         "--speed",

@@ -22,7 +22,10 @@ const STREAMS: [&str; 4] = [
 const TOML: &str = "[strategy]\nname = \"sma_cross\"\nfast = 2\nslow = 5\n\n[trader]\nmin_confidence = 0.0\nposition_usd = \"300\"\nmax_position_usd = \"500\"\nleverage = 2\n\n[executor]\nallow_upsize = true\n";
 
 fn serve(sb: &Sandbox) -> Served {
+    // `sim live` keeps the wall clock (see live.rs: serve's dataset clock at 10x outruns it).
     sb.serve(&[
+        "--clock",
+        "wall",
         "--dataset",
         "btc_2026q1",
         "--speed",
