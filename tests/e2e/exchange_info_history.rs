@@ -4,7 +4,6 @@
 //! `sim check` says so, and a backtest drops exactly the plans decided while the changed
 //! version is in force, and nothing differs from a run on the first version until then.
 
-use pipeline::exchange_info::{Environment, ExchangeInfo, snapshots::snapshot_json};
 use serde_json::Value;
 
 use crate::support::{Sandbox, read_json, run_text};
@@ -19,28 +18,11 @@ const T6: i64 = T0 + 6 * DAY;
 /// Saves the shipped testnet snapshot dated `server_time`, with BTCUSDT's MIN_NOTIONAL at
 /// `btc_min` and without `drop`, in the sandbox's history.
 fn save(sb: &Sandbox, server_time: i64, btc_min: &str, drop: &[&str]) {
-    let mut doc: Value = serde_json::from_str(snapshot_json(Environment::Testnet)).expect("json");
-    doc["serverTime"] = serde_json::json!(server_time);
-    let symbols = doc["symbols"].as_array_mut().expect("symbols");
-    symbols.retain(|s| !drop.iter().any(|d| s["symbol"] == *d));
-    let btc = symbols
-        .iter_mut()
-        .find(|s| s["symbol"] == "BTCUSDT")
-        .expect("BTCUSDT");
-    for f in btc["filters"].as_array_mut().expect("filters") {
-        if f["filterType"] == "MIN_NOTIONAL" {
-            f["notional"] = serde_json::json!(btc_min);
-        }
-    }
-    let body = doc.to_string();
-    let info = ExchangeInfo::from_json(&body, "test").expect("info");
-    sim::exchange_info_store::history::save(
+    sim::exchange_info_store::test_fixture::save_testnet_variant(
         &sb.path("home/exchange-info"),
-        "testnet",
-        "http://127.0.0.1:1",
-        &body,
-        &info,
-        None,
+        server_time,
+        btc_min,
+        drop,
     )
     .expect("saved");
 }

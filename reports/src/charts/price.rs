@@ -190,18 +190,17 @@ pub fn draw(area: &Area<'_>, inp: &PriceInput<'_>) -> DrawResult {
         }
     }
     let mid = |k: &Candle| k.open_ms + (k.close_ms - k.open_ms) / 2;
+    // The high-low band of `candles`: highs left to right, then lows back.
+    let band = |candles: &[&Candle], colour: RGBColor| {
+        let mut edge: Vec<(i64, f64)> = candles.iter().map(|k| (mid(k), k.high)).collect();
+        edge.extend(candles.iter().rev().map(|k| (mid(k), k.low)));
+        Polygon::new(edge, colour.filled())
+    };
     // The mark's band under the trade price's: it shows where the mark went beyond it.
     if !inp.marks.is_empty() {
-        let mut band: Vec<(i64, f64)> = inp.marks.iter().map(|k| (mid(k), k.high)).collect();
-        band.extend(inp.marks.iter().rev().map(|k| (mid(k), k.low)));
-        c.draw_series(std::iter::once(Polygon::new(
-            band,
-            style::MARK_BAND.filled(),
-        )))?;
+        c.draw_series(std::iter::once(band(inp.marks, style::MARK_BAND)))?;
     }
-    let mut band: Vec<(i64, f64)> = inp.candles.iter().map(|k| (mid(k), k.high)).collect();
-    band.extend(inp.candles.iter().rev().map(|k| (mid(k), k.low)));
-    c.draw_series(std::iter::once(Polygon::new(band, style::BAND.filled())))?;
+    c.draw_series(std::iter::once(band(inp.candles, style::BAND)))?;
     if !inp.marks.is_empty() {
         c.draw_series(LineSeries::new(
             inp.marks.iter().map(|k| (mid(k), k.close)),

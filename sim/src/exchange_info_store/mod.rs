@@ -11,6 +11,8 @@ pub mod fetch;
 pub mod history;
 mod provenance;
 pub mod schedule;
+#[doc(hidden)]
+pub mod test_fixture;
 
 use std::fs;
 use std::path::{Path, PathBuf};

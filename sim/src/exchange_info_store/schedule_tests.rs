@@ -1,33 +1,20 @@
 //! `ENV@history` resolved from snapshots a test saves in a temporary store.
 
 use super::*;
-use pipeline::exchange_info::{Environment, ExchangeInfo, snapshots::snapshot_json};
 use rust_decimal::Decimal;
 
 const DAY: i64 = 86_400_000;
 /// The shipped testnet snapshot's serverTime: 2026-01-01 00:00 UTC.
 const T0: i64 = 1_767_225_600_000;
 
-/// The testnet snapshot dated `server_time`, with BTCUSDT's MIN_NOTIONAL set to `btc_min`
-/// and without the symbols in `drop`, saved in the history under `store`.
 fn save(store: &Path, server_time: i64, btc_min: &str, drop: &[&str]) -> Snapshot {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(snapshot_json(Environment::Testnet)).expect("json");
-    doc["serverTime"] = serde_json::json!(server_time);
-    let symbols = doc["symbols"].as_array_mut().expect("symbols");
-    symbols.retain(|s| !drop.iter().any(|d| s["symbol"] == *d));
-    let btc = symbols
-        .iter_mut()
-        .find(|s| s["symbol"] == "BTCUSDT")
-        .expect("BTCUSDT");
-    for f in btc["filters"].as_array_mut().expect("filters") {
-        if f["filterType"] == "MIN_NOTIONAL" {
-            f["notional"] = serde_json::json!(btc_min);
-        }
-    }
-    let body = doc.to_string();
-    let info = ExchangeInfo::from_json(&body, "test").expect("info");
-    history::save(store, "testnet", "http://127.0.0.1:1", &body, &info, None).expect("saved")
+    crate::exchange_info_store::test_fixture::save_testnet_variant(
+        store,
+        server_time,
+        btc_min,
+        drop,
+    )
+    .expect("saved")
 }
 
 /// Three snapshots: day 0 as shipped; day 4 BTCUSDT's MIN_NOTIONAL 5000 and ETHUSDT gone;
